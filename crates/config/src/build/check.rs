@@ -1,0 +1,540 @@
+//! Checker blocks inside `real_server`.
+
+use super::ctx::Ctx;
+use super::lvs::Inherited;
+use super::table::{dispatch, ignored, kw, old, Kw};
+use crate::model::*;
+use crate::tree::Node;
+use std::time::Duration;
+
+pub const CHECKER_NAMES: [&str; 9] = [
+    "TCP_CHECK",
+    "HTTP_GET",
+    "SSL_GET",
+    "MISC_CHECK",
+    "SMTP_CHECK",
+    "DNS_CHECK",
+    "UDP_CHECK",
+    "PING_CHECK",
+    "FILE_CHECK",
+];
+
+pub struct CheckDraft {
+    pub kind: CheckKind,
+    pub connect: ConnectOpts,
+    pub timing: CheckTiming,
+    pub alpha: Option<bool>,
+    pub log_all_failures: bool,
+    pub misc_timeout: Option<Duration>,
+}
+
+fn common() -> Vec<Kw<CheckDraft>> {
+    vec![
+        kw("connect_ip", |c, n, d| d.connect.connect_ip = c.ip(n, 0)),
+        kw("connect_port", |c, n, d| {
+            d.connect.connect_port = c.int(n, 0, 1, 65535).map(|p| p as u16)
+        }),
+        kw("bindto", |c, n, d| d.connect.bindto = c.ip(n, 0)),
+        kw("bind_if", |c, n, d| d.connect.bind_if = c.string(n, 0)),
+        kw("bind_port", |c, n, d| {
+            d.connect.bind_port = c.int(n, 0, 1, 65535).map(|p| p as u16)
+        }),
+        kw("fwmark", |c, n, d| {
+            d.connect.fwmark = c.u32(n, 0, 1, u32::MAX)
+        }),
+        kw("connect_timeout", |c, n, d| {
+            d.timing.connect_timeout = c.timer(n, 0, 0.000001, 86400.0)
+        }),
+        kw("delay_loop", |c, n, d| {
+            d.timing.delay_loop = c.timer(n, 0, 0.000001, 86400.0)
+        }),
+        kw("retry", |c, n, d| d.timing.retry = c.u32(n, 0, 0, u32::MAX)),
+        old("nb_get_retry", "'retry'", |c, n, d| {
+            d.timing.retry = c.u32(n, 0, 0, u32::MAX)
+        }),
+        kw("delay_before_retry", |c, n, d| {
+            d.timing.delay_before_retry = c.timer(n, 0, 0.0, 86400.0)
+        }),
+        kw("warmup", |c, n, d| {
+            d.timing.warmup = c.timer(n, 0, 0.0, 86400.0)
+        }),
+        kw("alpha", |c, n, d| d.alpha = Some(c.flag(n))),
+        kw("log_all_failures", |c, n, d| d.log_all_failures = c.flag(n)),
+    ]
+}
+
+fn http_mut(d: &mut CheckDraft) -> Option<&mut HttpCheck> {
+    match &mut d.kind {
+        CheckKind::Http(h) | CheckKind::Ssl(h) => Some(h),
+        _ => None,
+    }
+}
+
+pub fn url_table() -> &'static [Kw<Url>] {
+    URL
+}
+
+static URL: &[Kw<Url>] = &[
+    kw("path", |c, n, u| {
+        if let Some(p) = c.string(n, 0) {
+            u.path = p
+        }
+    }),
+    kw("digest", |c, n, u| {
+        let Some(t) = c.arg(n, 0).cloned() else {
+            return;
+        };
+        let hex = t.text.to_ascii_lowercase();
+        let kind = match hex.len() {
+            32 => DigestKind::Md5,
+            40 => DigestKind::Sha1,
+            _ => {
+                c.error(
+                    t.pos,
+                    format!(
+                        "digest '{}' is neither MD5 (32 hex) nor SHA-1 (40 hex)",
+                        t.text
+                    ),
+                );
+                return;
+            }
+        };
+        if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            c.error(t.pos, format!("digest '{}' is not hexadecimal", t.text));
+            return;
+        }
+        u.digest = Some(Digest { kind, hex });
+    }),
+    kw("status_code", |c, n, u| {
+        for t in n.args.clone() {
+            let (a, b) = t.text.split_once('-').unwrap_or((&t.text, &t.text));
+            match (a.parse::<u16>(), b.parse::<u16>()) {
+                (Ok(a), Ok(b))
+                    if (100..=599).contains(&a) && (100..=599).contains(&b) && a <= b =>
+                {
+                    u.status_codes.push((a, b))
+                }
+                _ => c.error(
+                    t.pos,
+                    format!("invalid status_code '{}' (100-599 or a range)", t.text),
+                ),
+            }
+        }
+    }),
+    kw("virtualhost", |c, n, u| u.virtualhost = c.string(n, 0)),
+    kw("regex", |c, n, u| u.regex = c.string(n, 0)),
+    kw("regex_no_match", |_, _, u| u.regex_no_match = true),
+    ignored("regex_options"),
+    ignored("regex_stack"),
+    ignored("regex_min_offset"),
+    ignored("regex_max_offset"),
+];
+
+fn http_table() -> Vec<Kw<CheckDraft>> {
+    let mut t = common();
+    t.extend([
+        kw::<CheckDraft>("url", |c, n, d| {
+            let mut u = Url {
+                path: String::new(),
+                digest: None,
+                status_codes: Vec::new(),
+                virtualhost: None,
+                regex: None,
+                regex_no_match: false,
+            };
+            dispatch(c, "url", URL, n, &mut u);
+            if u.path.is_empty() {
+                c.error(n.end(), "url has no path - removing");
+                return;
+            }
+            if let Some(h) = http_mut(d) {
+                h.urls.push(u)
+            }
+        }),
+        kw::<CheckDraft>("http_protocol", |c, n, d| {
+            let p = match n.arg(0).map(|a| a.text.as_str()) {
+                Some("1.0") => HttpProtocol::Http10,
+                Some("1.0C") | Some("1.0c") => HttpProtocol::Http10Close,
+                Some("1.1") => HttpProtocol::Http11,
+                _ => {
+                    c.error(n.kw.pos, "http_protocol must be 1.0, 1.0C or 1.1");
+                    return;
+                }
+            };
+            if let Some(h) = http_mut(d) {
+                h.protocol = p
+            }
+        }),
+        kw::<CheckDraft>("virtualhost", |c, n, d| {
+            let v = c.string(n, 0);
+            if let Some(h) = http_mut(d) {
+                h.virtualhost = v
+            }
+        }),
+        kw::<CheckDraft>("enable_sni", |c, n, d| {
+            let v = c.flag(n);
+            if let Some(h) = http_mut(d) {
+                h.enable_sni = v
+            }
+        }),
+        kw::<CheckDraft>("sni_name", |c, n, d| {
+            let v = c.string(n, 0);
+            if let Some(h) = http_mut(d) {
+                h.sni_name = v;
+                h.enable_sni = true;
+            }
+        }),
+        kw::<CheckDraft>("tls_compliant", |c, n, d| {
+            let v = c.flag(n);
+            if let Some(h) = http_mut(d) {
+                h.tls_compliant = v
+            }
+        }),
+        kw::<CheckDraft>("fast_recovery", |c, n, d| {
+            let v = c.flag(n);
+            if let Some(h) = http_mut(d) {
+                h.fast_recovery = v
+            }
+        }),
+    ]);
+    t
+}
+
+fn misc_table() -> Vec<Kw<CheckDraft>> {
+    let mut t = common();
+    t.extend([
+        kw::<CheckDraft>("misc_path", |c, n, d| {
+            if let (Some(s), CheckKind::Misc(m)) = (c.script(n), &mut d.kind) {
+                m.script = s
+            }
+        }),
+        kw::<CheckDraft>("misc_timeout", |c, n, d| {
+            d.misc_timeout = c.timer(n, 0, 0.000001, 86400.0)
+        }),
+        kw::<CheckDraft>("misc_dynamic", |_, _, d| {
+            if let CheckKind::Misc(m) = &mut d.kind {
+                m.dynamic = true
+            }
+        }),
+        kw::<CheckDraft>("user", |c, n, d| {
+            let u = c.string(n, 0);
+            if let CheckKind::Misc(m) = &mut d.kind {
+                m.script.user = u;
+                m.script.group = n.arg(1).map(|g| g.text.clone());
+            }
+        }),
+    ]);
+    t
+}
+
+fn smtp_table() -> Vec<Kw<CheckDraft>> {
+    let mut t = common();
+    t.extend([
+        kw::<CheckDraft>("helo_name", |c, n, d| {
+            if let (Some(h), CheckKind::Smtp { helo_name }) = (c.string(n, 0), &mut d.kind) {
+                *helo_name = h
+            }
+        }),
+        old::<CheckDraft>("host", "the connect_* keywords in SMTP_CHECK", |c, n, d| {
+            // The legacy sub-block names one host: take its connection options.
+            let mut sub = CheckDraft {
+                kind: CheckKind::Tcp,
+                connect: d.connect.clone(),
+                timing: CheckTiming::default(),
+                alpha: None,
+                log_all_failures: false,
+                misc_timeout: None,
+            };
+            dispatch(c, "SMTP_CHECK host", &COMMON, n, &mut sub);
+            d.connect = sub.connect;
+        }),
+    ]);
+    t
+}
+
+fn dns_table() -> Vec<Kw<CheckDraft>> {
+    let mut t = common();
+    t.extend([
+        kw::<CheckDraft>("type", |c, n, d| {
+            let Some(a) = c.arg(n, 0).cloned() else {
+                return;
+            };
+            let ty = match a.text.to_ascii_uppercase().as_str() {
+                "A" => DnsType::A,
+                "NS" => DnsType::Ns,
+                "CNAME" => DnsType::Cname,
+                "SOA" => DnsType::Soa,
+                "MX" => DnsType::Mx,
+                "TXT" => DnsType::Txt,
+                "AAAA" => DnsType::Aaaa,
+                _ => {
+                    c.error(a.pos, format!("unknown DNS type '{}'", a.text));
+                    return;
+                }
+            };
+            if let CheckKind::Dns { query_type, .. } = &mut d.kind {
+                *query_type = ty
+            }
+        }),
+        kw::<CheckDraft>("name", |c, n, d| {
+            if let (Some(s), CheckKind::Dns { name, .. }) = (c.string(n, 0), &mut d.kind) {
+                *name = s
+            }
+        }),
+    ]);
+    t
+}
+
+fn hex_bytes(s: &str, wildcard: bool) -> Option<Vec<Option<u8>>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    s.as_bytes()
+        .chunks(2)
+        .map(|p| {
+            let p = std::str::from_utf8(p).ok()?;
+            if wildcard && p.eq_ignore_ascii_case("xx") {
+                Some(None)
+            } else {
+                u8::from_str_radix(p, 16).ok().map(Some)
+            }
+        })
+        .collect()
+}
+
+fn udp_table() -> Vec<Kw<CheckDraft>> {
+    let mut t = common();
+    t.extend([
+        kw::<CheckDraft>("payload", |c, n, d| {
+            let Some(a) = c.arg(n, 0).cloned() else {
+                return;
+            };
+            match hex_bytes(&a.text, false) {
+                Some(b) => {
+                    if let CheckKind::Udp { payload, .. } = &mut d.kind {
+                        *payload = b.into_iter().flatten().collect()
+                    }
+                }
+                None => c.error(a.pos, format!("payload '{}' is not hex bytes", a.text)),
+            }
+        }),
+        kw::<CheckDraft>("require_reply", |c, n, d| {
+            let pat = match n.arg(0) {
+                None => Some(Vec::new()),
+                Some(a) => {
+                    let p = hex_bytes(&a.text, true);
+                    if p.is_none() {
+                        c.error(
+                            a.pos,
+                            format!("require_reply '{}' is not hex bytes (xx = any)", a.text),
+                        );
+                    }
+                    p
+                }
+            };
+            if let (Some(p), CheckKind::Udp { require_reply, .. }) = (pat, &mut d.kind) {
+                *require_reply = Some(p)
+            }
+        }),
+        kw::<CheckDraft>("min_reply_length", |c, n, d| {
+            if let (
+                Some(v),
+                CheckKind::Udp {
+                    min_reply_length, ..
+                },
+            ) = (c.u32(n, 0, 0, 65535), &mut d.kind)
+            {
+                *min_reply_length = v
+            }
+        }),
+        kw::<CheckDraft>("max_reply_length", |c, n, d| {
+            if let (
+                Some(v),
+                CheckKind::Udp {
+                    max_reply_length, ..
+                },
+            ) = (c.u32(n, 0, 0, 65535), &mut d.kind)
+            {
+                *max_reply_length = v
+            }
+        }),
+    ]);
+    t
+}
+
+fn file_table() -> Vec<Kw<CheckDraft>> {
+    vec![
+        kw::<CheckDraft>("track_file", |c, n, d| {
+            if let (Some(s), CheckKind::File { track_file, .. }) = (c.string(n, 0), &mut d.kind) {
+                *track_file = s
+            }
+        }),
+        kw::<CheckDraft>("weight", |c, n, d| {
+            let w = c.int(n, 0, -254, 254);
+            let rev = n.arg(1).is_some_and(|a| a.text == "reverse");
+            if let CheckKind::File {
+                weight, reverse, ..
+            } = &mut d.kind
+            {
+                *weight = w.unwrap_or(0) as i32;
+                *reverse = rev;
+            }
+        }),
+        kw::<CheckDraft>("dynamic", |_, _, d| {
+            if let CheckKind::File { dynamic, .. } = &mut d.kind {
+                *dynamic = true
+            }
+        }),
+        kw::<CheckDraft>("alpha", |c, n, d| d.alpha = Some(c.flag(n))),
+        kw::<CheckDraft>("delay_loop", |c, n, d| {
+            d.timing.delay_loop = c.timer(n, 0, 0.000001, 86400.0)
+        }),
+    ]
+}
+
+use std::sync::LazyLock;
+pub static COMMON: LazyLock<Vec<Kw<CheckDraft>>> = LazyLock::new(common);
+pub static HTTP: LazyLock<Vec<Kw<CheckDraft>>> = LazyLock::new(http_table);
+pub static MISC: LazyLock<Vec<Kw<CheckDraft>>> = LazyLock::new(misc_table);
+pub static SMTP: LazyLock<Vec<Kw<CheckDraft>>> = LazyLock::new(smtp_table);
+pub static DNS: LazyLock<Vec<Kw<CheckDraft>>> = LazyLock::new(dns_table);
+pub static UDP: LazyLock<Vec<Kw<CheckDraft>>> = LazyLock::new(udp_table);
+pub static FILE: LazyLock<Vec<Kw<CheckDraft>>> = LazyLock::new(file_table);
+
+pub fn checker(c: &mut Ctx, n: &Node) -> Option<CheckDraft> {
+    let empty_script = Script {
+        command: String::new(),
+        argv: Vec::new(),
+        user: None,
+        group: None,
+    };
+    let http = || HttpCheck {
+        urls: Vec::new(),
+        protocol: HttpProtocol::Http10,
+        virtualhost: None,
+        enable_sni: false,
+        sni_name: None,
+        tls_compliant: false,
+        fast_recovery: false,
+    };
+    let (kind, table): (CheckKind, &[Kw<CheckDraft>]) = match n.kw.text.as_str() {
+        "TCP_CHECK" => (CheckKind::Tcp, &COMMON),
+        "HTTP_GET" => (CheckKind::Http(http()), &HTTP),
+        "SSL_GET" => (CheckKind::Ssl(http()), &HTTP),
+        "MISC_CHECK" => (
+            CheckKind::Misc(MiscCheck {
+                script: empty_script,
+                timeout: Duration::ZERO,
+                dynamic: false,
+            }),
+            &MISC,
+        ),
+        "SMTP_CHECK" => (
+            CheckKind::Smtp {
+                helo_name: String::new(),
+            },
+            &SMTP,
+        ),
+        "DNS_CHECK" => (
+            CheckKind::Dns {
+                query_type: DnsType::Soa,
+                name: ".".into(),
+            },
+            &DNS,
+        ),
+        "UDP_CHECK" => (
+            CheckKind::Udp {
+                payload: Vec::new(),
+                require_reply: None,
+                min_reply_length: 0,
+                max_reply_length: 255,
+            },
+            &UDP,
+        ),
+        "PING_CHECK" => (CheckKind::Ping, &COMMON),
+        "FILE_CHECK" => (
+            CheckKind::File {
+                track_file: String::new(),
+                weight: 0,
+                reverse: false,
+                dynamic: false,
+            },
+            &FILE,
+        ),
+        _ => return None,
+    };
+    let mut d = CheckDraft {
+        kind,
+        connect: ConnectOpts::default(),
+        timing: CheckTiming::default(),
+        alpha: None,
+        log_all_failures: false,
+        misc_timeout: None,
+    };
+    let context = n.kw.text.clone();
+    dispatch(c, &context, table, n, &mut d);
+    match &d.kind {
+        CheckKind::Http(h) | CheckKind::Ssl(h) if h.urls.is_empty() => {
+            c.error(n.end(), format!("{context} has no url - removing"));
+            return None;
+        }
+        CheckKind::Misc(m) if m.script.command.is_empty() => {
+            c.error(n.end(), "MISC_CHECK has no misc_path - removing");
+            return None;
+        }
+        CheckKind::File { track_file, .. } if track_file.is_empty() => {
+            c.error(n.end(), "FILE_CHECK has no track_file - removing");
+            return None;
+        }
+        _ => {}
+    }
+    Some(d)
+}
+
+/// Timing after inheritance checker → real_server → virtual_server and the
+/// per-type defaults of keepalived.
+pub fn resolve(d: CheckDraft, rs: &Inherited, vs: &Inherited, rs_alpha: bool) -> Checker {
+    let pick =
+        |f: fn(&CheckTiming) -> Option<Duration>| f(&d.timing).or(f(&rs.timing)).or(f(&vs.timing));
+    let delay_loop = pick(|t| t.delay_loop).unwrap_or(Duration::from_secs(60));
+    let connect_timeout = pick(|t| t.connect_timeout).unwrap_or(Duration::from_secs(5));
+    let retry = d
+        .timing
+        .retry
+        .or(rs.timing.retry)
+        .or(vs.timing.retry)
+        .unwrap_or(match d.kind {
+            CheckKind::Dns { .. } => 3,
+            CheckKind::Misc(_) => 0,
+            _ => 1,
+        });
+    let delay_before_retry = pick(|t| t.delay_before_retry).unwrap_or(match d.kind {
+        CheckKind::Http(_) | CheckKind::Ssl(_) => Duration::from_secs(3),
+        CheckKind::Dns { .. } => delay_loop,
+        _ => Duration::from_secs(1),
+    });
+    let warmup = pick(|t| t.warmup).unwrap_or(delay_loop);
+    let mut kind = d.kind;
+    if let CheckKind::Misc(m) = &mut kind {
+        m.timeout = d.misc_timeout.unwrap_or(delay_loop);
+    }
+    let connect = d.connect;
+    if let CheckKind::Http(h) | CheckKind::Ssl(h) = &mut kind {
+        if h.virtualhost.is_none() {
+            h.virtualhost = rs.virtualhost.clone().or_else(|| vs.virtualhost.clone());
+        }
+    }
+    Checker {
+        kind,
+        connect,
+        timing: ResolvedTiming {
+            delay_loop,
+            connect_timeout,
+            retry,
+            delay_before_retry,
+            warmup,
+            alpha: d.alpha.unwrap_or(rs_alpha),
+            log_all_failures: d.log_all_failures,
+        },
+    }
+}

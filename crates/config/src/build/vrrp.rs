@@ -1,0 +1,855 @@
+//! `vrrp_script`, `vrrp_sync_group` and `vrrp_instance`.
+
+use super::ctx::Ctx;
+use super::net;
+use super::table::{dispatch, ignored, kw, old, Kw};
+use crate::model::*;
+use crate::source::Pos;
+use crate::tree::Node;
+use std::time::Duration;
+
+/// What a name in a tracking block refers to, checked once all is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefKind {
+    Script,
+    File,
+    Process,
+}
+
+pub struct Ref {
+    pub kind: RefKind,
+    pub name: String,
+    pub pos: Pos,
+}
+
+/// Instance keywords whose default comes from `global_defs`, which may
+/// appear later in the file: applied when everything is read.
+#[derive(Default)]
+pub struct Overrides {
+    pub version: Option<u8>,
+    pub advert_int: Option<(Duration, Pos)>,
+    pub garp_master_delay: Option<Duration>,
+    pub garp_master_repeat: Option<u32>,
+    pub garp_lower_prio_delay: Option<Duration>,
+    pub garp_lower_prio_repeat: Option<u32>,
+    pub garp_master_refresh: Option<Duration>,
+    pub garp_master_refresh_repeat: Option<u32>,
+    pub down_timer_adverts: Option<u32>,
+    pub lower_prio_no_advert: Option<bool>,
+    pub higher_prio_send_advert: Option<bool>,
+    pub owner_ignore_adverts: Option<bool>,
+    pub check_unicast_src: Option<bool>,
+    pub skip_check_adv_addr: Option<bool>,
+    pub strict_mode: Option<bool>,
+    pub v3_checksum_as_v2: Option<bool>,
+    pub accept: Option<bool>,
+}
+
+pub struct VrrpDraft {
+    pub inst: VrrpInstance,
+    pub pos: Pos,
+    pub vrid_pos: Option<Pos>,
+    pub state_set: bool,
+    pub priority_set: bool,
+    pub ov: Overrides,
+    pub refs: Vec<Ref>,
+    pub sync_daemon_interface: Option<(String, Pos)>,
+}
+
+fn track_refs(
+    c: &mut Ctx,
+    n: &Node,
+    kind: Option<RefKind>,
+    min: i64,
+    max: i64,
+    out: &mut Vec<TrackRef>,
+    refs: &mut Vec<Ref>,
+) {
+    for e in n.children() {
+        let mut r = TrackRef {
+            name: e.kw.text.clone(),
+            weight: None,
+            reverse: false,
+        };
+        let mut i = 0;
+        while i < e.args.len() {
+            match e.args[i].text.as_str() {
+                "weight" => {
+                    if let Some(w) = c.int(e, i + 1, min, max) {
+                        r.weight = Some(Delta(w as i32));
+                    }
+                    i += 2;
+                }
+                "reverse" => {
+                    r.reverse = true;
+                    i += 1;
+                }
+                "noreverse" => {
+                    r.reverse = false;
+                    i += 1;
+                }
+                other => {
+                    c.error(
+                        e.args[i].pos,
+                        format!("unknown option '{other}' for tracked '{}'", r.name),
+                    );
+                    i += 1;
+                }
+            }
+        }
+        if let Some(kind) = kind {
+            refs.push(Ref {
+                kind,
+                name: r.name.clone(),
+                pos: e.kw.pos,
+            });
+        }
+        out.push(r);
+    }
+}
+
+pub static VRRP_SCRIPT: &[Kw<VrrpScript>] = &[
+    kw("script", |c, n, s| {
+        if let Some(sc) = c.script(n) {
+            s.script = sc
+        }
+    }),
+    kw("interval", |c, n, s| {
+        if let Some(v) = c.timer(n, 0, 0.001, 86400.0) {
+            s.interval = v
+        }
+    }),
+    kw("timeout", |c, n, s| {
+        if let Some(v) = c.timer(n, 0, 0.001, 86400.0) {
+            s.timeout = v
+        }
+    }),
+    kw("weight", |c, n, s| {
+        if let Some(v) = c.int(n, 0, -253, 253) {
+            s.weight = v as i32
+        }
+        s.weight_reverse = n.arg(1).is_some_and(|a| a.text == "reverse");
+    }),
+    kw("rise", |c, n, s| {
+        if let Some(v) = c.u32(n, 0, 1, u32::MAX) {
+            s.rise = v
+        }
+    }),
+    kw("fall", |c, n, s| {
+        if let Some(v) = c.u32(n, 0, 1, u32::MAX) {
+            s.fall = v
+        }
+    }),
+    kw("user", |c, n, s| {
+        if let Some(u) = c.string(n, 0) {
+            let (u, g) = match u.split_once(':') {
+                Some((u, g)) => (u.to_string(), Some(g.to_string())),
+                None => (u, n.arg(1).map(|t| t.text.clone())),
+            };
+            s.script.user = Some(u);
+            s.script.group = g;
+        }
+    }),
+    kw("init_fail", |_, _, s| s.init_fail = true),
+];
+
+pub fn vrrp_script(c: &mut Ctx, n: &Node) -> Option<VrrpScript> {
+    let name = c.string(n, 0)?;
+    let empty = Script {
+        command: String::new(),
+        argv: Vec::new(),
+        user: None,
+        group: None,
+    };
+    let mut s = VrrpScript {
+        name,
+        script: empty,
+        interval: Duration::from_secs(1),
+        timeout: Duration::ZERO,
+        weight: 0,
+        weight_reverse: false,
+        rise: 1,
+        fall: 1,
+        init_fail: false,
+    };
+    dispatch(c, "vrrp_script", VRRP_SCRIPT, n, &mut s);
+    if s.script.command.is_empty() {
+        // keepalived reports this at the closing brace.
+        c.warn(
+            n.end(),
+            format!("No script set for vrrp_script {} - removing", s.name),
+        );
+        return None;
+    }
+    if s.timeout.is_zero() {
+        s.timeout = s.interval;
+    }
+    Some(s)
+}
+
+pub struct SyncDraft {
+    pub group: SyncGroup,
+    pub pos: Pos,
+    pub members: Vec<(String, Pos)>,
+    pub refs: Vec<Ref>,
+}
+
+fn notify_kws<T: AsMut<Notify>>() -> [Kw<T>; 8] {
+    [
+        kw("notify_master", |c, n, t| t.as_mut().master = c.script(n)),
+        kw("notify_backup", |c, n, t| t.as_mut().backup = c.script(n)),
+        kw("notify_fault", |c, n, t| t.as_mut().fault = c.script(n)),
+        kw("notify_stop", |c, n, t| t.as_mut().stop = c.script(n)),
+        kw("notify_deleted", |c, n, t| {
+            t.as_mut().deleted = if n.args.is_empty() {
+                Some(Script {
+                    command: String::new(),
+                    argv: vec![],
+                    user: None,
+                    group: None,
+                })
+            } else {
+                c.script(n)
+            }
+        }),
+        kw("notify", |c, n, t| t.as_mut().any = c.script(n)),
+        kw("notify_master_rx_lower_pri", |c, n, t| {
+            t.as_mut().master_rx_lower_pri = c.script(n)
+        }),
+        kw("notify_priority_changes", |c, n, t| {
+            t.as_mut().priority_changes = c.flag(n)
+        }),
+    ]
+}
+
+impl AsMut<Notify> for SyncDraft {
+    fn as_mut(&mut self) -> &mut Notify {
+        &mut self.group.notify
+    }
+}
+
+impl AsMut<Notify> for VrrpDraft {
+    fn as_mut(&mut self) -> &mut Notify {
+        &mut self.inst.notify
+    }
+}
+
+fn sync_group_table() -> Vec<Kw<SyncDraft>> {
+    let mut t: Vec<Kw<SyncDraft>> = vec![
+        kw("group", |_, n, g| {
+            for e in n.children() {
+                for t in std::iter::once(&e.kw).chain(&e.args) {
+                    g.members.push((t.text.clone(), t.pos));
+                }
+            }
+        }),
+        kw("track_interface", |c, n, g| {
+            let mut none = Vec::new();
+            track_refs(
+                c,
+                n,
+                None,
+                -253,
+                253,
+                &mut g.group.track.interfaces,
+                &mut none,
+            )
+        }),
+        kw("track_script", |c, n, g| {
+            track_refs(
+                c,
+                n,
+                Some(RefKind::Script),
+                -253,
+                253,
+                &mut g.group.track.scripts,
+                &mut g.refs,
+            )
+        }),
+        kw("track_file", |c, n, g| {
+            track_refs(
+                c,
+                n,
+                Some(RefKind::File),
+                -254,
+                254,
+                &mut g.group.track.files,
+                &mut g.refs,
+            )
+        }),
+        kw("track_process", |c, n, g| {
+            track_refs(
+                c,
+                n,
+                Some(RefKind::Process),
+                -254,
+                254,
+                &mut g.group.track.processes,
+                &mut g.refs,
+            )
+        }),
+        kw("smtp_alert", |c, n, g| g.group.smtp_alert = c.flag(n)),
+        kw("sync_group_tracking_weight", |_, _, g| {
+            g.group.tracking_weight = true
+        }),
+        old(
+            "global_tracking",
+            "'sync_group_tracking_weight'",
+            |_, _, g| g.group.tracking_weight = true,
+        ),
+        ignored("track_bfd"),
+    ];
+    t.extend(notify_kws());
+    t
+}
+
+pub static SYNC_GROUP: std::sync::LazyLock<Vec<Kw<SyncDraft>>> =
+    std::sync::LazyLock::new(sync_group_table);
+
+pub fn sync_group(c: &mut Ctx, n: &Node) -> Option<SyncDraft> {
+    let name = c.string(n, 0)?;
+    let group = SyncGroup {
+        name,
+        members: Vec::new(),
+        track: Trackers::default(),
+        notify: Notify::default(),
+        smtp_alert: false,
+        tracking_weight: false,
+    };
+    let mut d = SyncDraft {
+        group,
+        pos: n.kw.pos,
+        members: Vec::new(),
+        refs: Vec::new(),
+    };
+    dispatch(c, "vrrp_sync_group", &SYNC_GROUP, n, &mut d);
+    Some(d)
+}
+
+fn addresses(c: &mut Ctx, n: &Node, out: &mut Vec<IpAddress>) {
+    for e in n.children() {
+        if let Some(a) = net::address(c, e) {
+            out.push(a);
+        }
+    }
+}
+
+fn vrrp_table() -> Vec<Kw<VrrpDraft>> {
+    let mut t: Vec<Kw<VrrpDraft>> = vec![
+        kw("state", |c, n, d| {
+            match n.arg(0).map(|a| a.text.as_str()) {
+                Some("MASTER") => d.inst.state = InitialState::Master,
+                Some("BACKUP") => d.inst.state = InitialState::Backup,
+                Some(o) => c.error(
+                    n.args[0].pos,
+                    format!("unknown state '{o}' (MASTER or BACKUP)"),
+                ),
+                None => c.error(n.kw.pos, "'state' needs a value"),
+            }
+            d.state_set = true;
+        }),
+        kw("interface", |c, n, d| d.inst.interface = c.string(n, 0)),
+        kw("virtual_router_id", |c, n, d| {
+            d.vrid_pos = Some(n.kw.pos);
+            if let Some(v) = c.int(n, 0, 1, 255) {
+                d.inst.vrid = Vrid(v as u8)
+            }
+        }),
+        kw("priority", |c, n, d| {
+            if let Some(v) = c.int(n, 0, 1, 255) {
+                d.inst.priority = Priority(v as u8);
+                d.priority_set = true;
+            }
+        }),
+        kw("advert_int", |c, n, d| {
+            if let Some(v) = c.timer(n, 0, 0.01, 255.0) {
+                d.ov.advert_int = Some((v, n.args[0].pos));
+            }
+        }),
+        kw("version", |c, n, d| {
+            d.ov.version = c.int(n, 0, 2, 3).map(|v| v as u8)
+        }),
+        kw("authentication", |c, n, d| {
+            let mut kind = None;
+            let mut pass = None;
+            for e in n.children() {
+                match e.kw.text.as_str() {
+                    "auth_type" => match e.arg(0).map(|a| a.text.as_str()) {
+                        Some("PASS") => kind = Some(AuthType::Pass),
+                        Some("AH") => kind = Some(AuthType::Ah),
+                        Some(o) => c.error(
+                            e.args[0].pos,
+                            format!("unknown auth_type '{o}' (PASS or AH)"),
+                        ),
+                        None => c.error(e.kw.pos, "'auth_type' needs a value"),
+                    },
+                    "auth_pass" => {
+                        if let Some(p) = c.string(e, 0) {
+                            if p.len() > 8 {
+                                c.warn(
+                                    e.args[0].pos,
+                                    "auth_pass is longer than 8 characters: truncated",
+                                );
+                            }
+                            pass = Some(p.chars().take(8).collect::<String>());
+                        }
+                    }
+                    o => c.warn(e.kw.pos, format!("unknown keyword '{o}' in authentication")),
+                }
+            }
+            match (kind, pass) {
+                (Some(auth_type), Some(password)) => {
+                    d.inst.authentication = Some(Authentication {
+                        auth_type,
+                        password,
+                    })
+                }
+                (Some(auth_type), None) => {
+                    c.warn(
+                        n.end(),
+                        "authentication without auth_pass: using an empty password",
+                    );
+                    d.inst.authentication = Some(Authentication {
+                        auth_type,
+                        password: String::new(),
+                    });
+                }
+                (None, _) => c.error(n.kw.pos, "authentication needs auth_type"),
+            }
+        }),
+        kw("virtual_ipaddress", |c, n, d| {
+            addresses(c, n, &mut d.inst.virtual_ipaddress)
+        }),
+        kw("virtual_ipaddress_excluded", |c, n, d| {
+            addresses(c, n, &mut d.inst.virtual_ipaddress_excluded)
+        }),
+        kw("no_virtual_ipaddress", |_, _, _| {}),
+        kw("virtual_routes", |c, n, d| {
+            for e in n.children() {
+                d.inst.virtual_routes.extend(net::route(c, e));
+            }
+        }),
+        kw("virtual_rules", |c, n, d| {
+            for e in n.children() {
+                d.inst.virtual_rules.extend(net::rule(c, e));
+            }
+        }),
+        kw("track_interface", |c, n, d| {
+            let mut none = Vec::new();
+            track_refs(
+                c,
+                n,
+                None,
+                -253,
+                253,
+                &mut d.inst.track.interfaces,
+                &mut none,
+            )
+        }),
+        kw("track_script", |c, n, d| {
+            track_refs(
+                c,
+                n,
+                Some(RefKind::Script),
+                -253,
+                253,
+                &mut d.inst.track.scripts,
+                &mut d.refs,
+            )
+        }),
+        kw("track_file", |c, n, d| {
+            track_refs(
+                c,
+                n,
+                Some(RefKind::File),
+                -254,
+                254,
+                &mut d.inst.track.files,
+                &mut d.refs,
+            )
+        }),
+        kw("track_process", |c, n, d| {
+            track_refs(
+                c,
+                n,
+                Some(RefKind::Process),
+                -254,
+                254,
+                &mut d.inst.track.processes,
+                &mut d.refs,
+            )
+        }),
+        kw("dont_track_primary", |_, _, d| {
+            d.inst.dont_track_primary = true
+        }),
+        kw("mcast_src_ip", |c, n, d| d.inst.mcast_src_ip = c.ip(n, 0)),
+        kw("unicast_src_ip", |c, n, d| {
+            d.inst.unicast_src_ip = c.ip(n, 0)
+        }),
+        kw("mcast_dst_ip", |c, n, d| {
+            d.inst.mcast_dst_ip = c.ip(n, 0).filter(|a| {
+                let ok = a.is_multicast();
+                if !ok {
+                    c.error(
+                        n.args[0].pos,
+                        format!("mcast_dst_ip '{a}' is not multicast"),
+                    );
+                }
+                ok
+            })
+        }),
+        kw("track_src_ip", |_, _, d| d.inst.track_src_ip = true),
+        kw("unicast_peer", |c, n, d| {
+            for e in n.children() {
+                let Some(addr) = c.ip_tok(&e.kw.clone()) else {
+                    continue;
+                };
+                let mut p = UnicastPeer {
+                    addr,
+                    min_ttl: None,
+                    max_ttl: None,
+                };
+                let mut i = 0;
+                while i < e.args.len() {
+                    match e.args[i].text.as_str() {
+                        "min_ttl" => p.min_ttl = c.int(e, i + 1, 0, 255).map(|v| v as u8),
+                        "max_ttl" => p.max_ttl = c.int(e, i + 1, 0, 255).map(|v| v as u8),
+                        o => c.error(e.args[i].pos, format!("unknown unicast_peer option '{o}'")),
+                    }
+                    i += 2;
+                }
+                d.inst.unicast_peers.push(p);
+            }
+        }),
+        kw("unicast_ttl", |c, n, d| {
+            if let Some(v) = c.int(n, 0, 0, 255) {
+                d.inst.unicast_ttl = v as u8
+            }
+        }),
+        kw("check_unicast_src", |c, n, d| {
+            d.ov.check_unicast_src = Some(c.flag(n))
+        }),
+        kw("unicast_fault_no_peer", |_, _, d| {
+            d.inst.unicast_fault_no_peer = true
+        }),
+        kw("v3_checksum_as_v2", |c, n, d| {
+            d.ov.v3_checksum_as_v2 = Some(c.flag(n))
+        }),
+        kw("use_vmac", |_, n, d| {
+            let name = n
+                .arg(0)
+                .map_or_else(|| format!("vrrp.{}", d.inst.vrid.0), |a| a.text.clone());
+            let mac = n.arg(1).map(|a| a.text.clone());
+            let xmit_base = d.inst.vmac.as_ref().is_some_and(|v| v.xmit_base);
+            d.inst.vmac = Some(Vmac {
+                name,
+                mac,
+                xmit_base,
+            });
+        }),
+        kw("vmac_xmit_base", |c, n, d| match &mut d.inst.vmac {
+            Some(v) => v.xmit_base = true,
+            None => c.warn(n.kw.pos, "vmac_xmit_base without use_vmac has no effect"),
+        }),
+        kw("accept", |_, _, d| d.ov.accept = Some(true)),
+        kw("no_accept", |_, _, d| d.ov.accept = Some(false)),
+        kw("nopreempt", |_, _, d| d.inst.nopreempt = true),
+        kw("preempt", |_, _, d| d.inst.nopreempt = false),
+        kw("preempt_delay", |c, n, d| {
+            if let Some(v) = c.timer(n, 0, 0.0, 1000.0) {
+                d.inst.preempt_delay = v
+            }
+        }),
+        kw("skip_check_adv_addr", |c, n, d| {
+            d.ov.skip_check_adv_addr = Some(c.flag(n))
+        }),
+        kw("strict_mode", |c, n, d| d.ov.strict_mode = Some(c.flag(n))),
+        kw("promote_secondaries", |_, _, d| {
+            d.inst.promote_secondaries = true
+        }),
+        kw("garp_master_delay", |c, n, d| {
+            d.ov.garp_master_delay = c.timer(n, 0, 0.0, 4294.0)
+        }),
+        kw("garp_master_repeat", |c, n, d| {
+            d.ov.garp_master_repeat = c.u32(n, 0, 1, 65535)
+        }),
+        kw("garp_lower_prio_delay", |c, n, d| {
+            d.ov.garp_lower_prio_delay = c.timer(n, 0, 0.0, 4294.0)
+        }),
+        kw("garp_lower_prio_repeat", |c, n, d| {
+            d.ov.garp_lower_prio_repeat = c.u32(n, 0, 0, 65535)
+        }),
+        kw("garp_master_refresh", |c, n, d| {
+            d.ov.garp_master_refresh = c.timer(n, 0, 0.0, 4294.0)
+        }),
+        kw("garp_master_refresh_repeat", |c, n, d| {
+            d.ov.garp_master_refresh_repeat = c.u32(n, 0, 1, 65535)
+        }),
+        kw("down_timer_adverts", |c, n, d| {
+            d.ov.down_timer_adverts = c.u32(n, 0, 1, 100)
+        }),
+        kw("lower_prio_no_advert", |c, n, d| {
+            d.ov.lower_prio_no_advert = Some(c.flag(n))
+        }),
+        kw("higher_prio_send_advert", |c, n, d| {
+            d.ov.higher_prio_send_advert = Some(c.flag(n))
+        }),
+        kw("owner_ignore_adverts", |c, n, d| {
+            d.ov.owner_ignore_adverts = Some(c.flag(n))
+        }),
+        kw("timer_expired_backup", |c, n, d| {
+            d.inst.timer_expired_backup = match n.arg(0) {
+                None => Some(Priority(254)),
+                Some(_) => c.int(n, 0, 1, 254).map(|v| Priority(v as u8)),
+            }
+        }),
+        old(
+            "thread_timer_expired",
+            "'timer_expired_backup'",
+            |_, _, d| d.inst.timer_expired_backup = Some(Priority(254)),
+        ),
+        kw("smtp_alert", |c, n, d| d.inst.smtp_alert = c.flag(n)),
+        old(
+            "lvs_sync_daemon_interface",
+            "global 'lvs_sync_daemon IF inst NAME'",
+            |c, n, d| d.sync_daemon_interface = c.string(n, 0).map(|s| (s, n.kw.pos)),
+        ),
+        old(
+            "native_ipv6",
+            "addresses of the family (it is taken from the VIPs)",
+            |_, _, d| d.inst.ipv6 = true,
+        ),
+        ignored("vrf"),
+        ignored("use_vmac_addr"),
+        ignored("use_ipvlan"),
+        ignored("garp_extra_if"),
+        ignored("track_bfd"),
+        ignored("auth_hmac"),
+        ignored("old_unicast_checksum"),
+        ignored("kernel_rx_buf_size"),
+        ignored("linkbeat_use_polling"),
+        ignored("debug"),
+    ];
+    t.extend(notify_kws());
+    t
+}
+
+pub static VRRP_INSTANCE: std::sync::LazyLock<Vec<Kw<VrrpDraft>>> =
+    std::sync::LazyLock::new(vrrp_table);
+
+pub fn vrrp_instance(c: &mut Ctx, n: &Node) -> Option<VrrpDraft> {
+    let name = c.string(n, 0)?;
+    let inst = VrrpInstance {
+        name,
+        state: InitialState::Backup,
+        interface: None,
+        vrid: Vrid(0),
+        priority: Priority(100),
+        advert_int: DEFAULT_ADVERT_INT,
+        version: 2,
+        ipv6: false,
+        authentication: None,
+        virtual_ipaddress: Vec::new(),
+        virtual_ipaddress_excluded: Vec::new(),
+        virtual_routes: Vec::new(),
+        virtual_rules: Vec::new(),
+        track: Trackers::default(),
+        dont_track_primary: false,
+        mcast_src_ip: None,
+        unicast_src_ip: None,
+        mcast_dst_ip: None,
+        track_src_ip: false,
+        unicast_peers: Vec::new(),
+        unicast_ttl: 255,
+        check_unicast_src: false,
+        unicast_fault_no_peer: false,
+        v3_checksum_as_v2: false,
+        vmac: None,
+        accept: true,
+        nopreempt: false,
+        preempt_delay: Duration::ZERO,
+        skip_check_adv_addr: false,
+        strict_mode: false,
+        promote_secondaries: false,
+        garp: GarpTimers::default(),
+        down_timer_adverts: 3,
+        lower_prio_no_advert: false,
+        higher_prio_send_advert: false,
+        owner_ignore_adverts: false,
+        timer_expired_backup: None,
+        notify: Notify::default(),
+        smtp_alert: false,
+    };
+    let mut d = VrrpDraft {
+        inst,
+        pos: n.kw.pos,
+        vrid_pos: None,
+        state_set: false,
+        priority_set: false,
+        ov: Overrides::default(),
+        refs: Vec::new(),
+        sync_daemon_interface: None,
+    };
+    dispatch(c, "vrrp_instance", &VRRP_INSTANCE, n, &mut d);
+    if d.inst.vrid.0 == 0 {
+        c.error(
+            d.vrid_pos.unwrap_or(n.kw.pos),
+            format!("({}) the virtual router id must be set", d.inst.name),
+        );
+        return None;
+    }
+    Some(d)
+}
+
+/// Apply global defaults and keepalived's corrections, once `global_defs`
+/// is known.
+pub fn finalize(c: &mut Ctx, d: &mut VrrpDraft, g: &GlobalDefs) {
+    let (i, ov) = (&mut d.inst, &d.ov);
+    let v6 = i
+        .virtual_ipaddress
+        .first()
+        .is_some_and(|a| a.addr.addr.is_ipv6());
+    i.ipv6 |= v6;
+    i.version = if i.ipv6 {
+        3
+    } else {
+        ov.version.unwrap_or(g.vrrp_version)
+    };
+    if i.ipv6 && ov.version == Some(2) {
+        c.warn(
+            d.pos,
+            format!("({}) IPv6 needs VRRP version 3: using 3", i.name),
+        );
+    }
+    if let Some((dur, pos)) = ov.advert_int {
+        let cs = (dur.as_micros() as f64 / 10_000.0).round() as u32;
+        i.advert_int = if i.version == 2 {
+            let secs = ((cs + 50) / 100).clamp(1, 255);
+            if secs * 100 != cs {
+                c.warn(
+                    pos,
+                    format!(
+                        "({}) VRRPv2 advert_int must be whole seconds: using {secs}",
+                        i.name
+                    ),
+                );
+            }
+            Centis(secs * 100)
+        } else if cs > 4095 {
+            c.error(
+                pos,
+                format!("({}) VRRPv3 advert_int must be at most 40.95 s", i.name),
+            );
+            Centis(4095)
+        } else {
+            Centis(cs.max(1))
+        };
+    }
+    // `state MASTER` with no priority means the address owner.
+    if i.state == InitialState::Master && !d.priority_set {
+        i.priority = Priority(255);
+    }
+    if !d.state_set && i.priority.0 == 255 {
+        i.state = InitialState::Master;
+    }
+    i.garp = GarpTimers {
+        master_delay: ov.garp_master_delay.unwrap_or(g.garp.master_delay),
+        master_repeat: ov.garp_master_repeat.unwrap_or(g.garp.master_repeat),
+        lower_prio_delay: ov
+            .garp_lower_prio_delay
+            .or(ov.garp_master_delay)
+            .unwrap_or(g.garp.lower_prio_delay),
+        lower_prio_repeat: ov
+            .garp_lower_prio_repeat
+            .or(ov.garp_master_repeat)
+            .unwrap_or(g.garp.lower_prio_repeat),
+        master_refresh: ov.garp_master_refresh.unwrap_or(g.garp.master_refresh),
+        master_refresh_repeat: ov
+            .garp_master_refresh_repeat
+            .unwrap_or(g.garp.master_refresh_repeat),
+    };
+    i.down_timer_adverts = ov.down_timer_adverts.unwrap_or(g.down_timer_adverts);
+    i.strict_mode = ov.strict_mode.unwrap_or(g.strict);
+    i.lower_prio_no_advert = ov
+        .lower_prio_no_advert
+        .unwrap_or(g.lower_prio_no_advert || i.strict_mode);
+    i.higher_prio_send_advert = ov
+        .higher_prio_send_advert
+        .unwrap_or(g.higher_prio_send_advert);
+    i.owner_ignore_adverts = ov.owner_ignore_adverts.unwrap_or(g.owner_ignore_adverts);
+    i.check_unicast_src = ov.check_unicast_src.unwrap_or(g.check_unicast_src);
+    i.skip_check_adv_addr = ov.skip_check_adv_addr.unwrap_or(g.skip_check_adv_addr);
+    i.v3_checksum_as_v2 = ov.v3_checksum_as_v2.unwrap_or(g.v3_checksum_as_v2);
+    i.accept = ov.accept.unwrap_or(!i.strict_mode || i.priority.0 == 255);
+
+    // Combinations keepalived corrects.
+    if i.authentication
+        .as_ref()
+        .is_some_and(|a| a.auth_type == AuthType::Ah)
+        && i.state == InitialState::Master
+    {
+        c.warn(
+            d.pos,
+            format!(
+                "({}) Initial state master is incompatible with AH authentication - clearing",
+                i.name
+            ),
+        );
+        i.state = InitialState::Backup;
+    }
+    if i.authentication.is_some() && i.version == 3 {
+        c.warn(
+            d.pos,
+            format!(
+                "({}) authentication is not supported with VRRPv3 - removing",
+                i.name
+            ),
+        );
+        i.authentication = None;
+    }
+    if i.nopreempt && (i.state == InitialState::Master || i.priority.0 == 255) {
+        c.warn(d.pos, format!("({}) nopreempt is incompatible with initial state MASTER or priority 255 - resetting", i.name));
+        i.nopreempt = false;
+    }
+    if !i.preempt_delay.is_zero() && (i.nopreempt || i.state == InitialState::Master) {
+        c.warn(d.pos, format!("({}) preempt_delay is incompatible with nopreempt or initial state MASTER - clearing", i.name));
+        i.preempt_delay = Duration::ZERO;
+    }
+    if i.strict_mode {
+        if !i.unicast_peers.is_empty() {
+            c.error(
+                d.pos,
+                format!("({}) strict mode does not allow unicast peers", i.name),
+            );
+        }
+        if i.authentication.is_some() {
+            c.warn(
+                d.pos,
+                format!(
+                    "({}) strict mode does not allow authentication - removing",
+                    i.name
+                ),
+            );
+            i.authentication = None;
+        }
+        if i.virtual_ipaddress.is_empty() {
+            c.error(
+                d.pos,
+                format!(
+                    "({}) strict mode needs at least one virtual address",
+                    i.name
+                ),
+            );
+        }
+    }
+    if i.interface.is_none() && i.unicast_peers.is_empty() {
+        c.error(d.pos, format!("({}) no interface set", i.name));
+    }
+    if let Some(bad) = i
+        .virtual_ipaddress
+        .iter()
+        .find(|a| a.addr.addr.is_ipv6() != i.ipv6)
+    {
+        c.error(d.pos, format!("({}) virtual address {} is of the other address family; put it in virtual_ipaddress_excluded", i.name, bad.addr));
+    }
+}

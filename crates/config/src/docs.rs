@@ -1,0 +1,66 @@
+//! The keyword reference (`docs/configuration.md`), generated from the
+//! parser's own keyword tables so that it cannot drift from them.
+
+use crate::build::table::{rows, DocRow, Support};
+use crate::build::{check, global, lvs, vrrp, TOP};
+
+/// Every block kind with its keywords, in the order of the reference.
+pub fn all_rows() -> Vec<DocRow> {
+    let mut v = rows("top level", &TOP);
+    v.extend(rows("global_defs", global::GLOBAL_DEFS));
+    v.extend(rows("track_file", global::TRACK_FILE));
+    v.extend(rows("vrrp_track_process", global::TRACK_PROCESS));
+    v.extend(rows("garp_group", global::GARP_GROUP));
+    v.extend(rows("SSL", global::SSL));
+    v.extend(rows("vrrp_script", vrrp::VRRP_SCRIPT));
+    v.extend(rows("vrrp_sync_group", &vrrp::SYNC_GROUP));
+    v.extend(rows("vrrp_instance", &vrrp::VRRP_INSTANCE));
+    v.extend(rows("virtual_server", &lvs::VIRTUAL_SERVER));
+    v.extend(rows("real_server", &lvs::REAL_SERVER));
+    v.extend(rows("TCP_CHECK / PING_CHECK", &check::COMMON));
+    v.extend(rows("HTTP_GET / SSL_GET", &check::HTTP));
+    v.extend(rows("url", check_url_rows()));
+    v.extend(rows("MISC_CHECK", &check::MISC));
+    v.extend(rows("SMTP_CHECK", &check::SMTP));
+    v.extend(rows("DNS_CHECK", &check::DNS));
+    v.extend(rows("UDP_CHECK", &check::UDP));
+    v.extend(rows("FILE_CHECK", &check::FILE));
+    v
+}
+
+fn check_url_rows() -> &'static [crate::build::table::Kw<crate::model::Url>] {
+    check::url_table()
+}
+
+/// Render the reference as Markdown.
+pub fn configuration_md() -> String {
+    let mut out = String::from(
+        "# kad configuration reference\n\n\
+         kad reads keepalived's configuration language. This list is generated from the\n\
+         parser's keyword tables (`cargo run -p kad -- --dump-keywords > docs/configuration.md`)\n\
+         and a test fails when it differs from them.\n\n\
+         Support: **yes** = read into the model; **deprecated** = read, with a warning naming\n\
+         the newer spelling; **ignored** = accepted, kept in the model's `unsupported` list and\n\
+         reported as a note, but kad does not act on it. A keyword not listed is reported as\n\
+         unknown at its line and skipped, as keepalived does.\n\n\
+         Blocks whose lines are lists rather than keywords (`virtual_ipaddress`,\n\
+         `virtual_routes`, `static_*`, `track_*`, `unicast_peer`, `virtual_server_group`,\n\
+         `notification_email`, `authentication`) take `ip`-command syntax as in keepalived.\n",
+    );
+    let mut context = "";
+    for r in all_rows() {
+        if r.context != context {
+            context = r.context;
+            out.push_str(&format!(
+                "\n## {context}\n\n| keyword | support |\n|---|---|\n"
+            ));
+        }
+        let s = match r.support {
+            Support::Yes => "yes".to_string(),
+            Support::Deprecated(instead) => format!("deprecated (use {instead})"),
+            Support::Ignored => "ignored".to_string(),
+        };
+        out.push_str(&format!("| `{}` | {s} |\n", r.keyword));
+    }
+    out
+}

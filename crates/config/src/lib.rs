@@ -1,0 +1,161 @@
+//! kad's configuration: keepalived.conf read through `grammar/keepalived.pest`
+//! into one typed, serde-serialisable [`Config`], with diagnostics that name
+//! `file:line:col` of the original text.
+//!
+//! Every other crate consumes [`Config`]; none re-parses text.
+
+pub mod build;
+pub mod diag;
+pub mod docs;
+pub mod envcheck;
+pub mod lexer;
+pub mod model;
+pub mod preprocess;
+pub mod source;
+pub mod tree;
+
+pub use diag::{Class, Diagnostic, Severity};
+pub use model::Config;
+pub use source::Location;
+
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_CONFIG: &str = "/etc/keepalived/keepalived.conf";
+
+/// keepalived's `-t` exit codes (`chk_exit_code` in its code, not its man
+/// page).
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const CANNOT_RUN: i32 = 4;
+    pub const CONFIG: i32 = 5;
+    pub const SCRIPT_SECURITY: i32 = 6;
+}
+
+#[derive(Clone, Debug)]
+pub struct LoadOptions {
+    /// Matched by `@ID` lines (`-i`); default: the short host name.
+    pub config_id: String,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            config_id: short_hostname(),
+        }
+    }
+}
+
+/// The short host name (up to the first dot), keepalived's default
+/// config-id.
+pub fn short_hostname() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: gethostname writes at most buf.len() bytes into buf.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    if rc != 0 {
+        return String::new();
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    let name = String::from_utf8_lossy(&buf[..end]).into_owned();
+    name.split('.').next().unwrap_or("").to_string()
+}
+
+/// A configuration as read, with what was found wrong in it.
+#[derive(Debug)]
+pub struct Loaded {
+    pub config: Config,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Every file read (the main file first).
+    pub files: Vec<PathBuf>,
+    /// SHA-1 of the pre-processed text: equal fingerprints, equal configs.
+    pub fingerprint: String,
+}
+
+impl Loaded {
+    /// Errors make a configuration unusable for the daemon.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// The exit code `kad -t` gives, as keepalived's `-t` does: any
+    /// configuration problem (warning or error) is 5.
+    pub fn exit_code(&self) -> i32 {
+        let counts = |f: &dyn Fn(&Diagnostic) -> bool| self.diagnostics.iter().any(f);
+        if counts(&|d| d.is_error() && d.class == Class::Environment) {
+            exit::CANNOT_RUN
+        } else if counts(&|d| d.class == Class::ScriptSecurity) {
+            exit::SCRIPT_SECURITY
+        } else if counts(&|d| d.severity >= Severity::Warning) {
+            exit::CONFIG
+        } else {
+            exit::OK
+        }
+    }
+
+    /// Add the machine checks (interfaces, scripts).
+    pub fn check_environment(&mut self) {
+        self.diagnostics.extend(envcheck::check(&self.config));
+    }
+}
+
+/// Read `path` and everything it includes.
+pub fn load(path: &Path, opts: &LoadOptions) -> Loaded {
+    let pre = preprocess::run(
+        path,
+        &preprocess::Options {
+            config_id: opts.config_id.clone(),
+        },
+    );
+    from_preprocessed(pre)
+}
+
+/// Read configuration text as if it were the file `name` (includes are
+/// resolved relative to `name`'s directory).
+pub fn load_str(text: &str, name: &Path, opts: &LoadOptions) -> Loaded {
+    let pre = preprocess::run_text(
+        name,
+        text,
+        &preprocess::Options {
+            config_id: opts.config_id.clone(),
+        },
+    );
+    from_preprocessed(pre)
+}
+
+fn from_preprocessed(pre: preprocess::Output) -> Loaded {
+    let mut diagnostics = pre.diags;
+    let mut ctx = build::ctx::Ctx::new(&pre.map);
+    let mut builder = build::Builder::default();
+    let mut structural = Vec::new();
+    tree::build(&pre.text, &pre.map, &mut structural, |node| {
+        builder.statement(&mut ctx, &node)
+    });
+    let config = builder.finish(&mut ctx);
+    diagnostics.extend(structural);
+    diagnostics.extend(ctx.diags);
+    // Report in source order: by file (order read), then line and column.
+    let order: Vec<PathBuf> = pre.map.files.iter().map(|f| f.path.clone()).collect();
+    diagnostics.sort_by_key(|d| match &d.location {
+        Some(l) => (
+            order
+                .iter()
+                .position(|p| *p == l.file)
+                .unwrap_or(usize::MAX),
+            l.line,
+            l.col,
+        ),
+        None => (usize::MAX, 0, 0),
+    });
+    let fingerprint = sha1_hex(pre.text.as_bytes());
+    Loaded {
+        config,
+        diagnostics,
+        files: order,
+        fingerprint,
+    }
+}
+
+fn sha1_hex(bytes: &[u8]) -> String {
+    use sha1::Digest;
+    let d = sha1::Sha1::digest(bytes);
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}

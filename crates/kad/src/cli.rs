@@ -1,0 +1,77 @@
+//! keepalived-compatible command line.
+
+use clap::Parser;
+use std::path::PathBuf;
+
+#[derive(Parser, Debug, Clone)]
+#[command(
+    name = "kad",
+    about = "A keepalived-compatible LVS director",
+    disable_version_flag = true
+)]
+pub struct Cli {
+    /// Configuration file.
+    #[arg(short = 'f', long = "use-file", default_value = kad_config::DEFAULT_CONFIG)]
+    pub file: PathBuf,
+
+    /// Check the configuration and exit (0 clean, 4 cannot run,
+    /// 5 configuration problems, 6 script security).
+    #[arg(short = 't', long = "config-test")]
+    pub config_test: bool,
+
+    /// With -t: skip the checks against this machine (interfaces, scripts).
+    #[arg(long = "no-env-check")]
+    pub no_env_check: bool,
+
+    /// Print the configuration model as JSON and exit.
+    #[arg(long = "dump-config")]
+    pub dump_config: bool,
+
+    /// Print the keyword reference (docs/configuration.md) and exit.
+    #[arg(long = "dump-keywords", hide = true)]
+    pub dump_keywords: bool,
+
+    /// Config id matched by `@ID` lines (default: short host name).
+    #[arg(short = 'i', long = "config-id")]
+    pub config_id: Option<String>,
+
+    /// Stay in the foreground.
+    #[arg(short = 'n', long = "dont-fork")]
+    pub dont_fork: bool,
+
+    /// Log to the console.
+    #[arg(short = 'l', long = "log-console")]
+    pub log_console: bool,
+
+    /// Detailed logs.
+    #[arg(short = 'D', long = "log-detail")]
+    pub log_detail: bool,
+
+    /// Pid file.
+    #[arg(short = 'p', long = "pid")]
+    pub pid_file: Option<PathBuf>,
+
+    /// Run only the VRRP side.
+    #[arg(short = 'P', long = "vrrp")]
+    pub vrrp_only: bool,
+
+    /// Run only the checker / IPVS side.
+    #[arg(short = 'C', long = "check")]
+    pub check_only: bool,
+
+    /// Keep the IPVS table on stop.
+    #[arg(short = 'I', long = "dont-release-ipvs")]
+    pub dont_release_ipvs: bool,
+
+    /// Keep VIPs and virtual routes on stop.
+    #[arg(short = 'V', long = "dont-release-vrrp")]
+    pub dont_release_vrrp: bool,
+
+    /// Print the version and exit.
+    #[arg(short = 'v', long = "version")]
+    pub version: bool,
+
+    /// Control socket path.
+    #[arg(long = "socket", default_value = "/run/kad/kad.sock")]
+    pub socket: PathBuf,
+}

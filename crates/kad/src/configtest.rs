@@ -1,0 +1,72 @@
+//! `kad -t` and `kad --dump-config`.
+
+use crate::cli::Cli;
+use kad_config::{exit, Class, LoadOptions, Loaded, Severity};
+use std::io::Write;
+
+pub fn load(cli: &Cli) -> Loaded {
+    let opts = match &cli.config_id {
+        Some(id) => LoadOptions {
+            config_id: id.clone(),
+        },
+        None => LoadOptions::default(),
+    };
+    kad_config::load(&cli.file, &opts)
+}
+
+fn missing_file(loaded: &Loaded) -> bool {
+    loaded
+        .diagnostics
+        .iter()
+        .any(|d| d.class == Class::Environment && d.is_error() && d.location.is_none())
+}
+
+/// Print every diagnostic to stderr; return the `-t` exit code.
+pub fn config_test(cli: &Cli) -> i32 {
+    let mut loaded = load(cli);
+    if !cli.no_env_check && !missing_file(&loaded) {
+        loaded.check_environment();
+    }
+    report(&loaded);
+    loaded.exit_code()
+}
+
+pub fn report(loaded: &Loaded) {
+    let mut err = std::io::stderr().lock();
+    for d in &loaded.diagnostics {
+        let _ = writeln!(err, "{d}");
+    }
+    let (e, w) = loaded
+        .diagnostics
+        .iter()
+        .fold((0, 0), |(e, w), d| match d.severity {
+            Severity::Error => (e + 1, w),
+            Severity::Warning => (e, w + 1),
+            Severity::Note => (e, w),
+        });
+    if e + w > 0 {
+        let _ = writeln!(err, "{e} error(s), {w} warning(s)");
+    }
+}
+
+pub fn dump_config(cli: &Cli) -> i32 {
+    let loaded = load(cli);
+    report(&loaded);
+    if missing_file(&loaded) {
+        return exit::CANNOT_RUN;
+    }
+    match serde_json::to_string_pretty(&loaded.config) {
+        Ok(s) => {
+            println!("{s}");
+            if loaded.has_errors() {
+                exit::CONFIG
+            } else {
+                exit::OK
+            }
+        }
+        Err(e) => {
+            eprintln!("cannot serialise the configuration: {e}");
+            1
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! kad: a keepalived-compatible LVS director.
+
+mod cli;
+mod configtest;
+
+use clap::Parser;
+
+fn main() {
+    let cli = cli::Cli::parse();
+    let code = if cli.version {
+        println!("kad {}", env!("CARGO_PKG_VERSION"));
+        0
+    } else if cli.dump_keywords {
+        print!("{}", kad_config::docs::configuration_md());
+        0
+    } else if cli.config_test {
+        configtest::config_test(&cli)
+    } else if cli.dump_config {
+        configtest::dump_config(&cli)
+    } else {
+        eprintln!(
+            "kad: the daemon is not built yet; use -t to check a configuration or --dump-config"
+        );
+        1
+    };
+    std::process::exit(code);
+}
