@@ -1,0 +1,231 @@
+//! keepalived's code defaults and corrections, as the model must carry them.
+
+use kad_config::model::*;
+use kad_config::{load_str, LoadOptions, Loaded};
+use std::path::Path;
+use std::time::Duration;
+
+fn parse(text: &str) -> Loaded {
+    load_str(
+        text,
+        Path::new("/v/k.conf"),
+        &LoadOptions {
+            config_id: "n".into(),
+        },
+    )
+}
+
+fn inst(text: &str) -> VrrpInstance {
+    let l = parse(text);
+    l.config
+        .vrrp_instances
+        .into_iter()
+        .next()
+        .expect("one instance")
+}
+
+#[test]
+fn state_and_priority() {
+    let i = inst("vrrp_instance A { interface e\n virtual_router_id 1\n state MASTER }");
+    assert_eq!((i.state, i.priority.0), (InitialState::Master, 255));
+    let i =
+        inst("vrrp_instance A { interface e\n virtual_router_id 1\n state MASTER\n priority 100 }");
+    assert_eq!((i.state, i.priority.0), (InitialState::Master, 100));
+    let i = inst("vrrp_instance A { interface e\n virtual_router_id 1\n priority 255 }");
+    assert_eq!(i.state, InitialState::Master);
+    let i = inst("vrrp_instance A { interface e\n virtual_router_id 1 }");
+    assert_eq!(
+        (i.state, i.priority.0, i.advert_int, i.version),
+        (InitialState::Backup, 100, Centis(100), 2)
+    );
+}
+
+#[test]
+fn advert_interval_units() {
+    let l = parse("vrrp_instance A { interface e\n virtual_router_id 1\n advert_int 1.5 }");
+    assert_eq!(l.config.vrrp_instances[0].advert_int, Centis(200));
+    assert!(l
+        .diagnostics
+        .iter()
+        .any(|d| d.message.contains("whole seconds")));
+    let i =
+        inst("vrrp_instance A { interface e\n virtual_router_id 1\n version 3\n advert_int 0.5 }");
+    assert_eq!(i.advert_int, Centis(50));
+    let i = inst("global_defs { vrrp_version 3 }\nvrrp_instance A { interface e\n virtual_router_id 1\n advert_int 0.01 }");
+    assert_eq!((i.version, i.advert_int), (3, Centis(1)));
+    let i = inst(
+        "vrrp_instance A { interface e\n virtual_router_id 1\n virtual_ipaddress { fe80::1/64 } }",
+    );
+    assert_eq!((i.version, i.ipv6), (3, true));
+}
+
+#[test]
+fn globals_apply_even_when_global_defs_comes_last() {
+    let text = "vrrp_instance A { interface e\n virtual_router_id 1\n garp_master_repeat 2 }\n\
+                global_defs { vrrp_garp_master_delay 10\n vrrp_garp_master_repeat 7\n vrrp_lower_prio_no_advert }";
+    let i = inst(text);
+    assert_eq!(i.garp.master_delay, Duration::from_secs(10));
+    assert_eq!(i.garp.master_repeat, 2);
+    assert_eq!(i.garp.lower_prio_repeat, 2);
+    assert!(i.lower_prio_no_advert);
+    assert_eq!(GarpTimers::default().master_repeat, 5);
+}
+
+#[test]
+fn corrections_keepalived_makes() {
+    let l = parse("vrrp_instance A { interface e\n virtual_router_id 1\n state MASTER\n priority 100\n authentication { auth_type AH\n auth_pass 123456789 } }");
+    let i = &l.config.vrrp_instances[0];
+    assert_eq!(i.state, InitialState::Backup);
+    assert_eq!(i.authentication.as_ref().unwrap().password, "12345678");
+    let i =
+        inst("vrrp_instance A { interface e\n virtual_router_id 1\n priority 255\n nopreempt }");
+    assert!(!i.nopreempt);
+    let i = inst("global_defs { vrrp_strict }\nvrrp_instance A { interface e\n virtual_router_id 1\n virtual_ipaddress { 1.2.3.4 } }");
+    assert!(i.strict_mode && i.lower_prio_no_advert && !i.accept);
+}
+
+fn vs(text: &str) -> (VirtualServer, Loaded) {
+    let l = parse(text);
+    (l.config.virtual_servers[0].clone(), l)
+}
+
+#[test]
+fn virtual_server_defaults() {
+    let (v, l) = vs("virtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 { }\n}");
+    assert_eq!(
+        (v.protocol, v.scheduler, v.method),
+        (Protocol::Udp, Scheduler::Wlc, ForwardMethod::Nat)
+    );
+    let msgs: Vec<_> = l.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert!(
+        msgs.iter().any(|m| m.contains("defaulting to UDP")),
+        "{msgs:?}"
+    );
+    assert!(msgs.iter().any(|m| m.contains("default 'wlc'")), "{msgs:?}");
+    assert_eq!(v.real_servers[0].weight, Weight(1));
+    let (v, _) =
+        vs("virtual_server 10.0.0.1 80 { protocol TCP\n lb_algo rr\n persistence_timeout }");
+    assert_eq!(v.persistence_timeout, Some(360));
+    let (v, _) = vs("virtual_server 10.0.0.1 0 { protocol TCP\n lb_algo rr }");
+    assert_eq!(v.persistence_timeout, Some(360));
+    let (v, _) = vs("virtual_server 10.0.0.1 80 { protocol TCP\n lb_algo rr\n lb_kind DR\n persistence_granularity 24\n real_server 10.0.0.2 80 { }\n real_server 10.0.0.3 80 { lb_kind TUN type gue port 6080 } }");
+    assert_eq!(v.real_servers[0].method, ForwardMethod::Dr);
+    assert_eq!(
+        v.real_servers[1].method,
+        ForwardMethod::Tun {
+            kind: TunnelType::Gue,
+            port: Some(6080),
+            csum: None
+        }
+    );
+    assert_eq!(
+        v.persistence_granularity,
+        Some("255.255.255.0".parse().unwrap())
+    );
+}
+
+#[test]
+fn checker_timing_is_inherited() {
+    let (v, l) = vs("virtual_server 10.0.0.1 80 { protocol TCP\n lb_algo rr\n delay_loop 6\n real_server 10.0.0.2 80 {\n connect_timeout 2\n \
+         TCP_CHECK { retry 4 }\n HTTP_GET { url { path / } }\n MISC_CHECK { misc_path /bin/true }\n DNS_CHECK { name example.org }\n }\n retry 9\n}");
+    assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+    let c = &v.real_servers[0].checkers;
+    let t = |i: usize| &c[i].timing;
+    assert_eq!(
+        (t(0).delay_loop, t(0).connect_timeout, t(0).retry),
+        (Duration::from_secs(6), Duration::from_secs(2), 4)
+    );
+    // retry set at VS level (after the real server) applies where not overridden.
+    assert_eq!(
+        (t(1).retry, t(1).delay_before_retry),
+        (9, Duration::from_secs(3))
+    );
+    assert_eq!(t(2).retry, 9);
+    let CheckKind::Misc(m) = &c[2].kind else {
+        panic!()
+    };
+    assert_eq!(m.timeout, Duration::from_secs(6));
+    assert_eq!(t(3).delay_before_retry, Duration::from_secs(6));
+    let (v, _) = vs("virtual_server 10.0.0.1 80 { protocol TCP\n lb_algo rr\n real_server 10.0.0.2 80 { DNS_CHECK { } MISC_CHECK { misc_path /bin/true } TCP_CHECK { } } }");
+    let c = &v.real_servers[0].checkers;
+    assert_eq!(
+        (c[0].timing.retry, c[1].timing.retry, c[2].timing.retry),
+        (3, 0, 1)
+    );
+    assert_eq!(c[2].timing.delay_loop, Duration::from_secs(60));
+    assert_eq!(c[2].timing.connect_timeout, Duration::from_secs(5));
+}
+
+#[test]
+fn checker_options() {
+    let (v, l) = vs("virtual_server 10.0.0.1 80 { protocol UDP\n lb_algo rr\n real_server 10.0.0.2 53 {\n \
+        HTTP_GET { url { path /a\n digest 640205B7B0FC66C1EA91C463FAC6334D\n status_code 200-299 404 } http_protocol 1.1 }\n \
+        SSL_GET { url { path /\n digest 0123456789012345678901234567890123456789 } sni_name example.org }\n \
+        UDP_CHECK { payload 0a0b\n require_reply 0axx0c }\n DNS_CHECK { type AAAA\n name kad.test }\n } }");
+    assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+    let c = &v.real_servers[0].checkers;
+    let CheckKind::Http(h) = &c[0].kind else {
+        panic!()
+    };
+    assert_eq!(h.protocol, HttpProtocol::Http11);
+    let u = &h.urls[0];
+    assert_eq!(u.digest.as_ref().unwrap().kind, DigestKind::Md5);
+    assert_eq!(
+        u.digest.as_ref().unwrap().hex,
+        "640205b7b0fc66c1ea91c463fac6334d"
+    );
+    assert_eq!(u.status_codes, [(200, 299), (404, 404)]);
+    let CheckKind::Ssl(s) = &c[1].kind else {
+        panic!()
+    };
+    assert_eq!(s.urls[0].digest.as_ref().unwrap().kind, DigestKind::Sha1);
+    assert!(s.enable_sni);
+    let CheckKind::Udp {
+        payload,
+        require_reply,
+        ..
+    } = &c[2].kind
+    else {
+        panic!()
+    };
+    assert_eq!(payload, &[10, 11]);
+    assert_eq!(
+        require_reply.as_deref(),
+        Some(&[Some(10), None, Some(12)][..])
+    );
+    let CheckKind::Dns { query_type, name } = &c[3].kind else {
+        panic!()
+    };
+    assert_eq!((*query_type, name.as_str()), (DnsType::Aaaa, "kad.test"));
+}
+
+#[test]
+fn groups_sync_daemon_and_timeouts() {
+    let l = parse(
+        "global_defs { lvs_sync_daemon eth1 VI_1 id 7 maxlen 1400 port 8849 ttl 2 group 224.0.0.82\n lvs_timeouts tcp 900 tcpfin 30 udp 60\n lvs_flush }\n\
+         vrrp_instance VI_1 { interface e\n virtual_router_id 1 }\n\
+         virtual_server_group G { 10.0.0.1-3 80\n 10.1.0.0/30 443\n fwmark 5 inet6 }\n\
+         virtual_server group G { protocol TCP\n lb_algo sh\n sh-port\n real_server 10.2.0.1 80 { } }",
+    );
+    assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+    let sd = l.config.global.lvs_sync_daemon.as_ref().unwrap();
+    assert_eq!(sd.instance.as_deref(), Some("VI_1"));
+    assert_eq!(
+        (sd.sync_id, sd.maxlen, sd.port, sd.ttl),
+        (Some(7), Some(1400), Some(8849), Some(2))
+    );
+    let t = l.config.global.lvs_timeouts.as_ref().unwrap();
+    assert_eq!((t.tcp, t.tcpfin, t.udp), (Some(900), Some(30), Some(60)));
+    assert!(l.config.global.lvs_flush);
+    let g = &l.config.virtual_server_groups[0];
+    assert_eq!(g.entries.len(), 3);
+    assert_eq!(
+        g.entries[1],
+        GroupEntry::Range {
+            first: "10.1.0.0".parse().unwrap(),
+            last: "10.1.0.3".parse().unwrap(),
+            port: Some(443)
+        }
+    );
+    assert!(l.config.virtual_servers[0].sched_flags.flag2);
+}
