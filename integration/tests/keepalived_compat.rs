@@ -1,0 +1,141 @@
+//! kad reads what keepalived reads: for every sample configuration, every
+//! line keepalived 2.2.7 (Debian's) complains about, kad reports too
+//! (keepalived's messages about interfaces missing on the test machine
+//! aside), and `kad --dump-config` succeeds.
+
+use kad_integration::{bin, require, sample_configs};
+use std::collections::BTreeSet;
+use std::process::Command;
+
+/// Line numbers in keepalived's `(FILE: Line N) msg` / `(Line N) msg`.
+fn keepalived_lines(stderr: &str) -> BTreeSet<u32> {
+    let mut out = BTreeSet::new();
+    for l in stderr.lines() {
+        let about_interface = (l.contains("interface")
+            && (l.contains("doesn't exist") || l.contains("loopback")))
+            || l.contains("Non-existent interface")
+            || l.contains("Unknown interface");
+        if about_interface {
+            continue;
+        }
+        let Some(rest) = l.strip_prefix('(') else {
+            continue;
+        };
+        let Some(close) = rest.find(')') else {
+            continue;
+        };
+        let inside = &rest[..close];
+        if let Some(i) = inside.rfind("Line ") {
+            if let Ok(n) = inside[i + 5..].trim().parse() {
+                out.insert(n);
+            }
+        }
+    }
+    out
+}
+
+/// Line numbers in kad's `FILE:LINE:COL: severity: msg`.
+fn kad_lines(stderr: &str) -> BTreeSet<u32> {
+    stderr
+        .lines()
+        .filter_map(|l| {
+            let mut parts = l.split(':');
+            let _file = parts.next()?;
+            let line = parts.next()?.parse().ok()?;
+            let _col: u32 = parts.next()?.parse().ok()?;
+            Some(line)
+        })
+        .collect()
+}
+
+#[test]
+fn kad_reports_every_line_keepalived_reports() {
+    let keepalived = require("keepalived");
+    let kad = bin("kad");
+    let mut failures = Vec::new();
+    let mut table = Vec::new();
+    for conf in sample_configs() {
+        let ka = Command::new(&keepalived)
+            .arg("-t")
+            .arg("-f")
+            .arg(&conf)
+            .output()
+            .expect("keepalived -t");
+        let ka_err = String::from_utf8_lossy(&ka.stderr);
+        let want = keepalived_lines(&ka_err);
+        let k = Command::new(&kad)
+            .args(["-t", "--no-env-check", "-f"])
+            .arg(&conf)
+            .output()
+            .expect("kad -t");
+        let k_err = String::from_utf8_lossy(&k.stderr);
+        let got = kad_lines(&k_err);
+        let missing: Vec<_> = want.difference(&got).collect();
+        table.push(format!(
+            "{:<45} keepalived rc={} lines={:?}  kad rc={} lines={:?}",
+            conf.file_name().unwrap().to_string_lossy(),
+            ka.status.code().unwrap_or(-1),
+            want,
+            k.status.code().unwrap_or(-1),
+            got
+        ));
+        if !missing.is_empty() {
+            failures.push(format!(
+                "{}: kad misses lines {missing:?}\nkeepalived:\n{ka_err}\nkad:\n{k_err}",
+                conf.display()
+            ));
+        }
+    }
+    println!("{}", table.join("\n"));
+    assert!(
+        table.len() >= 19 + 4,
+        "expected the shared samples and conf.d"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn dump_config_succeeds_on_every_sample() {
+    let kad = bin("kad");
+    for conf in sample_configs() {
+        let out = Command::new(&kad)
+            .arg("--dump-config")
+            .arg("-f")
+            .arg(&conf)
+            .output()
+            .expect("kad --dump-config");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}: {}",
+            conf.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert!(v.get("global").is_some(), "{}", conf.display());
+    }
+}
+
+#[test]
+fn conf_d_examples_are_clean() {
+    let kad = bin("kad");
+    for conf in sample_configs()
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains("/conf.d/"))
+    {
+        for id in ["kad1", "kad2"] {
+            let out = Command::new(&kad)
+                .args(["-t", "--no-env-check", "-i", id, "-f"])
+                .arg(&conf)
+                .output()
+                .expect("kad -t");
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{}: {}",
+                conf.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}
