@@ -34,31 +34,79 @@ pub struct RawTok<'a> {
 
 /// Tokenise `text` (one pre-processed line per `\n`) and hand each token to
 /// `sink` in order.
+///
+/// Large texts are tokenised by two worker threads (alternate chunks) while
+/// the caller's thread consumes the tokens in order: pest is most of the
+/// cost of reading a configuration.
 pub fn tokenize<'a>(text: &'a str, mut sink: impl FnMut(RawTok<'a>)) {
+    let chunks = split_chunks(text);
+    if chunks.len() < 4 {
+        for (chunk, first_line) in chunks {
+            tokenize_chunk(chunk, first_line, &mut sink);
+        }
+        return;
+    }
+    std::thread::scope(|scope| {
+        let mut receivers = Vec::new();
+        for worker in 0..WORKERS {
+            // A small bound keeps memory flat: workers stay a few chunks ahead.
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<RawTok<'a>>>(2);
+            let mine: Vec<(&'a str, u32)> = chunks
+                .iter()
+                .copied()
+                .skip(worker)
+                .step_by(WORKERS)
+                .collect();
+            scope.spawn(move || {
+                for (chunk, first_line) in mine {
+                    let mut toks = Vec::with_capacity(CHUNK_LINES * 3);
+                    tokenize_chunk(chunk, first_line, &mut |t| toks.push(t));
+                    if tx.send(toks).is_err() {
+                        return;
+                    }
+                }
+            });
+            receivers.push(rx);
+        }
+        for i in 0..chunks.len() {
+            // Chunk i was tokenised by worker i % WORKERS, in order.
+            let Ok(toks) = receivers[i % WORKERS].recv() else {
+                return;
+            };
+            for t in toks {
+                sink(t);
+            }
+        }
+    });
+}
+
+const WORKERS: usize = 2;
+
+/// Cut `text` into chunks of whole lines, with the index of each chunk's
+/// first line.
+fn split_chunks(text: &str) -> Vec<(&str, u32)> {
+    let mut out = Vec::new();
     let mut line_no: u32 = 0;
     let mut rest = text;
     while !rest.is_empty() {
-        // Cut a chunk of whole lines.
-        let mut end = 0;
+        let mut end = rest.len();
         let mut lines = 0;
         for (i, _) in rest.match_indices('\n') {
-            end = i + 1;
             lines += 1;
             if lines == CHUNK_LINES {
+                end = i + 1;
                 break;
             }
         }
-        if lines < CHUNK_LINES {
-            end = rest.len();
-        }
         let chunk = &rest[..end];
-        rest = &rest[end..];
-        tokenize_chunk(chunk, line_no, &mut sink);
+        out.push((chunk, line_no));
         line_no += chunk.matches('\n').count() as u32;
+        rest = &rest[end..];
     }
+    out
 }
 
-fn tokenize_chunk<'a>(chunk: &'a str, first_line: u32, sink: &mut impl FnMut(RawTok<'a>)) {
+fn tokenize_chunk<'a>(chunk: &'a str, first_line: u32, sink: &mut dyn FnMut(RawTok<'a>)) {
     // The grammar accepts every input (an unknown character is a word), so
     // a failure here would be a grammar bug; degrade to no tokens.
     let Ok(pairs) = Grammar::parse(Rule::chunk, chunk) else {

@@ -203,17 +203,12 @@ pub fn build(text: &str, map: &SourceMap, diags: &mut Vec<Diagnostic>, mut top: 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::LineOrigin;
 
     fn parse(text: &str) -> (Vec<Node>, Vec<Diagnostic>) {
         let mut map = SourceMap::default();
-        let f = map.add_file("t.conf".into(), text.to_string());
+        let f = map.add_file("t.conf".into(), text.into());
         for i in 0..text.lines().count() as u32 {
-            map.lines.push(LineOrigin {
-                file: f,
-                line: i + 1,
-                colmap: None,
-            });
+            map.lines.push(f, i + 1, None);
         }
         let mut nodes = Vec::new();
         let mut diags = Vec::new();

@@ -419,14 +419,14 @@ pub fn checker(c: &mut Ctx, n: &Node) -> Option<CheckDraft> {
     };
     let (kind, table): (CheckKind, &[Kw<CheckDraft>]) = match n.kw.text.as_str() {
         "TCP_CHECK" => (CheckKind::Tcp, &COMMON),
-        "HTTP_GET" => (CheckKind::Http(http()), &HTTP),
-        "SSL_GET" => (CheckKind::Ssl(http()), &HTTP),
+        "HTTP_GET" => (CheckKind::Http(Box::new(http())), &HTTP),
+        "SSL_GET" => (CheckKind::Ssl(Box::new(http())), &HTTP),
         "MISC_CHECK" => (
-            CheckKind::Misc(MiscCheck {
+            CheckKind::Misc(Box::new(MiscCheck {
                 script: empty_script,
                 timeout: Duration::ZERO,
                 dynamic: false,
-            }),
+            })),
             &MISC,
         ),
         "SMTP_CHECK" => (

@@ -209,8 +209,12 @@ fn vs_table() -> Vec<Kw<VsDraft>> {
                 d.vs.hysteresis = v
             }
         }),
-        kw("quorum_up", |c, n, d| d.vs.quorum_up = c.script(n)),
-        kw("quorum_down", |c, n, d| d.vs.quorum_down = c.script(n)),
+        kw("quorum_up", |c, n, d| {
+            d.vs.quorum_up = c.script(n).map(Box::new)
+        }),
+        kw("quorum_down", |c, n, d| {
+            d.vs.quorum_down = c.script(n).map(Box::new)
+        }),
         kw("sorry_server", |c, n, d| {
             let Some(a) = c.arg(n, 0).cloned() else {
                 return;
@@ -319,8 +323,12 @@ fn rs_table() -> Vec<Kw<RsDraft>> {
         }),
         kw("lb_kind", set_rs_method),
         kw("lvs_method", set_rs_method),
-        kw("notify_up", |c, n, r| r.rs.notify_up = c.script(n)),
-        kw("notify_down", |c, n, r| r.rs.notify_down = c.script(n)),
+        kw("notify_up", |c, n, r| {
+            r.rs.notify_up = c.script(n).map(Box::new)
+        }),
+        kw("notify_down", |c, n, r| {
+            r.rs.notify_down = c.script(n).map(Box::new)
+        }),
         kw("uthreshold", |c, n, r| {
             if let Some(v) = c.u32(n, 0, 0, u32::MAX) {
                 r.rs.uthreshold = v
@@ -578,12 +586,18 @@ fn finish(c: &mut Ctx, d: &mut VsDraft) {
                 rs.port = port;
             }
         }
-        for ch in r.checks {
-            rs.checkers
-                .push(check::resolve(ch, &r.inh, &d.inh, rs.alpha));
-        }
+        let alpha = rs.alpha;
+        rs.checkers = r
+            .checks
+            .into_iter()
+            .map(|ch| check::resolve(ch, &r.inh, &d.inh, alpha))
+            .collect();
+        // Vectors keep room for 4 after one push: trim what a large
+        // configuration keeps for its lifetime.
+        rs.checkers.shrink_to_fit();
         d.vs.real_servers.push(rs);
     }
+    d.vs.real_servers.shrink_to_fit();
 }
 
 pub fn vs_name(vs: &VirtualServer) -> String {

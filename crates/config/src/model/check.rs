@@ -135,11 +135,11 @@ pub enum CheckKind {
     #[serde(rename = "TCP_CHECK")]
     Tcp,
     #[serde(rename = "HTTP_GET")]
-    Http(HttpCheck),
+    Http(Box<HttpCheck>),
     #[serde(rename = "SSL_GET")]
-    Ssl(HttpCheck),
+    Ssl(Box<HttpCheck>),
     #[serde(rename = "MISC_CHECK")]
-    Misc(MiscCheck),
+    Misc(Box<MiscCheck>),
     #[serde(rename = "SMTP_CHECK")]
     Smtp { helo_name: String },
     #[serde(rename = "DNS_CHECK")]

@@ -186,9 +186,9 @@ pub struct VirtualServer {
     pub quorum: u32,
     pub hysteresis: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quorum_up: Option<Script>,
+    pub quorum_up: Option<Box<Script>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quorum_down: Option<Script>,
+    pub quorum_down: Option<Box<Script>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sorry_server: Option<SorryServer>,
     pub inhibit_on_failure: bool,
@@ -217,9 +217,9 @@ pub struct RealServer {
     pub inhibit_on_failure: bool,
     pub alpha: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notify_up: Option<Script>,
+    pub notify_up: Option<Box<Script>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notify_down: Option<Script>,
+    pub notify_down: Option<Box<Script>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub virtualhost: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -25,10 +25,28 @@ pub struct Options {
     pub config_id: String,
 }
 
+/// The pre-processed text: built line by line, or, when a file needs no
+/// pre-processing at all, the file's own text shared with the source map.
+#[derive(Debug)]
+pub enum Text {
+    Built(String),
+    Shared(std::sync::Arc<str>),
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Text::Built(s) => s,
+            Text::Shared(s) => s,
+        }
+    }
+}
+
 /// The pre-processed text with its source map and the diagnostics met.
 #[derive(Debug)]
 pub struct Output {
-    pub text: String,
+    pub text: Text,
     pub map: SourceMap,
     pub diags: Vec<Diagnostic>,
 }
@@ -76,13 +94,10 @@ pub fn run(path: &Path, opts: &Options) -> Output {
         diags: Vec::new(),
         macros: HashMap::new(),
         stack: Vec::new(),
+        shared: None,
     };
     pre.file(path, None, include::Strictness::default());
-    Output {
-        text: pre.text,
-        map: pre.map,
-        diags: pre.diags,
-    }
+    pre.output()
 }
 
 /// Pre-process in-memory text as if it were the file `path`.
@@ -94,14 +109,11 @@ pub fn run_text(path: &Path, text: &str, opts: &Options) -> Output {
         diags: Vec::new(),
         macros: HashMap::new(),
         stack: Vec::new(),
+        shared: None,
     };
     pre.stack.push(path.to_path_buf());
     pre.file_text(path, text.to_string());
-    Output {
-        text: pre.text,
-        map: pre.map,
-        diags: pre.diags,
-    }
+    pre.output()
 }
 
 pub(crate) struct Pre<'a> {
@@ -112,6 +124,14 @@ pub(crate) struct Pre<'a> {
     pub(crate) macros: HashMap<String, String>,
     /// Canonical paths of the files being read, to detect include cycles.
     stack: Vec<PathBuf>,
+    /// The root file's text when it needed no pre-processing.
+    shared: Option<std::sync::Arc<str>>,
+}
+
+/// A line no pre-processing step touches (the common case, kept fast).
+fn is_plain(raw: &str) -> bool {
+    let t = raw.trim_start();
+    !raw.contains('$') && !t.starts_with(['@', '~']) && !t.starts_with("include")
 }
 
 /// Where a line came from, for diagnostics raised while pre-processing it.
@@ -192,11 +212,36 @@ impl Pre<'_> {
         self.stack.pop();
     }
 
+    fn output(self) -> Output {
+        let text = match self.shared {
+            Some(t) => Text::Shared(t),
+            None => Text::Built(self.text),
+        };
+        Output {
+            text,
+            map: self.map,
+            diags: self.diags,
+        }
+    }
+
     fn file_text(&mut self, path: &Path, text: String) {
-        let id = self.map.add_file(path.to_path_buf(), String::new());
-        // Lines are processed from a copy: the source map keeps the text.
-        let lines: Vec<String> = text.split('\n').map(str::to_string).collect();
-        self.map.files[id as usize] = crate::source::SourceFile::new(path.to_path_buf(), text);
+        // The source map keeps the text (diagnostics quote it).
+        let text: std::sync::Arc<str> = text.into();
+        let id = self.map.add_file(path.to_path_buf(), text.clone());
+        // A root file no step touches is its own pre-processed text.
+        if self.map.files.len() == 1
+            && text
+                .split('\n')
+                .all(|l| is_plain(l.strip_suffix('\r').unwrap_or(l)))
+        {
+            let n = text.split('\n').count() as u32;
+            for line in 1..=n {
+                self.map.lines.push(id, line, None);
+            }
+            self.shared = Some(text);
+            return;
+        }
+        let lines: Vec<&str> = text.split('\n').collect();
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut n = 0;
         while n < lines.len() {
@@ -204,8 +249,14 @@ impl Pre<'_> {
                 file: id,
                 line: n as u32 + 1,
             };
-            let raw = lines[n].strip_suffix('\r').unwrap_or(&lines[n]);
+            let raw = lines[n].strip_suffix('\r').unwrap_or(lines[n]);
             n += 1;
+            if is_plain(raw) {
+                self.text.push_str(raw);
+                self.text.push('\n');
+                self.map.lines.push(at.file, at.line, None);
+                continue;
+            }
             let Some(line) = self.conditional(raw) else {
                 continue;
             };
@@ -214,7 +265,7 @@ impl Pre<'_> {
                 let (name, mut value) = (def.0.to_string(), def.1.to_string());
                 while value.ends_with('\\') && n < lines.len() {
                     value.pop();
-                    let next = lines[n].strip_suffix('\r').unwrap_or(&lines[n]);
+                    let next = lines[n].strip_suffix('\r').unwrap_or(lines[n]);
                     n += 1;
                     if let Some(cont) = self.conditional(next) {
                         value.push('\n');
@@ -292,10 +343,8 @@ impl Pre<'_> {
     fn emit(&mut self, at: At, line: MappedLine) {
         self.text.push_str(&line.text);
         self.text.push('\n');
-        self.map.lines.push(crate::source::LineOrigin {
-            file: at.file,
-            line: at.line,
-            colmap: line.map.map(Vec::into_boxed_slice),
-        });
+        self.map
+            .lines
+            .push(at.file, at.line, line.map.map(Vec::into_boxed_slice));
     }
 }
