@@ -1,5 +1,8 @@
 //! kad: a keepalived-compatible LVS director.
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod cli;
 mod configtest;
 

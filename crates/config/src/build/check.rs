@@ -518,7 +518,7 @@ pub fn resolve(d: CheckDraft, rs: &Inherited, vs: &Inherited, rs_alpha: bool) ->
     if let CheckKind::Misc(m) = &mut kind {
         m.timeout = d.misc_timeout.unwrap_or(delay_loop);
     }
-    let connect = d.connect;
+    let connect = (d.connect != ConnectOpts::default()).then(|| Box::new(d.connect));
     if let CheckKind::Http(h) | CheckKind::Ssl(h) = &mut kind {
         if h.virtualhost.is_none() {
             h.virtualhost = rs.virtualhost.clone().or_else(|| vs.virtualhost.clone());

@@ -267,18 +267,20 @@ impl Builder {
             .map(|g| g.name.clone())
             .collect();
         let mut seen_vs: HashMap<(VsKey, Protocol), Pos> = HashMap::new();
-        let mut keep = Vec::with_capacity(self.cfg.virtual_servers.len());
-        for (vs, (gref, pos)) in std::mem::take(&mut self.cfg.virtual_servers)
-            .into_iter()
-            .zip(&self.vs_meta)
-        {
+        // Filtered in place: a second vector of every service would double
+        // the peak memory of a large configuration.
+        let mut meta = self.vs_meta.iter();
+        self.cfg.virtual_servers.retain(|vs| {
+            let Some((gref, pos)) = meta.next() else {
+                return true;
+            };
             if let Some((gname, gpos)) = gref {
                 if !groups.contains(gname) {
                     c.error(
                         *gpos,
                         format!("virtual_server_group {gname} not found - removing virtual server"),
                     );
-                    continue;
+                    return false;
                 }
             }
             let proto = if matches!(vs.key, VsKey::Fwmark { .. }) {
@@ -289,9 +291,9 @@ impl Builder {
             if seen_vs.insert((vs.key.clone(), proto), *pos).is_some() {
                 c.error(
                     *pos,
-                    format!("virtual server {} is defined twice", lvs::vs_name(&vs)),
+                    format!("virtual server {} is defined twice", lvs::vs_name(vs)),
                 );
-                continue;
+                return false;
             }
             for rs in &vs.real_servers {
                 for ch in &rs.checkers {
@@ -313,9 +315,8 @@ impl Builder {
                     }
                 }
             }
-            keep.push(vs);
-        }
-        self.cfg.virtual_servers = keep;
+            true
+        });
 
         self.cfg.vrrp_instances = self.vrrp.into_iter().map(|d| d.inst).collect();
         self.cfg.sync_groups = self.sync.into_iter().map(|s| s.group).collect();

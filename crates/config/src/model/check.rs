@@ -166,6 +166,24 @@ pub enum CheckKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checker {
     pub kind: CheckKind,
-    pub connect: ConnectOpts,
+    /// Connection options, when any is set (most checkers have none: kept
+    /// out of line to keep large configurations small).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect: Option<Box<ConnectOpts>>,
     pub timing: ResolvedTiming,
+}
+
+impl Checker {
+    /// The connection options (all defaults when none were set).
+    pub fn connect(&self) -> &ConnectOpts {
+        static NONE: ConnectOpts = ConnectOpts {
+            connect_ip: None,
+            connect_port: None,
+            bindto: None,
+            bind_if: None,
+            bind_port: None,
+            fwmark: None,
+        };
+        self.connect.as_deref().unwrap_or(&NONE)
+    }
 }
