@@ -1,0 +1,114 @@
+//! Trackers and the effective priority they give an instance, as keepalived
+//! computes it (`vrrp_set_effective_priority` in vrrp_track.c): a tracker of
+//! weight 0 faults the instance when it fails; a positive weight is added
+//! while it is up, a negative weight added while it is down (`reverse`
+//! swaps the two); the sum is clamped to 1..=254, and the owner (255) never
+//! moves.
+
+use serde::{Deserialize, Serialize};
+
+/// One tracker's contribution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tracked {
+    pub weight: i32,
+    pub reverse: bool,
+    pub up: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effective {
+    Priority(u8),
+    Fault,
+}
+
+pub fn effective(base: u8, trackers: &[Tracked]) -> Effective {
+    let mut sum: i64 = 0;
+    for t in trackers {
+        let up = t.up != t.reverse;
+        if t.weight == 0 {
+            if !up {
+                return Effective::Fault;
+            }
+            continue;
+        }
+        if t.weight > 0 && up {
+            sum += i64::from(t.weight);
+        } else if t.weight < 0 && !up {
+            sum += i64::from(t.weight);
+        }
+    }
+    if base == 255 {
+        return Effective::Priority(255);
+    }
+    Effective::Priority((i64::from(base) + sum).clamp(1, 254) as u8)
+}
+
+/// A `vrrp_script`'s result with `rise`/`fall`: the state changes only after
+/// `rise` successes or `fall` failures in a row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScriptState {
+    pub up: bool,
+    rise: u32,
+    fall: u32,
+    run: u32,
+}
+
+impl ScriptState {
+    /// `init_fail` starts the script in the failed state.
+    pub fn new(rise: u32, fall: u32, init_fail: bool) -> ScriptState {
+        ScriptState { up: !init_fail, rise: rise.max(1), fall: fall.max(1), run: 0 }
+    }
+
+    /// Feed one result; returns true when the state changed.
+    pub fn result(&mut self, ok: bool) -> bool {
+        if ok == self.up {
+            self.run = 0;
+            return false;
+        }
+        self.run += 1;
+        let need = if ok { self.rise } else { self.fall };
+        if self.run >= need {
+            self.up = ok;
+            self.run = 0;
+            return true;
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(weight: i32, up: bool) -> Tracked {
+        Tracked { weight, reverse: false, up }
+    }
+
+    #[test]
+    fn weights_and_faults() {
+        assert_eq!(effective(100, &[t(10, true), t(-20, true)]), Effective::Priority(110));
+        assert_eq!(effective(100, &[t(10, false), t(-20, false)]), Effective::Priority(80));
+        assert_eq!(effective(100, &[t(0, false)]), Effective::Fault);
+        assert_eq!(effective(250, &[t(10, true)]), Effective::Priority(254));
+        assert_eq!(effective(5, &[t(-20, false)]), Effective::Priority(1));
+        assert_eq!(effective(255, &[t(-20, false)]), Effective::Priority(255));
+        let rev = Tracked { weight: 10, reverse: true, up: false };
+        assert_eq!(effective(100, &[rev]), Effective::Priority(110));
+    }
+
+    #[test]
+    fn rise_and_fall() {
+        let mut s = ScriptState::new(2, 3, false);
+        assert!(!s.result(false));
+        assert!(!s.result(false));
+        assert!(s.result(false));
+        assert!(!s.up);
+        assert!(!s.result(true));
+        assert!(!s.result(false), "a failure resets the rise count");
+        assert!(!s.result(true));
+        assert!(s.result(true));
+        assert!(s.up);
+        let s = ScriptState::new(1, 1, true);
+        assert!(!s.up);
+    }
+}
