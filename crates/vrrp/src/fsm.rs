@@ -41,7 +41,7 @@ pub struct Params {
     /// Our primary address: equal priorities are decided by comparing it.
     pub local_addr: IpAddr,
     /// On a planned stop, keep the VIPs until the successor's first advert
-    /// (bounded by one advert interval) instead of dropping them at once.
+    /// (bounded by two advert intervals) instead of dropping them at once.
     pub hold_vips_on_stop: bool,
 }
 
@@ -52,7 +52,11 @@ pub enum Input {
     /// Time has advanced: run whatever deadlines have passed.
     Tick,
     /// A valid advert for our VRID.
-    Advert { src: IpAddr, priority: u8, interval: Centis },
+    Advert {
+        src: IpAddr,
+        priority: u8,
+        interval: Centis,
+    },
     /// The trackers changed the effective priority.
     Priority(u8),
     /// A tracker put the instance in (true) or out of (false) FAULT.
@@ -67,15 +71,25 @@ pub enum Input {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
-    SendAdvert { priority: u8 },
+    SendAdvert {
+        priority: u8,
+    },
     AddVips,
     RemoveVips,
     /// Send `repeat` gratuitous ARPs / unsolicited NAs for every VIP.
-    Garp { repeat: u32 },
-    Transition { from: State, to: State },
+    Garp {
+        repeat: u32,
+    },
+    Transition {
+        from: State,
+        to: State,
+    },
     /// A MASTER heard a lower priority (keepalived's
     /// `notify_master_rx_lower_pri`).
-    MasterRxLowerPriority { src: IpAddr, priority: u8 },
+    MasterRxLowerPriority {
+        src: IpAddr,
+        priority: u8,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -153,22 +167,31 @@ impl Instance {
         let p = 256 - u64::from(priority);
         match self.p.version {
             Version::V2 => Duration::from_micros(p * 1_000_000 / 256),
-            Version::V3 => Duration::from_micros(p * u64::from(self.master_adv_int.0) * 10_000 / 256),
+            Version::V3 => {
+                Duration::from_micros(p * u64::from(self.master_adv_int.0) * 10_000 / 256)
+            }
         }
     }
 
     /// Master_Down_Interval with our current effective priority.
     pub fn master_down_interval(&self) -> Duration {
-        let adverts = u64::from(self.p.down_timer_adverts) * u64::from(self.master_adv_int.0) * 10_000;
+        let adverts =
+            u64::from(self.p.down_timer_adverts) * u64::from(self.master_adv_int.0) * 10_000;
         Duration::from_micros(adverts) + self.skew(self.priority)
     }
 
     /// When the shell must call `handle(now, Input::Tick)` next.
     pub fn next_deadline(&self) -> Option<Time> {
-        [self.master_down, self.adver, self.garp_again.map(|g| g.0), self.garp_refresh, self.release_at]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.master_down,
+            self.adver,
+            self.garp_again.map(|g| g.0),
+            self.garp_refresh,
+            self.release_at,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     pub fn handle(&mut self, now: Time, input: Input) -> Vec<Action> {
@@ -176,7 +199,11 @@ impl Instance {
         match input {
             Input::Start => self.start(now, &mut out),
             Input::Tick => self.tick(now, &mut out),
-            Input::Advert { src, priority, interval } => self.advert(now, src, priority, interval, &mut out),
+            Input::Advert {
+                src,
+                priority,
+                interval,
+            } => self.advert(now, src, priority, interval, &mut out),
             Input::Priority(p) => self.set_priority(p),
             Input::Fault(f) => self.set_fault(now, f, &mut out),
             Input::GroupMaster => {
@@ -196,7 +223,10 @@ impl Instance {
 
     fn transition(&mut self, now: Time, to: State, out: &mut Vec<Action>) {
         if self.state != to {
-            out.push(Action::Transition { from: self.state, to });
+            out.push(Action::Transition {
+                from: self.state,
+                to,
+            });
             self.state = to;
             self.last_transition = now;
         }
@@ -246,10 +276,13 @@ impl Instance {
             out.push(Action::AddVips);
             self.vips_held = true;
         }
-        out.push(Action::Garp { repeat: self.p.garp.master_repeat });
+        out.push(Action::Garp {
+            repeat: self.p.garp.master_repeat,
+        });
         self.garp_again = (!self.p.garp.master_delay.is_zero())
             .then(|| (now + self.p.garp.master_delay, self.p.garp.master_repeat));
-        self.garp_refresh = (!self.p.garp.master_refresh.is_zero()).then(|| now + self.p.garp.master_refresh);
+        self.garp_refresh =
+            (!self.p.garp.master_refresh.is_zero()).then(|| now + self.p.garp.master_refresh);
         self.adver = Some(now + self.p.advert_int.as_duration());
         self.stats.become_master += 1;
         self.transition(now, State::Master, out);
@@ -304,12 +337,21 @@ impl Instance {
             }
         }
         if self.garp_refresh.is_some_and(|t| t <= now) {
-            out.push(Action::Garp { repeat: self.p.garp.master_refresh_repeat });
+            out.push(Action::Garp {
+                repeat: self.p.garp.master_refresh_repeat,
+            });
             self.garp_refresh = Some(now + self.p.garp.master_refresh);
         }
     }
 
-    fn advert(&mut self, now: Time, src: IpAddr, priority: u8, interval: Centis, out: &mut Vec<Action>) {
+    fn advert(
+        &mut self,
+        now: Time,
+        src: IpAddr,
+        priority: u8,
+        interval: Centis,
+        out: &mut Vec<Action>,
+    ) {
         self.stats.advert_rcvd += 1;
         if priority == 0 {
             self.stats.pri_zero_rcvd += 1;
@@ -355,7 +397,14 @@ impl Instance {
         self.master_down = Some(now + self.master_down_interval());
     }
 
-    fn master_rx(&mut self, now: Time, src: IpAddr, priority: u8, interval: Centis, out: &mut Vec<Action>) {
+    fn master_rx(
+        &mut self,
+        now: Time,
+        src: IpAddr,
+        priority: u8,
+        interval: Centis,
+        out: &mut Vec<Action>,
+    ) {
         if self.owner() && self.p.owner_ignore_adverts {
             return;
         }
@@ -365,7 +414,8 @@ impl Instance {
             self.adver = Some(now + self.p.advert_int.as_duration());
             return;
         }
-        let higher = priority > self.priority || (priority == self.priority && addr_gt(src, self.p.local_addr));
+        let higher = priority > self.priority
+            || (priority == self.priority && addr_gt(src, self.p.local_addr));
         if higher {
             if self.p.higher_prio_send_advert {
                 let prio = self.priority;
@@ -384,9 +434,14 @@ impl Instance {
             self.send_advert(prio, out);
         }
         if self.p.garp.lower_prio_repeat > 0 {
-            out.push(Action::Garp { repeat: self.p.garp.lower_prio_repeat });
+            out.push(Action::Garp {
+                repeat: self.p.garp.lower_prio_repeat,
+            });
             if !self.p.garp.lower_prio_delay.is_zero() {
-                self.garp_again = Some((now + self.p.garp.lower_prio_delay, self.p.garp.lower_prio_repeat));
+                self.garp_again = Some((
+                    now + self.p.garp.lower_prio_delay,
+                    self.p.garp.lower_prio_repeat,
+                ));
             }
         }
         out.push(Action::MasterRxLowerPriority { src, priority });
@@ -433,9 +488,10 @@ impl Instance {
                 self.garp_refresh = None;
                 self.stats.release_master += 1;
                 if self.p.hold_vips_on_stop && self.vips_held {
-                    // The successor takes over after its skew time (at most
-                    // one advert interval); hold the VIPs until then.
-                    self.release_at = Some(now + self.p.advert_int.as_duration());
+                    // The successor takes over after its skew time (under one
+                    // advert interval) and says so in an advert: hold the
+                    // VIPs until then, or two intervals if it never does.
+                    self.release_at = Some(now + 2 * self.p.advert_int.as_duration());
                 } else {
                     if self.vips_held {
                         out.push(Action::RemoveVips);

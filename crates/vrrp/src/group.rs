@@ -26,8 +26,14 @@ mod tests {
 
     #[test]
     fn members_follow() {
-        assert_eq!(follow(State::Backup, State::Master), Some(Input::GroupMaster));
-        assert_eq!(follow(State::Master, State::Backup), Some(Input::GroupBackup));
+        assert_eq!(
+            follow(State::Backup, State::Master),
+            Some(Input::GroupMaster)
+        );
+        assert_eq!(
+            follow(State::Master, State::Backup),
+            Some(Input::GroupBackup)
+        );
         assert_eq!(follow(State::Init, State::Backup), None);
         assert_eq!(faults(&[false, true, false]), vec![true, true, true]);
         assert_eq!(faults(&[false, false]), vec![false, false]);

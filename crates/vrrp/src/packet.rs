@@ -127,9 +127,24 @@ pub enum RxError {
 }
 
 /// Build a VRRPv2 advertisement.
-pub fn encode_v2(vrid: u8, priority: u8, interval_secs: u8, addrs: &[Ipv4Addr], auth: Auth) -> Vec<u8> {
+pub fn encode_v2(
+    vrid: u8,
+    priority: u8,
+    interval_secs: u8,
+    addrs: &[Ipv4Addr],
+    auth: Auth,
+) -> Vec<u8> {
     let mut p = Vec::with_capacity(16 + 4 * addrs.len());
-    p.extend_from_slice(&[0x21, vrid, priority, addrs.len() as u8, auth.type_code(), interval_secs, 0, 0]);
+    p.extend_from_slice(&[
+        0x21,
+        vrid,
+        priority,
+        addrs.len() as u8,
+        auth.type_code(),
+        interval_secs,
+        0,
+        0,
+    ]);
     for a in addrs {
         p.extend_from_slice(&a.octets());
     }
@@ -151,7 +166,13 @@ pub enum V3Checksum {
 }
 
 /// Build a VRRPv3 advertisement (IPv4 or IPv6 addresses, not mixed).
-pub fn encode_v3(vrid: u8, priority: u8, interval: Centis, addrs: &[IpAddr], csum: V3Checksum) -> Vec<u8> {
+pub fn encode_v3(
+    vrid: u8,
+    priority: u8,
+    interval: Centis,
+    addrs: &[IpAddr],
+    csum: V3Checksum,
+) -> Vec<u8> {
     let int = interval.0.min(0x0fff) as u16;
     let mut p = Vec::with_capacity(8 + 16 * addrs.len());
     p.extend_from_slice(&[0x31, vrid, priority, addrs.len() as u8]);
@@ -248,7 +269,10 @@ pub fn decode(p: &[u8], ipv6: bool, src: IpAddr, dst: IpAddr) -> Result<Advert, 
     let p = &p[..want];
     let (interval, auth_type) = match version {
         Version::V2 => (Centis(u32::from(p[5]) * 100), p[4]),
-        Version::V3 => (Centis(u32::from(u16::from_be_bytes([p[4], p[5]]) & 0x0fff)), 0),
+        Version::V3 => (
+            Centis(u32::from(u16::from_be_bytes([p[4], p[5]]) & 0x0fff)),
+            0,
+        ),
     };
     let ok = match version {
         Version::V2 => checksum::checksum(p) == 0,
@@ -257,7 +281,10 @@ pub fn decode(p: &[u8], ipv6: bool, src: IpAddr, dst: IpAddr) -> Result<Advert, 
         // IPv4: accept the RFC 5798 pseudo-header form and the message-only
         // form (`v3_checksum_as_v2` peers), as keepalived does.
         Version::V3 => {
-            let with = checksum::finish(checksum::sum(p, checksum::pseudo_header(src, dst, IPPROTO_VRRP, p.len())));
+            let with = checksum::finish(checksum::sum(
+                p,
+                checksum::pseudo_header(src, dst, IPPROTO_VRRP, p.len()),
+            ));
             with == 0 || (!ipv6 && checksum::checksum(p) == 0)
         }
     };
@@ -279,5 +306,13 @@ pub fn decode(p: &[u8], ipv6: bool, src: IpAddr, dst: IpAddr) -> Result<Advert, 
     if version == Version::V2 {
         auth_data.copy_from_slice(&p[want - 8..want]);
     }
-    Ok(Advert { version, vrid, priority, interval, addrs, auth_type, auth_data })
+    Ok(Advert {
+        version,
+        vrid,
+        priority,
+        interval,
+        addrs,
+        auth_type,
+        auth_data,
+    })
 }

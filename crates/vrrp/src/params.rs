@@ -43,7 +43,11 @@ pub fn auth(i: &VrrpInstance) -> Auth {
 
 /// The addresses listed in our adverts.
 pub fn advertised(i: &VrrpInstance) -> Vec<IpAddr> {
-    i.virtual_ipaddress.iter().map(|a| a.addr.addr).take(255).collect()
+    i.virtual_ipaddress
+        .iter()
+        .map(|a| a.addr.addr)
+        .take(255)
+        .collect()
 }
 
 pub fn rx_policy(i: &VrrpInstance) -> RxPolicy {

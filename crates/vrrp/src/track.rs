@@ -56,7 +56,12 @@ pub struct ScriptState {
 impl ScriptState {
     /// `init_fail` starts the script in the failed state.
     pub fn new(rise: u32, fall: u32, init_fail: bool) -> ScriptState {
-        ScriptState { up: !init_fail, rise: rise.max(1), fall: fall.max(1), run: 0 }
+        ScriptState {
+            up: !init_fail,
+            rise: rise.max(1),
+            fall: fall.max(1),
+            run: 0,
+        }
     }
 
     /// Feed one result; returns true when the state changed.
@@ -81,18 +86,32 @@ mod tests {
     use super::*;
 
     fn t(weight: i32, up: bool) -> Tracked {
-        Tracked { weight, reverse: false, up }
+        Tracked {
+            weight,
+            reverse: false,
+            up,
+        }
     }
 
     #[test]
     fn weights_and_faults() {
-        assert_eq!(effective(100, &[t(10, true), t(-20, true)]), Effective::Priority(110));
-        assert_eq!(effective(100, &[t(10, false), t(-20, false)]), Effective::Priority(80));
+        assert_eq!(
+            effective(100, &[t(10, true), t(-20, true)]),
+            Effective::Priority(110)
+        );
+        assert_eq!(
+            effective(100, &[t(10, false), t(-20, false)]),
+            Effective::Priority(80)
+        );
         assert_eq!(effective(100, &[t(0, false)]), Effective::Fault);
         assert_eq!(effective(250, &[t(10, true)]), Effective::Priority(254));
         assert_eq!(effective(5, &[t(-20, false)]), Effective::Priority(1));
         assert_eq!(effective(255, &[t(-20, false)]), Effective::Priority(255));
-        let rev = Tracked { weight: 10, reverse: true, up: false };
+        let rev = Tracked {
+            weight: 10,
+            reverse: true,
+            up: false,
+        };
         assert_eq!(effective(100, &[rev]), Effective::Priority(110));
     }
 

@@ -27,7 +27,13 @@ pub enum AddrList {
 
 /// Check an advert that arrived with `ttl` from `src`, to a multicast group
 /// when `multicast`.
-pub fn check(adv: &Advert, ttl: u8, src: IpAddr, multicast: bool, p: &RxPolicy) -> Result<AddrList, RxError> {
+pub fn check(
+    adv: &Advert,
+    ttl: u8,
+    src: IpAddr,
+    multicast: bool,
+    p: &RxPolicy,
+) -> Result<AddrList, RxError> {
     if multicast && ttl != 255 {
         return Err(RxError::Ttl);
     }
@@ -44,7 +50,10 @@ pub fn check(adv: &Advert, ttl: u8, src: IpAddr, multicast: bool, p: &RxPolicy) 
         match p.auth {
             Auth::Pass(want) => {
                 // Compare all 8 bytes without an early exit.
-                let diff = want.iter().zip(adv.auth_data.iter()).fold(0u8, |d, (a, b)| d | (a ^ b));
+                let diff = want
+                    .iter()
+                    .zip(adv.auth_data.iter())
+                    .fold(0u8, |d, (a, b)| d | (a ^ b));
                 if diff != 0 {
                     return Err(RxError::AuthFailure);
                 }
@@ -61,5 +70,9 @@ pub fn check(adv: &Advert, ttl: u8, src: IpAddr, multicast: bool, p: &RxPolicy) 
     }
     // Priority 0 adverts carry the list too; compare as a set.
     let same = adv.addrs.len() == p.addrs.len() && adv.addrs.iter().all(|a| p.addrs.contains(a));
-    Ok(if same { AddrList::Same } else { AddrList::Differs })
+    Ok(if same {
+        AddrList::Same
+    } else {
+        AddrList::Differs
+    })
 }
