@@ -5,6 +5,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod cli;
 mod configtest;
+mod daemon;
 
 use clap::Parser;
 
@@ -21,10 +22,7 @@ fn main() {
     } else if cli.dump_config {
         configtest::dump_config(&cli)
     } else {
-        eprintln!(
-            "kad: the daemon is not built yet; use -t to check a configuration or --dump-config"
-        );
-        1
+        daemon::run(&cli)
     };
     std::process::exit(code);
 }

@@ -13,6 +13,8 @@ pub mod time;
 pub mod track;
 pub mod validate;
 
+pub mod io;
+
 pub use fsm::{Action, Input, Instance, Params, State};
 pub use packet::{Advert, Auth, RxError, Version};
 pub use time::Time;

@@ -1,0 +1,100 @@
+//! The control-socket protocol of kad and the status schema, defined once
+//! for the daemon and for `kactl`. Field names of [`Status`] are a public
+//! interface (documented in docs/operations.md).
+//!
+//! Protocol: one JSON request per line (`{"cmd":"status"}`) on the Unix
+//! socket, one JSON response per line.
+
+pub mod client;
+pub mod render;
+
+use serde::{Deserialize, Serialize};
+
+pub const DEFAULT_SOCKET: &str = "/run/kad/kad.sock";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "cmd", rename_all = "snake_case")]
+pub enum Request {
+    Status,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Response {
+    Status(Status),
+    Error { error: String },
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Status {
+    /// kad's version.
+    pub version: String,
+    /// Seconds since the daemon started.
+    pub uptime_secs: f64,
+    pub vrrp: Vec<VrrpStatus>,
+    pub ipvs: IpvsStatus,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct VrrpStatus {
+    pub name: String,
+    /// `INIT`, `BACKUP`, `MASTER`, `FAULT` or `STOPPED`.
+    pub state: String,
+    pub interface: String,
+    pub vrid: u8,
+    pub version: u8,
+    /// Configured priority.
+    pub priority: u8,
+    /// Priority after trackers.
+    pub effective_priority: u8,
+    /// Advert interval in seconds.
+    pub advert_int: f64,
+    /// Virtual addresses (`addr/len`), advertised and excluded.
+    pub vips: Vec<String>,
+    /// Whether this node holds the addresses now.
+    pub vips_held: bool,
+    /// The current master and its priority, as seen in BACKUP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub master_addr: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub master_priority: Option<u8>,
+    /// Seconds since the last state change.
+    pub since_transition_secs: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sync_group: Option<String>,
+    /// Why the instance is in FAULT, if it is.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fault_reasons: Vec<String>,
+    pub stats: VrrpCounters,
+}
+
+/// keepalived's counters (`keepalived.stats`), by its JSON names.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VrrpCounters {
+    pub advert_rcvd: u64,
+    pub advert_sent: u64,
+    pub become_master: u64,
+    pub release_master: u64,
+    pub packet_len_err: u64,
+    pub ip_ttl_err: u64,
+    pub invalid_type_rcvd: u64,
+    pub advert_interval_err: u64,
+    pub addr_list_err: u64,
+    pub invalid_authtype: u64,
+    pub authtype_mismatch: u64,
+    pub auth_failure: u64,
+    pub pri_zero_rcvd: u64,
+    pub pri_zero_sent: u64,
+    pub checksum_err: u64,
+    pub version_err: u64,
+    pub other_err: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct IpvsStatus {
+    /// Whether the kernel has IPVS.
+    pub available: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    pub virtual_servers: usize,
+}

@@ -1,0 +1,110 @@
+//! The human view of `kactl status`.
+
+use crate::Status;
+use std::fmt::Write;
+
+fn ago(secs: f64) -> String {
+    let s = secs.max(0.0) as u64;
+    match s {
+        0..=59 => format!("{s}s ago"),
+        60..=3599 => format!("{}m{}s ago", s / 60, s % 60),
+        _ => format!("{}h{}m ago", s / 3600, (s % 3600) / 60),
+    }
+}
+
+pub fn status(st: &Status) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "kad {} up {}",
+        st.version,
+        ago(st.uptime_secs).trim_end_matches(" ago")
+    );
+    let _ = writeln!(o);
+    if st.vrrp.is_empty() {
+        let _ = writeln!(o, "no VRRP instances");
+    } else {
+        let _ = writeln!(
+            o,
+            "{:<16} {:<7} {:<10} {:>4} {:>4} {:>5} {:<22} {:<14} {:>9} {:>9}",
+            "INSTANCE",
+            "STATE",
+            "INTERFACE",
+            "VRID",
+            "PRIO",
+            "EFF",
+            "MASTER",
+            "SINCE",
+            "ADV_RX",
+            "ADV_TX"
+        );
+        for v in &st.vrrp {
+            let master = match (&v.master_addr, v.master_priority) {
+                (Some(a), Some(p)) => format!("{a} ({p})"),
+                _ if v.state == "MASTER" => "this node".to_string(),
+                _ => "-".to_string(),
+            };
+            let _ = writeln!(
+                o,
+                "{:<16} {:<7} {:<10} {:>4} {:>4} {:>5} {:<22} {:<14} {:>9} {:>9}",
+                v.name,
+                v.state,
+                v.interface,
+                v.vrid,
+                v.priority,
+                v.effective_priority,
+                master,
+                ago(v.since_transition_secs),
+                v.stats.advert_rcvd,
+                v.stats.advert_sent
+            );
+            let held = if v.vips_held { "held" } else { "not held" };
+            let _ = writeln!(o, "    VIPs ({held}): {}", v.vips.join(", "));
+            if !v.fault_reasons.is_empty() {
+                let _ = writeln!(o, "    fault: {}", v.fault_reasons.join("; "));
+            }
+            let s = &v.stats;
+            let errors = s.packet_len_err
+                + s.ip_ttl_err
+                + s.invalid_type_rcvd
+                + s.advert_interval_err
+                + s.invalid_authtype
+                + s.authtype_mismatch
+                + s.auth_failure
+                + s.checksum_err
+                + s.version_err
+                + s.other_err;
+            let _ = writeln!(
+                o,
+                "    became master {} released {} | prio-0 rx {} tx {} | dropped {errors} (auth {} ttl {} interval {} len {} csum {}) | addr-list mismatches {}",
+                s.become_master,
+                s.release_master,
+                s.pri_zero_rcvd,
+                s.pri_zero_sent,
+                s.auth_failure + s.authtype_mismatch + s.invalid_authtype,
+                s.ip_ttl_err,
+                s.advert_interval_err,
+                s.packet_len_err,
+                s.checksum_err,
+                s.addr_list_err
+            );
+        }
+    }
+    let _ = writeln!(o);
+    match (&st.ipvs.message, st.ipvs.available) {
+        (Some(m), _) => {
+            let _ = writeln!(o, "IPVS: {m}");
+        }
+        (None, true) => {
+            let _ = writeln!(
+                o,
+                "IPVS: available, {} virtual servers configured",
+                st.ipvs.virtual_servers
+            );
+        }
+        (None, false) => {
+            let _ = writeln!(o, "IPVS: not available");
+        }
+    }
+    o
+}

@@ -1,0 +1,839 @@
+//! The VRRP engine: owns the instances, their sockets, trackers and
+//! addresses, and turns the pure state machines' actions into packets,
+//! addresses and notifications. One task, one event queue.
+
+use super::fifo::{self, Fifo};
+use super::{control::Query, scripts};
+use kactl::{IpvsStatus, Request, Response, Status, VrrpCounters, VrrpStatus};
+use kad_config::model::{Config, GlobalDefs, IpAddress, Notify, Script, VrrpInstance};
+use kad_vrrp::fsm::{Action, Input, Instance, State};
+use kad_vrrp::io::{addr, arp::GarpSender, iface, link, socket::Received, socket::VrrpSocket4};
+use kad_vrrp::packet::{self, Auth, V3Checksum, Version};
+use kad_vrrp::track::{self, ScriptState, Tracked};
+use kad_vrrp::validate::{self, AddrList, RxPolicy};
+use kad_vrrp::{group, params, Time};
+use std::collections::{HashMap, VecDeque};
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+const NOTIFY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a stop may wait for masters to hand over before VIPs are
+/// removed regardless.
+const STOP_GRACE: Duration = Duration::from_secs(5);
+
+pub enum Event {
+    Rx(usize, Received),
+    RxError(usize, String),
+    Link(link::LinkEvent),
+    Script(usize, bool),
+    Stop,
+}
+
+struct Inst {
+    cfg: VrrpInstance,
+    fsm: Instance,
+    ifindex: u32,
+    sock: usize,
+    garp: GarpSender,
+    src: Ipv4Addr,
+    /// Where adverts go: the multicast group, or each unicast peer.
+    dst: Vec<Ipv4Addr>,
+    unicast: bool,
+    policy: RxPolicy,
+    advertised: Vec<Ipv4Addr>,
+    auth: Auth,
+    group: Option<usize>,
+    fault_reasons: Vec<String>,
+}
+
+struct Group {
+    name: String,
+    members: Vec<usize>,
+    notify: Notify,
+    state: Option<State>,
+}
+
+struct ScriptRt {
+    name: String,
+    state: ScriptState,
+    weight: i32,
+    reverse: bool,
+}
+
+pub struct Engine {
+    started: std::time::Instant,
+    handle: rtnetlink::Handle,
+    insts: Vec<Inst>,
+    groups: Vec<Group>,
+    sockets: Vec<Arc<VrrpSocket4>>,
+    scripts: Vec<ScriptRt>,
+    links: HashMap<String, bool>,
+    fifo: Option<Fifo>,
+    global: GlobalDefs,
+    ipvs: IpvsStatus,
+    stopping: Option<Time>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("({instance}) {source}")]
+    Io {
+        instance: String,
+        #[source]
+        source: kad_vrrp::io::IoError,
+    },
+    #[error("({0}) has no IPv4 address to send adverts from: set mcast_src_ip / unicast_src_ip")]
+    NoSource(String),
+    #[error("({0}) IPv6 VRRP instances are not supported by the daemon yet")]
+    Ipv6(String),
+    #[error("netlink: {0}")]
+    Netlink(std::io::Error),
+}
+
+impl Engine {
+    pub async fn new(cfg: &Config, tx: mpsc::Sender<Event>) -> Result<Engine, SetupError> {
+        let (conn, handle, _) = rtnetlink::new_connection().map_err(SetupError::Netlink)?;
+        tokio::spawn(conn);
+        let mut sockets: Vec<Arc<VrrpSocket4>> = Vec::new();
+        let mut sock_of_if: HashMap<String, usize> = HashMap::new();
+        let mut insts = Vec::new();
+        let mut links = HashMap::new();
+        let wrap = |name: &str| {
+            let instance = name.to_string();
+            move |source| SetupError::Io { instance, source }
+        };
+        for c in &cfg.vrrp_instances {
+            if c.ipv6 {
+                return Err(SetupError::Ipv6(c.name.clone()));
+            }
+            let ifname = c
+                .interface
+                .clone()
+                .unwrap_or_else(|| cfg.global.default_interface.clone());
+            let ifc = iface::lookup(&handle, &ifname)
+                .await
+                .map_err(wrap(&c.name))?;
+            links.insert(ifname.clone(), ifc.running);
+            let vips: Vec<IpAddr> = params::advertised(c);
+            let src = match c
+                .unicast_src_ip
+                .or(c.mcast_src_ip)
+                .or_else(|| ifc.source_addr(false, &vips))
+            {
+                Some(IpAddr::V4(a)) => a,
+                _ => return Err(SetupError::NoSource(c.name.clone())),
+            };
+            let unicast = !c.unicast_peers.is_empty();
+            let group4 = match c.mcast_dst_ip.unwrap_or(cfg.global.vrrp_mcast_group4) {
+                IpAddr::V4(a) => a,
+                IpAddr::V6(_) => packet::MCAST4,
+            };
+            let dst: Vec<Ipv4Addr> = if unicast {
+                c.unicast_peers
+                    .iter()
+                    .filter_map(|p| {
+                        if let IpAddr::V4(a) = p.addr {
+                            Some(a)
+                        } else {
+                            None
+                        }
+                    })
+                    .collect()
+            } else {
+                vec![group4]
+            };
+            let sock = match sock_of_if.get(&ifname) {
+                Some(&s) => s,
+                None => {
+                    let groups: Vec<Ipv4Addr> = cfg
+                        .vrrp_instances
+                        .iter()
+                        .filter(|o| {
+                            o.interface
+                                .as_deref()
+                                .unwrap_or(&cfg.global.default_interface)
+                                == ifname
+                                && o.unicast_peers.is_empty()
+                        })
+                        .map(
+                            |o| match o.mcast_dst_ip.unwrap_or(cfg.global.vrrp_mcast_group4) {
+                                IpAddr::V4(a) => a,
+                                IpAddr::V6(_) => packet::MCAST4,
+                            },
+                        )
+                        .collect();
+                    let mut groups = groups;
+                    groups.sort();
+                    groups.dedup();
+                    let s =
+                        VrrpSocket4::open(&ifname, ifc.index, &groups).map_err(wrap(&c.name))?;
+                    sockets.push(Arc::new(s));
+                    sock_of_if.insert(ifname.clone(), sockets.len() - 1);
+                    sockets.len() - 1
+                }
+            };
+            let garp = GarpSender::open(ifc.index, ifc.mac).map_err(wrap(&c.name))?;
+            let fsm = Instance::new(params::params(c, IpAddr::V4(src), true));
+            let advertised = vips
+                .iter()
+                .filter_map(|a| {
+                    if let IpAddr::V4(v) = a {
+                        Some(*v)
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            for t in &c.track.interfaces {
+                if let Ok(i) = iface::lookup(&handle, &t.name).await {
+                    links.insert(t.name.clone(), i.running);
+                } else {
+                    links.insert(t.name.clone(), false);
+                }
+            }
+            insts.push(Inst {
+                cfg: c.clone(),
+                fsm,
+                ifindex: ifc.index,
+                sock,
+                garp,
+                src,
+                dst,
+                unicast,
+                policy: params::rx_policy(c),
+                advertised,
+                auth: params::auth(c),
+                group: None,
+                fault_reasons: Vec::new(),
+            });
+        }
+        let mut groups = Vec::new();
+        for g in &cfg.sync_groups {
+            let members: Vec<usize> = g
+                .members
+                .iter()
+                .filter_map(|m| insts.iter().position(|i: &Inst| &i.cfg.name == m))
+                .collect();
+            for &m in &members {
+                insts[m].group = Some(groups.len());
+            }
+            groups.push(Group {
+                name: g.name.clone(),
+                members,
+                notify: g.notify.clone(),
+                state: None,
+            });
+        }
+        let scripts = cfg
+            .vrrp_scripts
+            .iter()
+            .map(|s| ScriptRt {
+                name: s.name.clone(),
+                state: ScriptState::new(s.rise, s.fall, s.init_fail),
+                weight: s.weight,
+                reverse: s.weight_reverse,
+            })
+            .collect();
+        // Receive loops and the link watcher feed the event queue.
+        for (i, s) in sockets.iter().enumerate() {
+            let s = s.clone();
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                loop {
+                    match s.recv().await {
+                        Ok(p) => {
+                            if tx.send(Event::Rx(i, p)).await.is_err() {
+                                return;
+                            }
+                        }
+                        Err(e) => {
+                            let _ = tx.send(Event::RxError(i, e.to_string())).await;
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                        }
+                    }
+                }
+            });
+        }
+        let (ltx, mut lrx) = mpsc::unbounded_channel();
+        if let Err(e) = link::watch(ltx) {
+            tracing::warn!("no link events (track_interface will not react): {e}");
+        }
+        let tx2 = tx.clone();
+        tokio::spawn(async move {
+            while let Some(ev) = lrx.recv().await {
+                if tx2.send(Event::Link(ev)).await.is_err() {
+                    return;
+                }
+            }
+        });
+        for (idx, s) in cfg.vrrp_scripts.iter().enumerate() {
+            let s = s.clone();
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                loop {
+                    let ok = scripts::check(&s.script, s.timeout).await;
+                    if tx.send(Event::Script(idx, ok)).await.is_err() {
+                        return;
+                    }
+                    tokio::time::sleep(s.interval).await;
+                }
+            });
+        }
+        let fifo = cfg
+            .global
+            .vrrp_notify_fifo
+            .as_ref()
+            .or(cfg.global.notify_fifo.as_ref())
+            .and_then(|f| {
+                Fifo::open(f)
+                    .map_err(|e| tracing::warn!("notify FIFO {}: {e}", f.path))
+                    .ok()
+            });
+        let available = super::ipvs_probe::available();
+        let message = (!available).then(|| {
+            "this kernel has no IPVS: virtual servers cannot be programmed (VRRP runs)".to_string()
+        });
+        Ok(Engine {
+            started: std::time::Instant::now(),
+            handle,
+            insts,
+            groups,
+            sockets,
+            scripts,
+            links,
+            fifo,
+            global: cfg.global.clone(),
+            ipvs: IpvsStatus {
+                available,
+                message,
+                virtual_servers: cfg.virtual_servers.len(),
+            },
+            stopping: None,
+        })
+    }
+
+    fn now(&self) -> Time {
+        Time::from_micros(self.started.elapsed().as_micros() as u64)
+    }
+
+    fn instant(&self, t: Time) -> tokio::time::Instant {
+        tokio::time::Instant::from_std(self.started + Duration::from_micros(t.as_micros()))
+    }
+
+    /// Run until stopped; returns when every instance has let go.
+    pub async fn run(
+        mut self,
+        mut events: mpsc::Receiver<Event>,
+        mut queries: mpsc::Receiver<Query>,
+    ) {
+        for i in 0..self.insts.len() {
+            self.recompute(i, false).await;
+        }
+        for i in 0..self.insts.len() {
+            self.drive(i, Input::Start).await;
+        }
+        loop {
+            let deadline = self
+                .insts
+                .iter()
+                .filter_map(|i| i.fsm.next_deadline())
+                .min();
+            let stop_by = self.stopping.map(|t| t + STOP_GRACE);
+            let wake = [deadline, stop_by].into_iter().flatten().min();
+            let sleep_until = wake.map(|t| self.instant(t));
+            tokio::select! {
+                ev = events.recv() => match ev {
+                    Some(ev) => self.on_event(ev).await,
+                    None => break,
+                },
+                q = queries.recv() => {
+                    if let Some((req, reply)) = q {
+                        let _ = reply.send(self.answer(req));
+                    }
+                }
+                _ = async { match sleep_until {
+                    Some(t) => tokio::time::sleep_until(t).await,
+                    None => std::future::pending().await,
+                } } => {
+                    for i in 0..self.insts.len() {
+                        self.drive(i, Input::Tick).await;
+                    }
+                }
+            }
+            if let Some(since) = self.stopping {
+                let done = self.insts.iter().all(|i| !i.fsm.holds_vips());
+                if done || self.now() >= since + STOP_GRACE {
+                    break;
+                }
+            }
+        }
+        // Never leave a VIP behind.
+        for i in 0..self.insts.len() {
+            if self.insts[i].fsm.holds_vips() || self.stopping.is_some() {
+                self.remove_vips(i).await;
+            }
+        }
+    }
+
+    async fn on_event(&mut self, ev: Event) {
+        match ev {
+            Event::Rx(sock, pkt) => self.on_packet(sock, pkt).await,
+            Event::RxError(sock, e) => {
+                tracing::warn!("receiving on {}: {e}", self.sockets[sock].ifname())
+            }
+            Event::Link(l) => {
+                let known = self.links.insert(l.name.clone(), l.running);
+                if known.is_some() && known != Some(l.running) {
+                    tracing::info!(
+                        "interface {} is {}",
+                        l.name,
+                        if l.running { "up" } else { "down" }
+                    );
+                    for i in 0..self.insts.len() {
+                        self.recompute(i, true).await;
+                    }
+                }
+            }
+            Event::Script(idx, ok) => {
+                if self.scripts[idx].state.result(ok) {
+                    let s = &self.scripts[idx];
+                    tracing::info!(
+                        "VRRP_Script({}) {}",
+                        s.name,
+                        if s.state.up { "succeeded" } else { "failed" }
+                    );
+                    for i in 0..self.insts.len() {
+                        self.recompute(i, true).await;
+                    }
+                }
+            }
+            Event::Stop => {
+                if self.stopping.is_none() {
+                    self.stopping = Some(self.now());
+                    for i in 0..self.insts.len() {
+                        self.drive(i, Input::Stop).await;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn on_packet(&mut self, sock: usize, pkt: Received) {
+        let (meta, payload) = (pkt.meta, pkt.payload);
+        if meta.protocol != packet::IPPROTO_VRRP || self.insts.iter().any(|i| i.src == meta.src) {
+            return;
+        }
+        let multicast = meta.dst.is_multicast();
+        let vrid = payload.get(1).copied();
+        let target = self.insts.iter().position(|i| {
+            i.sock == sock
+                && Some(i.cfg.vrid.0) == vrid
+                && if multicast {
+                    !i.unicast && i.dst.contains(&meta.dst)
+                } else {
+                    i.unicast && meta.dst == i.src
+                }
+        });
+        let Some(t) = target else { return };
+        let adv = match packet::decode(&payload, false, meta.src.into(), meta.dst.into()) {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::debug!(
+                    "({}) dropped a packet from {}: {e}",
+                    self.insts[t].cfg.name,
+                    meta.src
+                );
+                self.insts[t].fsm.stats.record(e);
+                return;
+            }
+        };
+        match validate::check(
+            &adv,
+            meta.ttl,
+            meta.src.into(),
+            multicast,
+            &self.insts[t].policy,
+        ) {
+            Ok(list) => {
+                if list == AddrList::Differs {
+                    self.insts[t].fsm.stats.addr_list_err += 1;
+                }
+                let input = Input::Advert {
+                    src: meta.src.into(),
+                    priority: adv.priority,
+                    interval: adv.interval,
+                };
+                self.drive(t, input).await;
+            }
+            Err(e) => {
+                tracing::debug!(
+                    "({}) dropped an advert from {}: {e}",
+                    self.insts[t].cfg.name,
+                    meta.src
+                );
+                self.insts[t].fsm.stats.record(e);
+            }
+        }
+    }
+
+    /// Recompute trackers of instance `i` and feed changes to its machine
+    /// (and, for faults, to its sync group).
+    async fn recompute(&mut self, i: usize, feed: bool) {
+        let inst = &self.insts[i];
+        let mut tracked = Vec::new();
+        let mut reasons = Vec::new();
+        let ifname = inst.cfg.interface.clone().unwrap_or_default();
+        if !inst.cfg.dont_track_primary && !self.links.get(&ifname).copied().unwrap_or(true) {
+            reasons.push(format!("interface {ifname} is down"));
+        }
+        for t in &inst.cfg.track.interfaces {
+            let up = self.links.get(&t.name).copied().unwrap_or(false);
+            let weight = t.weight.map_or(0, |w| w.0);
+            tracked.push(Tracked {
+                weight,
+                reverse: t.reverse,
+                up,
+            });
+            if weight == 0 && up == t.reverse {
+                reasons.push(format!("tracked interface {} is down", t.name));
+            }
+        }
+        for t in &inst.cfg.track.scripts {
+            if let Some(s) = self.scripts.iter().find(|s| s.name == t.name) {
+                let weight = t.weight.map_or(s.weight, |w| w.0);
+                let reverse = t.reverse || s.reverse;
+                tracked.push(Tracked {
+                    weight,
+                    reverse,
+                    up: s.state.up,
+                });
+                if weight == 0 && s.state.up == reverse {
+                    reasons.push(format!("track script {} failed", t.name));
+                }
+            }
+        }
+        let (prio, own_fault) = match track::effective(inst.cfg.priority.0, &tracked) {
+            track::Effective::Priority(p) => (p, !reasons.is_empty()),
+            track::Effective::Fault => (inst.fsm.priority(), true),
+        };
+        self.insts[i].fault_reasons = reasons;
+        if !feed {
+            // Before Start: set the initial priority and fault quietly.
+            self.insts[i].fsm.handle(Time::ZERO, Input::Priority(prio));
+            if own_fault {
+                self.insts[i].fsm.handle(Time::ZERO, Input::Fault(true));
+            }
+            return;
+        }
+        if prio != self.insts[i].fsm.priority() {
+            tracing::info!(
+                "({}) effective priority {} -> {prio}",
+                self.insts[i].cfg.name,
+                self.insts[i].fsm.priority()
+            );
+            self.drive(i, Input::Priority(prio)).await;
+        }
+        // A group faults as one.
+        let members = match self.insts[i].group {
+            Some(g) => self.groups[g].members.clone(),
+            None => vec![i],
+        };
+        let own: Vec<bool> = members
+            .iter()
+            .map(|&m| {
+                if m == i {
+                    own_fault
+                } else {
+                    !self.insts[m].fault_reasons.is_empty()
+                }
+            })
+            .collect();
+        for (m, f) in members.into_iter().zip(group::faults(&own)) {
+            self.drive(m, Input::Fault(f)).await;
+        }
+    }
+
+    /// Feed one input and carry out the actions, following sync groups.
+    async fn drive(&mut self, first: usize, input: Input) {
+        let mut queue = VecDeque::from([(first, input)]);
+        while let Some((i, input)) = queue.pop_front() {
+            let now = self.now();
+            let actions = self.insts[i].fsm.handle(now, input);
+            for a in actions {
+                if let Action::Transition { from, to } = a {
+                    if let (Some(g), Some(follow)) = (self.insts[i].group, group::follow(from, to))
+                    {
+                        if self.stopping.is_none() {
+                            for &m in &self.groups[g].members {
+                                if m != i {
+                                    queue.push_back((m, follow));
+                                }
+                            }
+                        }
+                    }
+                }
+                self.execute(i, a).await;
+            }
+        }
+    }
+
+    async fn execute(&mut self, i: usize, a: Action) {
+        match a {
+            Action::SendAdvert { priority } => self.send_advert(i, priority),
+            Action::AddVips => self.add_vips(i).await,
+            Action::RemoveVips => self.remove_vips(i).await,
+            Action::Garp { repeat } => self.garp(i, repeat),
+            Action::Transition { from, to } => self.transitioned(i, from, to),
+            Action::MasterRxLowerPriority { src, priority } => {
+                let inst = &self.insts[i];
+                tracing::info!("({}) received lower priority advert ({priority}) from {src}, forcing a new election", inst.cfg.name);
+                if let Some(s) = &inst.cfg.notify.master_rx_lower_pri {
+                    scripts::notify(s, vec![], NOTIFY_TIMEOUT);
+                }
+                let line =
+                    fifo::vrrp_line("INSTANCE", &inst.cfg.name, "MASTER_RX_LOWER_PRI", priority);
+                if let Some(f) = &mut self.fifo {
+                    f.line(&line);
+                }
+            }
+        }
+    }
+
+    fn send_advert(&mut self, i: usize, priority: u8) {
+        let inst = &self.insts[i];
+        let vrid = inst.cfg.vrid.0;
+        let ttl = if inst.unicast {
+            inst.cfg.unicast_ttl
+        } else {
+            255
+        };
+        for &dst in &inst.dst {
+            let payload = match params::version(&inst.cfg) {
+                Version::V2 => {
+                    let secs = (inst.cfg.advert_int.0 / 100).clamp(1, 255) as u8;
+                    packet::encode_v2(vrid, priority, secs, &inst.advertised, inst.auth)
+                }
+                Version::V3 => {
+                    let addrs: Vec<IpAddr> =
+                        inst.advertised.iter().map(|a| IpAddr::V4(*a)).collect();
+                    let csum = if inst.cfg.v3_checksum_as_v2 {
+                        V3Checksum::MessageOnly
+                    } else {
+                        V3Checksum::Pseudo {
+                            src: inst.src.into(),
+                            dst: dst.into(),
+                        }
+                    };
+                    packet::encode_v3(vrid, priority, inst.cfg.advert_int, &addrs, csum)
+                }
+            };
+            if let Err(e) = self.sockets[inst.sock].send(inst.src, dst, ttl, &payload) {
+                tracing::warn!("({}) {e}", inst.cfg.name);
+            }
+        }
+    }
+
+    fn all_vips(inst: &Inst) -> Vec<IpAddress> {
+        inst.cfg
+            .virtual_ipaddress
+            .iter()
+            .chain(&inst.cfg.virtual_ipaddress_excluded)
+            .cloned()
+            .collect()
+    }
+
+    async fn index_of(&self, inst: &Inst, a: &IpAddress) -> Option<u32> {
+        match &a.dev {
+            None => Some(inst.ifindex),
+            Some(d) if Some(d) == inst.cfg.interface.as_ref() => Some(inst.ifindex),
+            Some(d) => iface::lookup(&self.handle, d).await.ok().map(|i| i.index),
+        }
+    }
+
+    async fn add_vips(&mut self, i: usize) {
+        let inst = &self.insts[i];
+        for a in Self::all_vips(inst) {
+            let Some(idx) = self.index_of(inst, &a).await else {
+                tracing::warn!(
+                    "({}) interface {:?} for {} does not exist",
+                    inst.cfg.name,
+                    a.dev,
+                    a.addr
+                );
+                continue;
+            };
+            if let Err(e) = addr::add(&self.handle, idx, &a).await {
+                tracing::warn!("({}) {e}", inst.cfg.name);
+            }
+        }
+    }
+
+    async fn remove_vips(&mut self, i: usize) {
+        let inst = &self.insts[i];
+        for a in Self::all_vips(inst) {
+            let Some(idx) = self.index_of(inst, &a).await else {
+                continue;
+            };
+            if let Err(e) = addr::del(&self.handle, idx, a.addr.addr, a.addr.len).await {
+                tracing::warn!("({}) {e}", inst.cfg.name);
+            }
+        }
+    }
+
+    fn garp(&mut self, i: usize, repeat: u32) {
+        let inst = &self.insts[i];
+        let vips = Self::all_vips(inst);
+        for _ in 0..repeat {
+            for a in &vips {
+                if a.dev
+                    .as_ref()
+                    .is_some_and(|d| Some(d) != inst.cfg.interface.as_ref())
+                {
+                    continue;
+                }
+                if let Err(e) = inst.garp.announce(a.addr.addr) {
+                    tracing::warn!("({}) {e}", inst.cfg.name);
+                }
+            }
+        }
+    }
+
+    fn transitioned(&mut self, i: usize, _from: State, to: State) {
+        let inst = &self.insts[i];
+        let name = inst.cfg.name.clone();
+        let prio = inst.fsm.priority();
+        let word = state_word(to);
+        tracing::info!("({name}) Entering {word} STATE");
+        notify(&inst.cfg.notify, "INSTANCE", &name, to, prio);
+        if let Some(f) = &mut self.fifo {
+            f.line(&fifo::vrrp_line("INSTANCE", &name, word, prio));
+        }
+        if let Some(g) = self.insts[i].group {
+            let all = self.groups[g]
+                .members
+                .iter()
+                .all(|&m| self.insts[m].fsm.state() == to);
+            if all && self.groups[g].state != Some(to) {
+                self.groups[g].state = Some(to);
+                let group = &self.groups[g];
+                tracing::info!(
+                    "VRRP_Group({}) Syncing instances to {word} state",
+                    group.name
+                );
+                notify(&group.notify, "GROUP", &group.name, to, 0);
+                let line = fifo::vrrp_line("GROUP", &group.name, word, 0);
+                if let Some(f) = &mut self.fifo {
+                    f.line(&line);
+                }
+            }
+        }
+    }
+
+    fn answer(&self, req: Request) -> Response {
+        match req {
+            Request::Status => Response::Status(self.status()),
+        }
+    }
+
+    fn status(&self) -> Status {
+        let now = self.now();
+        let vrrp = self
+            .insts
+            .iter()
+            .map(|inst| {
+                let st = inst.fsm.state();
+                let (master_addr, master_priority) = match (st, inst.fsm.master()) {
+                    (State::Backup, Some((a, p))) => (Some(a.to_string()), Some(p)),
+                    _ => (None, None),
+                };
+                let s = &inst.fsm.stats;
+                VrrpStatus {
+                    name: inst.cfg.name.clone(),
+                    state: state_word(st).to_string(),
+                    interface: inst.cfg.interface.clone().unwrap_or_default(),
+                    vrid: inst.cfg.vrid.0,
+                    version: params::version(&inst.cfg).number(),
+                    priority: inst.cfg.priority.0,
+                    effective_priority: inst.fsm.priority(),
+                    advert_int: f64::from(inst.cfg.advert_int.0) / 100.0,
+                    vips: Self::all_vips(inst)
+                        .iter()
+                        .map(|a| a.addr.to_string())
+                        .collect(),
+                    vips_held: inst.fsm.holds_vips(),
+                    master_addr,
+                    master_priority,
+                    since_transition_secs: (now - inst.fsm.last_transition()).as_secs_f64(),
+                    sync_group: inst.group.map(|g| self.groups[g].name.clone()),
+                    fault_reasons: if st == State::Fault {
+                        inst.fault_reasons.clone()
+                    } else {
+                        Vec::new()
+                    },
+                    stats: VrrpCounters {
+                        advert_rcvd: s.advert_rcvd,
+                        advert_sent: s.advert_sent,
+                        become_master: s.become_master,
+                        release_master: s.release_master,
+                        packet_len_err: s.packet_len_err,
+                        ip_ttl_err: s.ip_ttl_err,
+                        invalid_type_rcvd: s.invalid_type_rcvd,
+                        advert_interval_err: s.advert_interval_err,
+                        addr_list_err: s.addr_list_err,
+                        invalid_authtype: s.invalid_authtype,
+                        authtype_mismatch: s.authtype_mismatch,
+                        auth_failure: s.auth_failure,
+                        pri_zero_rcvd: s.pri_zero_rcvd,
+                        pri_zero_sent: s.pri_zero_sent,
+                        checksum_err: s.checksum_err,
+                        version_err: s.version_err,
+                        other_err: s.other_err,
+                    },
+                }
+            })
+            .collect();
+        let _ = &self.global;
+        Status {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            uptime_secs: self.started.elapsed().as_secs_f64(),
+            vrrp,
+            ipvs: self.ipvs.clone(),
+        }
+    }
+}
+
+pub fn state_word(s: State) -> &'static str {
+    match s {
+        State::Init => "INIT",
+        State::Backup => "BACKUP",
+        State::Master => "MASTER",
+        State::Fault => "FAULT",
+        State::Stopped => "STOP",
+    }
+}
+
+/// keepalived's notify scripts: the state's own script without arguments,
+/// and the generic one with `INSTANCE|GROUP name STATE prio`.
+fn notify(n: &Notify, kind: &str, name: &str, to: State, prio: u8) {
+    let own: Option<&Script> = match to {
+        State::Master => n.master.as_ref(),
+        State::Backup => n.backup.as_ref(),
+        State::Fault => n.fault.as_ref(),
+        State::Stopped => n.stop.as_ref(),
+        State::Init => None,
+    };
+    if let Some(s) = own {
+        scripts::notify(s, vec![], NOTIFY_TIMEOUT);
+    }
+    if let Some(s) = &n.any {
+        let args = vec![
+            kind.to_string(),
+            name.to_string(),
+            state_word(to).to_string(),
+            prio.to_string(),
+        ];
+        scripts::notify(s, args, NOTIFY_TIMEOUT);
+    }
+}

@@ -1,0 +1,53 @@
+//! keepalived's notify FIFO: one line per event, in order
+//! (`INSTANCE "VI_1" MASTER 100`, `GROUP "G" BACKUP 0`).
+
+use kad_config::model::NotifyFifo;
+use std::ffi::CString;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+
+pub struct Fifo {
+    file: std::fs::File,
+}
+
+impl Fifo {
+    /// Create the FIFO if needed, start its reader script, and open it
+    /// without blocking (O_RDWR keeps it open with no reader).
+    pub fn open(cfg: &NotifyFifo) -> std::io::Result<Fifo> {
+        let path = std::path::Path::new(&cfg.path);
+        if !path.exists() {
+            let c = CString::new(cfg.path.as_bytes())
+                .map_err(|_| std::io::Error::other("NUL in FIFO path"))?;
+            // SAFETY: c is a valid C string.
+            if unsafe { libc::mkfifo(c.as_ptr(), 0o600) } != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+        }
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)?;
+        if let Some(s) = &cfg.script {
+            super::scripts::notify(
+                s,
+                vec![cfg.path.clone()],
+                std::time::Duration::from_secs(u64::MAX / 4),
+            );
+        }
+        Ok(Fifo { file })
+    }
+
+    pub fn line(&mut self, line: &str) {
+        let mut l = line.to_string();
+        l.push('\n');
+        if let Err(e) = self.file.write_all(l.as_bytes()) {
+            tracing::warn!("notify FIFO: {e}");
+        }
+    }
+}
+
+/// The FIFO line for an instance or group state.
+pub fn vrrp_line(kind: &str, name: &str, state: &str, prio: u8) -> String {
+    format!("{kind} \"{name}\" {state} {prio}")
+}

@@ -1,0 +1,150 @@
+//! `kad` as a daemon: load the configuration (refusing one with errors),
+//! start the engines, serve the control socket, stop cleanly on SIGTERM /
+//! SIGINT.
+
+pub mod control;
+pub mod engine;
+pub mod fifo;
+pub mod ipvs_probe;
+pub mod scripts;
+
+use crate::cli::Cli;
+use std::io::Write;
+use tokio::sync::mpsc;
+
+fn init_logging(cli: &Cli) {
+    let level = if cli.log_detail { "debug" } else { "info" };
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("KAD_LOG").unwrap_or_else(|_| level.into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// Detach from the terminal, as keepalived does without `-n`.
+fn daemonize() -> std::io::Result<()> {
+    // SAFETY: called before any thread exists (the runtime starts later).
+    match unsafe { libc::fork() } {
+        -1 => return Err(std::io::Error::last_os_error()),
+        0 => {}
+        _ => std::process::exit(0),
+    }
+    // SAFETY: plain syscalls on our own process.
+    unsafe {
+        libc::setsid();
+        let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+        if null >= 0 {
+            libc::dup2(null, 0);
+            libc::dup2(null, 1);
+            libc::dup2(null, 2);
+        }
+    }
+    Ok(())
+}
+
+pub fn run(cli: &Cli) -> i32 {
+    let loaded = crate::configtest::load(cli);
+    if loaded.has_errors()
+        || loaded
+            .diagnostics
+            .iter()
+            .any(|d| d.class == kad_config::Class::Environment)
+    {
+        crate::configtest::report(&loaded);
+        eprintln!("kad: the configuration has errors; nothing was started");
+        return 1;
+    }
+    for d in loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity >= kad_config::Severity::Warning)
+    {
+        eprintln!("{d}");
+    }
+    if !cli.dont_fork {
+        if let Err(e) = daemonize() {
+            eprintln!("kad: cannot detach: {e}");
+            return 1;
+        }
+    }
+    init_logging(cli);
+    if let Some(p) = &cli.pid_file {
+        if let Err(e) =
+            std::fs::File::create(p).and_then(|mut f| writeln!(f, "{}", std::process::id()))
+        {
+            tracing::error!("pid file {}: {e}", p.display());
+            return 1;
+        }
+    }
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!("cannot start the runtime: {e}");
+            return 1;
+        }
+    };
+    let code = rt.block_on(serve(cli, loaded.config));
+    if let Some(p) = &cli.pid_file {
+        let _ = std::fs::remove_file(p);
+    }
+    code
+}
+
+async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
+    tracing::info!(
+        "kad {} starting with {}",
+        env!("CARGO_PKG_VERSION"),
+        cli.file.display()
+    );
+    if !cfg.virtual_servers.is_empty() && !ipvs_probe::available() {
+        tracing::warn!(
+            "this kernel has no IPVS: the {} virtual servers cannot be programmed; VRRP runs",
+            cfg.virtual_servers.len()
+        );
+    } else if !cfg.virtual_servers.is_empty() {
+        tracing::warn!(
+            "programming IPVS is not built yet: the {} virtual servers are not applied",
+            cfg.virtual_servers.len()
+        );
+    }
+    let (etx, erx) = mpsc::channel(1024);
+    let (qtx, qrx) = mpsc::channel(16);
+    let engine = match engine::Engine::new(&cfg, etx.clone()).await {
+        Ok(e) => e,
+        Err(e) => {
+            tracing::error!("{e}");
+            return 1;
+        }
+    };
+    let _socket = match control::serve(&cli.socket, qtx) {
+        Ok(g) => Some(g),
+        Err(e) => {
+            tracing::error!("control socket {}: {e}", cli.socket.display());
+            return 1;
+        }
+    };
+    let signals = etx.clone();
+    tokio::spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        tracing::info!("stopping");
+        let _ = signals.send(engine::Event::Stop).await;
+    });
+    engine.run(erx, qrx).await;
+    tracing::info!("stopped");
+    0
+}

@@ -1,0 +1,59 @@
+//! Link events (admin state and carrier) from rtnetlink, for
+//! `track_interface` and the instance's own interface.
+
+use super::IoError;
+use futures::StreamExt;
+use netlink_packet_route::link::{LinkAttribute, LinkFlags};
+use netlink_packet_route::RouteNetlinkMessage;
+use tokio::sync::mpsc;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkEvent {
+    pub name: String,
+    pub index: u32,
+    /// Up and with carrier; false also when the link was deleted.
+    pub running: bool,
+}
+
+/// Watch every link change; events go to `tx` until it is closed.
+pub fn watch(tx: mpsc::UnboundedSender<LinkEvent>) -> Result<(), IoError> {
+    let (conn, _handle, mut messages) =
+        rtnetlink::new_multicast_connection(&[rtnetlink::MulticastGroup::Link]).map_err(|e| {
+            IoError::Os {
+                what: "opening the link monitor".into(),
+                source: e,
+            }
+        })?;
+    tokio::spawn(conn);
+    tokio::spawn(async move {
+        while let Some((msg, _)) = messages.next().await {
+            let (link, deleted) = match msg.payload {
+                netlink_packet_core::NetlinkPayload::InnerMessage(
+                    RouteNetlinkMessage::NewLink(l),
+                ) => (l, false),
+                netlink_packet_core::NetlinkPayload::InnerMessage(
+                    RouteNetlinkMessage::DelLink(l),
+                ) => (l, true),
+                _ => continue,
+            };
+            let name = link.attributes.iter().find_map(|a| match a {
+                LinkAttribute::IfName(n) => Some(n.clone()),
+                _ => None,
+            });
+            let Some(name) = name else { continue };
+            let f = link.header.flags;
+            let running = !deleted && f.contains(LinkFlags::Up) && f.contains(LinkFlags::LowerUp);
+            if tx
+                .send(LinkEvent {
+                    name,
+                    index: link.header.index,
+                    running,
+                })
+                .is_err()
+            {
+                return;
+            }
+        }
+    });
+    Ok(())
+}

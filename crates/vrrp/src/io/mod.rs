@@ -1,0 +1,38 @@
+//! The real network: raw VRRP sockets, interface facts and virtual
+//! addresses through rtnetlink, gratuitous ARPs on AF_PACKET, link events.
+//! Thin wrappers: every decision is made by the pure cores.
+
+pub mod addr;
+pub mod arp;
+pub mod iface;
+pub mod link;
+pub mod socket;
+
+/// Errors of the I/O layer, with what was being done.
+#[derive(Debug, thiserror::Error)]
+pub enum IoError {
+    #[error("{what}: {source}")]
+    Os {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{what}: {source}")]
+    Netlink {
+        what: String,
+        #[source]
+        source: rtnetlink::Error,
+    },
+    #[error("interface {0} does not exist")]
+    NoInterface(String),
+}
+
+pub(crate) fn os(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> IoError {
+    let what = what.into();
+    move |source| IoError::Os { what, source }
+}
+
+pub(crate) fn nl(what: impl Into<String>) -> impl FnOnce(rtnetlink::Error) -> IoError {
+    let what = what.into();
+    move |source| IoError::Netlink { what, source }
+}

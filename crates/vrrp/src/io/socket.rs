@@ -1,0 +1,152 @@
+//! Raw VRRP sockets (IP protocol 112), set up as keepalived does: the
+//! IPv4 header is ours (IP_HDRINCL: TTL 255, TOS 0xc0, our source), the
+//! multicast TTL is 255 too (multicast ignores IP_TTL), bound to the device,
+//! multicast loop off; the receive side joins the group on the interface.
+
+use super::{os, IoError};
+use crate::packet::{self, IPPROTO_VRRP};
+use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use tokio::io::unix::AsyncFd;
+use tokio::io::Interest;
+
+/// One IPv4 VRRP socket on one interface, for sending and receiving.
+pub struct VrrpSocket4 {
+    fd: AsyncFd<Socket>,
+    ifname: String,
+    id: std::sync::atomic::AtomicU16,
+}
+
+/// A received packet: its IPv4 header fields and VRRP payload.
+pub struct Received {
+    pub meta: packet::Ipv4Meta,
+    pub payload: Vec<u8>,
+}
+
+impl VrrpSocket4 {
+    /// Open on `ifname` (index `ifindex`) and join `groups`.
+    pub fn open(ifname: &str, ifindex: u32, groups: &[Ipv4Addr]) -> Result<VrrpSocket4, IoError> {
+        let s = Socket::new(
+            Domain::IPV4,
+            Type::RAW,
+            Some(Protocol::from(i32::from(IPPROTO_VRRP))),
+        )
+        .map_err(os("opening a raw VRRP socket"))?;
+        s.set_header_included_v4(true).map_err(os("IP_HDRINCL"))?;
+        s.bind_device(Some(ifname.as_bytes()))
+            .map_err(os(format!("binding to {ifname}")))?;
+        s.set_multicast_all_v4(false)
+            .map_err(os("IP_MULTICAST_ALL"))?;
+        s.set_multicast_loop_v4(false)
+            .map_err(os("IP_MULTICAST_LOOP"))?;
+        s.set_multicast_ttl_v4(255)
+            .map_err(os("IP_MULTICAST_TTL"))?;
+        s.set_tos_v4(0xc0).map_err(os("IP_TOS"))?;
+        set_multicast_if_index(&s, ifindex).map_err(os("IP_MULTICAST_IF"))?;
+        for g in groups {
+            s.join_multicast_v4_n(g, &socket2::InterfaceIndexOrAddress::Index(ifindex))
+                .map_err(os(format!("joining {g} on {ifname}")))?;
+        }
+        s.set_nonblocking(true).map_err(os("O_NONBLOCK"))?;
+        // SAFETY: the socket is ours alone and registered once.
+        let fd = unsafe { AsyncFd::register_with_interest(s, Interest::READABLE) }
+            .map_err(|e| os("registering the socket")(e.into()))?;
+        Ok(VrrpSocket4 {
+            fd,
+            ifname: ifname.to_string(),
+            id: std::sync::atomic::AtomicU16::new(0),
+        })
+    }
+
+    pub fn ifname(&self) -> &str {
+        &self.ifname
+    }
+
+    /// Send one advert (VRRP payload) from `src` to `dst` with `ttl`.
+    pub fn send(
+        &self,
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        ttl: u8,
+        payload: &[u8],
+    ) -> Result<(), IoError> {
+        // keepalived counts its own ids, skipping 0 (which would let the
+        // kernel pick one).
+        let mut id = self
+            .id
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            .wrapping_add(1);
+        if id == 0 {
+            id = self
+                .id
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                .wrapping_add(1);
+        }
+        let mut pkt = Vec::with_capacity(20 + payload.len());
+        pkt.extend_from_slice(&packet::ipv4_header(src, dst, id, ttl, payload.len()));
+        pkt.extend_from_slice(payload);
+        let to = SockAddr::from(SocketAddr::V4(SocketAddrV4::new(dst, 0)));
+        self.fd
+            .get_ref()
+            .send_to(&pkt, &to)
+            .map_err(os(format!("sending an advert on {}", self.ifname)))?;
+        Ok(())
+    }
+
+    /// Wait for the next packet.
+    pub async fn recv(&self) -> Result<Received, IoError> {
+        let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 2048];
+        loop {
+            let mut guard = self
+                .fd
+                .readable()
+                .await
+                .map_err(os("waiting for adverts"))?;
+            match guard.try_io(|inner| inner.get_ref().recv(&mut buf)) {
+                Ok(Ok(n)) => {
+                    // SAFETY: recv initialised the first n bytes.
+                    let bytes: Vec<u8> = buf[..n]
+                        .iter()
+                        .map(|b| unsafe { b.assume_init() })
+                        .collect();
+                    match packet::parse_ipv4(&bytes) {
+                        Ok((meta, payload)) => {
+                            return Ok(Received {
+                                meta,
+                                payload: payload.to_vec(),
+                            })
+                        }
+                        Err(_) => continue,
+                    }
+                }
+                Ok(Err(e)) => return Err(os(format!("receiving on {}", self.ifname))(e)),
+                Err(_would_block) => continue,
+            }
+        }
+    }
+}
+
+/// IP_MULTICAST_IF by interface index (struct ip_mreqn), which socket2
+/// does not offer.
+fn set_multicast_if_index(s: &Socket, ifindex: u32) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let m = libc::ip_mreqn {
+        imr_multiaddr: libc::in_addr { s_addr: 0 },
+        imr_address: libc::in_addr { s_addr: 0 },
+        imr_ifindex: ifindex as i32,
+    };
+    // SAFETY: m lives across the call and its size is passed.
+    let rc = unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::IPPROTO_IP,
+            libc::IP_MULTICAST_IF,
+            (&m as *const libc::ip_mreqn).cast(),
+            std::mem::size_of::<libc::ip_mreqn>() as u32,
+        )
+    };
+    if rc < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
