@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: finding kad's binaries and the
 //! real peers and oracles (keepalived, ipvsadm, tcpdump) they run against.
 
+pub mod netns;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

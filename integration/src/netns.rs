@@ -1,0 +1,286 @@
+//! A small lab of network namespaces on one bridge, for tests that run
+//! real daemons: every namespace, link and process it creates is removed
+//! when it is dropped, also when the test fails.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// Fail clearly when not root: these tests need namespaces (CI is root).
+pub fn require_root() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        panic!("this test needs root (network namespaces); run ./test.sh as root");
+    }
+}
+
+pub fn sh(cmd: &str) -> Output {
+    Command::new("sh").arg("-c").arg(cmd).output().expect("sh")
+}
+
+fn must(cmd: &str) {
+    let o = sh(cmd);
+    assert!(
+        o.status.success(),
+        "{cmd}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// Hosts `0..n` on one bridge, host i with address 10.<net>.0.<i+1>/24 on
+/// its `eth0`.
+pub struct Lab {
+    pub id: String,
+    pub net: u8,
+    pub hosts: usize,
+    pub dir: tempfile::TempDir,
+    procs: Vec<Child>,
+}
+
+impl Lab {
+    pub fn new(hosts: usize) -> Lab {
+        require_root();
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let id = format!("k{}{}", std::process::id() % 1000, n);
+        let net = 100 + (std::process::id() % 50) as u8 + (n % 100) as u8;
+        let lab = Lab {
+            id,
+            net,
+            hosts,
+            dir: tempfile::tempdir().expect("tempdir"),
+            procs: Vec::new(),
+        };
+        must(&format!("ip netns add {}br", lab.id));
+        must(&format!("ip netns exec {}br ip link add br0 type bridge && ip netns exec {}br ip link set br0 up", lab.id, lab.id));
+        for h in 0..hosts {
+            let ns = lab.ns(h);
+            must(&format!("ip netns add {ns}"));
+            must(&format!(
+                "ip link add {id}v{h} type veth peer name eth0 netns {ns}",
+                id = lab.id
+            ));
+            must(&format!("ip link set {id}v{h} netns {id}br", id = lab.id));
+            must(&format!(
+                "ip netns exec {id}br ip link set {id}v{h} master br0 up",
+                id = lab.id
+            ));
+            must(&format!(
+                "ip netns exec {ns} sh -c 'ip addr add 10.{}.0.{}/24 dev eth0 && ip link set eth0 up && ip link set lo up'",
+                lab.net,
+                h + 1
+            ));
+        }
+        lab
+    }
+
+    pub fn ns(&self, h: usize) -> String {
+        format!("{}h{h}", self.id)
+    }
+
+    /// Address `i` (1-based last octet) on the lab's subnet.
+    pub fn ip(&self, last: u8) -> String {
+        format!("10.{}.0.{last}", self.net)
+    }
+
+    pub fn exec(&self, h: usize, cmd: &str) -> Output {
+        Command::new("ip")
+            .args(["netns", "exec", &self.ns(h), "sh", "-c", cmd])
+            .output()
+            .expect("ip netns exec")
+    }
+
+    /// Set host h's link on the bridge up or down (a hard failure: the host
+    /// itself loses carrier, the others keep theirs).
+    pub fn link(&self, h: usize, up: bool) {
+        must(&format!(
+            "ip netns exec {id}br ip link set {id}v{h} {}",
+            if up { "up" } else { "down" },
+            id = self.id
+        ));
+    }
+
+    pub fn has_addr(&self, h: usize, addr: &str) -> bool {
+        let o = self.exec(h, "ip -o addr show");
+        String::from_utf8_lossy(&o.stdout)
+            .split_whitespace()
+            .any(|w| w.split('/').next() == Some(addr))
+    }
+
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, text).expect("write");
+        p
+    }
+
+    pub fn socket(&self, h: usize) -> PathBuf {
+        self.dir.path().join(format!("kad{h}.sock"))
+    }
+
+    /// Start kad on host h with `conf` and config id `id`; returns its index.
+    pub fn kad(&mut self, h: usize, conf: &Path, id: &str) -> usize {
+        let log = std::fs::File::create(self.dir.path().join(format!("kad{h}.log"))).expect("log");
+        let child = Command::new("ip")
+            .args(["netns", "exec", &self.ns(h)])
+            .arg(crate::bin("kad"))
+            .args(["-n", "-l", "-f"])
+            .arg(conf)
+            .args(["-i", id, "--socket"])
+            .arg(self.socket(h))
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start kad");
+        self.procs.push(child);
+        self.procs.len() - 1
+    }
+
+    /// Start Debian's keepalived (VRRP only) on host h.
+    pub fn keepalived(&mut self, h: usize, conf: &Path, id: &str) -> usize {
+        let ka = crate::require("keepalived");
+        let d = self.dir.path();
+        let log = std::fs::File::create(d.join(format!("keepalived{h}.log"))).expect("log");
+        let child = Command::new("ip")
+            .args(["netns", "exec", &self.ns(h)])
+            .arg(ka)
+            .args(["--vrrp", "-n", "-l", "-D", "-f"])
+            .arg(conf)
+            .args(["-i", id, "-p"])
+            .arg(d.join(format!("ka{h}.pid")))
+            .arg("-r")
+            .arg(d.join(format!("kav{h}.pid")))
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start keepalived");
+        self.procs.push(child);
+        self.procs.len() - 1
+    }
+
+    pub fn log(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(name)).unwrap_or_default()
+    }
+
+    /// Send `sig` to a process started by the lab.
+    pub fn signal(&self, p: usize, sig: &str) {
+        let pid = self.procs[p].id();
+        must(&format!("kill -{sig} {pid}"));
+    }
+
+    /// Wait for a started process to exit; its exit status.
+    pub fn wait(&mut self, p: usize, limit: Duration) -> Option<std::process::ExitStatus> {
+        let end = Instant::now() + limit;
+        while Instant::now() < end {
+            if let Ok(Some(st)) = self.procs[p].try_wait() {
+                return Some(st);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        for p in &mut self.procs {
+            let _ = p.kill();
+            let _ = p.wait();
+        }
+        for h in 0..self.hosts {
+            let _ = sh(&format!("ip netns del {}", self.ns(h)));
+        }
+        let _ = sh(&format!("ip netns del {}br", self.id));
+    }
+}
+
+/// Poll `f` every 20 ms until it holds or `limit` passes.
+pub fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + limit;
+    loop {
+        if f() {
+            return true;
+        }
+        if Instant::now() >= end {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A tcpdump running in a namespace, writing a pcap.
+pub struct Capture {
+    child: Child,
+    pub file: PathBuf,
+}
+
+impl Capture {
+    pub fn start(lab: &Lab, h: usize, filter: &str) -> Capture {
+        let tcpdump = crate::require("tcpdump");
+        let file = lab.dir.path().join(format!(
+            "cap{h}-{}.pcap",
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        ));
+        let child = Command::new("ip")
+            .args(["netns", "exec", &lab.ns(h)])
+            .arg(tcpdump)
+            .args([
+                "-i",
+                "eth0",
+                "-U",
+                "-n",
+                "--time-stamp-precision=nano",
+                "-w",
+            ])
+            .arg(&file)
+            .arg(filter)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tcpdump");
+        // tcpdump needs a moment to attach.
+        wait_for(Duration::from_secs(3), || file.exists());
+        std::thread::sleep(Duration::from_millis(300));
+        Capture { child, file }
+    }
+
+    /// Stop and return tcpdump's verbose reading of what was captured.
+    pub fn stop(mut self) -> String {
+        std::thread::sleep(Duration::from_millis(200));
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+        let o = Command::new(crate::require("tcpdump"))
+            .args(["-r"])
+            .arg(&self.file)
+            .args(["-n", "-e", "-v", "-tt", "--time-stamp-precision=nano"])
+            .output()
+            .expect("tcpdump -r");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+}
+
+impl Drop for Capture {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The status kad reports over its control socket.
+pub fn status(sock: &Path) -> Option<kactl::Status> {
+    match kactl::client::request(sock, &kactl::Request::Status) {
+        Ok(kactl::Response::Status(s)) => Some(s),
+        _ => None,
+    }
+}
+
+pub fn state_of(sock: &Path, instance: &str) -> Option<String> {
+    status(sock)?
+        .vrrp
+        .into_iter()
+        .find(|v| v.name == instance)
+        .map(|v| v.state)
+}
