@@ -156,24 +156,31 @@ fn nopreempt_keeps_the_running_master() {
 #[test]
 fn track_script_moves_the_master() {
     let mut lab = Lab::new(2);
-    let flag = lab.dir.path().join("healthy");
-    std::fs::write(&flag, "").unwrap();
-    let extra = "  track_script {\n    chk\n  }";
-    let mut text = conf(&lab, &[150, 100], extra);
+    let flags: Vec<_> = (0..2)
+        .map(|h| lab.dir.path().join(format!("healthy{h}")))
+        .collect();
+    for f in &flags {
+        std::fs::write(f, "").unwrap();
+    }
+    let mut text = conf(&lab, &[150, 100], "  track_script {\n    chk\n  }");
     text.push_str(&format!(
-        "vrrp_script chk {{\n  script \"/bin/test -f {}\"\n  interval 0.2\n  weight -60\n  fall 1\n  rise 1\n}}\n",
-        flag.display()
+        "vrrp_script chk {{\n@h0  script \"/bin/test -f {}\"\n@h1  script \"/bin/test -f {}\"\n  interval 0.2\n  weight -60\n}}\n",
+        flags[0].display(),
+        flags[1].display()
     ));
     let c = lab.write("k.conf", &text);
     start_all(&mut lab, &c, &[0, 1]);
     assert!(wait_for(Duration::from_secs(8), || is_master(&lab, 0)));
-    // Only h0 sees the file vanish (both read the same path: give h1 none).
-    std::fs::remove_file(&flag).unwrap();
-    // h1's script fails too, so both lose 60: 90 vs 40 — h0 stays.
-    std::thread::sleep(Duration::from_secs(1));
-    let st = status(&lab.socket(0)).unwrap();
-    assert_eq!(st.vrrp[0].effective_priority, 90);
-    assert!(is_master(&lab, 0));
+    // h0's check fails: 150 - 60 = 90 < 100, h1 preempts.
+    std::fs::remove_file(&flags[0]).unwrap();
+    assert!(wait_for(Duration::from_secs(1), || status(&lab.socket(0))
+        .is_some_and(|s| s.vrrp[0].effective_priority == 90)));
+    assert!(wait_for(Duration::from_secs(6), || is_master(&lab, 1)
+        && holders(&lab, &[0, 1]) == vec![1]));
+    // Healthy again: back to 150, h0 preempts.
+    std::fs::write(&flags[0], "").unwrap();
+    assert!(wait_for(Duration::from_secs(6), || is_master(&lab, 0)
+        && holders(&lab, &[0, 1]) == vec![0]));
 }
 
 #[test]
