@@ -19,18 +19,26 @@ pub fn shared() -> PathBuf {
     root().join("../shared")
 }
 
-/// Path of a binary of this workspace, built if it is not there yet.
+/// Path of a binary of this workspace (next to the running executable:
+/// tests run from target/<profile>/deps/, tools from target/<profile>/),
+/// built if it is not there yet.
 pub fn bin(name: &str) -> PathBuf {
-    // Tests run from target/<profile>/deps/; binaries live one level up.
-    let exe = std::env::current_exe().expect("test executable");
-    let dir = exe.parent().and_then(Path::parent).expect("target dir");
-    let path = dir.join(name);
+    let exe = std::env::current_exe().expect("executable");
+    let dir = exe.parent().expect("target dir");
+    let profile_dir = if dir.ends_with("deps") {
+        dir.parent().unwrap_or(dir)
+    } else {
+        dir
+    };
+    let path = profile_dir.join(name);
     if !path.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--bin", name])
-            .current_dir(root())
-            .status()
-            .expect("cargo build");
+        let release = profile_dir.ends_with("release");
+        let mut cmd = Command::new(env!("CARGO"));
+        cmd.args(["build", "--bin", name]).current_dir(root());
+        if release {
+            cmd.arg("--release");
+        }
+        let status = cmd.status().expect("cargo build");
         assert!(status.success(), "building {name} failed");
     }
     path

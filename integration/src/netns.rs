@@ -229,6 +229,7 @@ impl Capture {
                 "-i",
                 "eth0",
                 "-U",
+                "--immediate-mode",
                 "-n",
                 "--time-stamp-precision=nano",
                 "-w",
