@@ -334,6 +334,13 @@ impl Engine {
         for i in 0..self.insts.len() {
             self.drive(i, Input::Start).await;
         }
+        let timer = match super::timer::Timer::new() {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::error!("cannot create a timer: {e}");
+                return;
+            }
+        };
         loop {
             let deadline = self
                 .insts
@@ -342,7 +349,9 @@ impl Engine {
                 .min();
             let stop_by = self.stopping.map(|t| t + STOP_GRACE);
             let wake = [deadline, stop_by].into_iter().flatten().min();
-            let sleep_until = wake.map(|t| self.instant(t));
+            if let Err(e) = timer.set(wake.map(|t| self.instant(t).into_std())) {
+                tracing::error!("timer: {e}");
+            }
             tokio::select! {
                 ev = events.recv() => match ev {
                     Some(ev) => self.on_event(ev).await,
@@ -353,12 +362,11 @@ impl Engine {
                         let _ = reply.send(self.answer(req));
                     }
                 }
-                _ = async { match sleep_until {
-                    Some(t) => tokio::time::sleep_until(t).await,
-                    None => std::future::pending().await,
-                } } => {
-                    for i in 0..self.insts.len() {
-                        self.drive(i, Input::Tick).await;
+                r = timer.wait(), if wake.is_some() => {
+                    if r.is_ok() {
+                        for i in 0..self.insts.len() {
+                            self.drive(i, Input::Tick).await;
+                        }
                     }
                 }
             }

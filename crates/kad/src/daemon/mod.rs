@@ -7,6 +7,7 @@ pub mod engine;
 pub mod fifo;
 pub mod ipvs_probe;
 pub mod scripts;
+pub mod timer;
 
 use crate::cli::Cli;
 use std::io::Write;
