@@ -21,8 +21,9 @@ pub fn shared() -> PathBuf {
 
 /// Path of a binary of this workspace (next to the running executable:
 /// tests run from target/<profile>/deps/, tools from target/<profile>/),
-/// built if it is not there yet.
+/// built once per process so that a test never runs a stale daemon.
 pub fn bin(name: &str) -> PathBuf {
+    static BUILT: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
     let exe = std::env::current_exe().expect("executable");
     let dir = exe.parent().expect("target dir");
     let profile_dir = if dir.ends_with("deps") {
@@ -31,15 +32,16 @@ pub fn bin(name: &str) -> PathBuf {
         dir
     };
     let path = profile_dir.join(name);
-    if !path.exists() {
-        let release = profile_dir.ends_with("release");
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if !built.iter().any(|b| b == name) {
         let mut cmd = Command::new(env!("CARGO"));
-        cmd.args(["build", "--bin", name]).current_dir(root());
-        if release {
+        cmd.args(["build", "-q", "--bin", name]).current_dir(root());
+        if profile_dir.ends_with("release") {
             cmd.arg("--release");
         }
         let status = cmd.status().expect("cargo build");
         assert!(status.success(), "building {name} failed");
+        built.push(name.to_string());
     }
     path
 }

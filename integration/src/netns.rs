@@ -68,7 +68,7 @@ impl Lab {
                 id = lab.id
             ));
             must(&format!(
-                "ip netns exec {ns} sh -c 'ip addr add 10.{}.0.{}/24 dev eth0 && ip link set eth0 up && ip link set lo up'",
+                "ip netns exec {ns} sh -c 'sysctl -qw net.ipv6.conf.eth0.accept_dad=0 && ip addr add 10.{}.0.{}/24 dev eth0 && ip link set eth0 up && ip link set lo up'",
                 lab.net,
                 h + 1
             ));

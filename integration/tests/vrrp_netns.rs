@@ -415,3 +415,72 @@ fn notify_scripts_and_fifo_get_keepalived_s_lines() {
             .contains("INSTANCE \"VI_1\" MASTER 150")
     }));
 }
+
+#[test]
+fn ipv6_vrrpv3_elects_moves_the_vip_and_sends_unsolicited_nas() {
+    let mut lab = Lab::new(3);
+    let vip = format!("fd00:{}::100", lab.net);
+    let text = format!(
+        "vrrp_instance {VI} {{\n  interface eth0\n  virtual_router_id 46\n@h0 priority 150\n@h1 priority 100\n  advert_int 0.5\n\
+         virtual_ipaddress {{\n    {vip}/64\n  }}\n}}\n"
+    );
+    let c = lab.write("k.conf", &text);
+    let cap = Capture::start(&lab, 2, "ip6 proto 112 or icmp6");
+    let procs = start_all(&mut lab, &c, &[0, 1]);
+    assert!(
+        wait_for(Duration::from_secs(5), || is_master(&lab, 0)),
+        "{}",
+        lab.log("kad0.log")
+    );
+    assert!(wait_for(Duration::from_secs(2), || holders_of(&lab, &vip) == vec![0]));
+    let st = status(&lab.socket(1)).unwrap_or_else(|| panic!("h1: {}", lab.log("kad1.log")));
+    assert_eq!(
+        (st.vrrp[0].state.as_str(), st.vrrp[0].version),
+        ("BACKUP", 3)
+    );
+    assert!(st.vrrp[0]
+        .master_addr
+        .as_deref()
+        .is_some_and(|a| a.starts_with("fe80::")));
+    let text = cap.stop();
+    assert!(text.contains("hlim 255, next-header VRRP (112)"), "{text}");
+    assert!(
+        text.contains("> ff02::12: VRRPv3, Advertisement, vrid 46, prio 150, intvl 50cs"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "neighbor advertisement, length 32, tgt is {vip}, Flags [override]"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("[icmp6 sum ok]"), "{text}");
+    lab.signal(procs[0], "TERM");
+    assert!(wait_for(Duration::from_secs(3), || holders_of(&lab, &vip) == vec![1]));
+}
+
+#[test]
+fn track_file_weights_and_faults() {
+    let mut lab = Lab::new(2);
+    let f = lab.dir.path().join("weight");
+    let mut text = conf(&lab, &[150, 100], "  track_file {\n    tf\n  }");
+    text.push_str(&format!(
+        "track_file tf {{\n  file {}\n  weight -10\n  init_file 0\n}}\n",
+        f.display()
+    ));
+    let c = lab.write("k.conf", &text);
+    lab.kad(0, &c, "h0");
+    assert!(wait_for(Duration::from_secs(8), || is_master(&lab, 0)));
+    assert_eq!(
+        std::fs::read_to_string(&f).unwrap().trim(),
+        "0",
+        "init_file created it"
+    );
+    std::fs::write(&f, "3\n").unwrap();
+    assert!(wait_for(Duration::from_secs(2), || status(&lab.socket(0))
+        .is_some_and(|s| s.vrrp[0].effective_priority == 120)));
+}
+
+fn holders_of(lab: &Lab, vip: &str) -> Vec<usize> {
+    (0..lab.hosts).filter(|&h| lab.has_addr(h, vip)).collect()
+}

@@ -22,7 +22,13 @@ pub enum Effective {
 }
 
 pub fn effective(base: u8, trackers: &[Tracked]) -> Effective {
-    let mut sum: i64 = 0;
+    effective_with(base, trackers, 0)
+}
+
+/// As [`effective`], with `extra` added (the `track_file` values, each
+/// multiplied by its weight).
+pub fn effective_with(base: u8, trackers: &[Tracked], extra: i64) -> Effective {
+    let mut sum: i64 = extra;
     for t in trackers {
         let up = t.up != t.reverse;
         if t.weight == 0 {
@@ -81,9 +87,29 @@ impl ScriptState {
     }
 }
 
+/// A `track_file` value's contribution: value × weight (negated with
+/// `reverse`), or a fault when the weight is 0 and the value is not.
+pub fn file_delta(value: i64, weight: i32, reverse: bool) -> Option<i64> {
+    if weight == 0 {
+        return (value == 0).then_some(0);
+    }
+    let d = value.saturating_mul(i64::from(weight)).clamp(-254, 254);
+    Some(if reverse { -d } else { d })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_values() {
+        assert_eq!(file_delta(3, 10, false), Some(30));
+        assert_eq!(file_delta(3, 10, true), Some(-30));
+        assert_eq!(file_delta(100, 10, false), Some(254));
+        assert_eq!(file_delta(0, 0, false), Some(0));
+        assert_eq!(file_delta(1, 0, false), None);
+        assert_eq!(effective_with(100, &[], -30), Effective::Priority(70));
+    }
 
     fn t(weight: i32, up: bool) -> Tracked {
         Tracked {

@@ -5,15 +5,18 @@
 use super::fifo::{self, Fifo};
 use super::{control::Query, scripts};
 use kactl::{IpvsStatus, Request, Response, Status, VrrpCounters, VrrpStatus};
+use kad_config::model::TrackFile;
 use kad_config::model::{Config, GlobalDefs, IpAddress, Notify, Script, VrrpInstance};
 use kad_vrrp::fsm::{Action, Input, Instance, State};
-use kad_vrrp::io::{addr, arp::GarpSender, iface, link, socket::Received, socket::VrrpSocket4};
+use kad_vrrp::io::socket::{Received, VrrpSocket, VrrpSocket4};
+use kad_vrrp::io::socket6::VrrpSocket6;
+use kad_vrrp::io::{addr, arp::GarpSender, iface, link};
 use kad_vrrp::packet::{self, Auth, V3Checksum, Version};
 use kad_vrrp::track::{self, ScriptState, Tracked};
 use kad_vrrp::validate::{self, AddrList, RxPolicy};
 use kad_vrrp::{group, params, Time};
 use std::collections::{HashMap, VecDeque};
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -28,6 +31,8 @@ pub enum Event {
     RxError(usize, String),
     Link(link::LinkEvent),
     Script(usize, bool),
+    /// A `track_file` has a new value.
+    File(usize, i64),
     Stop,
 }
 
@@ -37,12 +42,12 @@ struct Inst {
     ifindex: u32,
     sock: usize,
     garp: GarpSender,
-    src: Ipv4Addr,
+    src: IpAddr,
     /// Where adverts go: the multicast group, or each unicast peer.
-    dst: Vec<Ipv4Addr>,
+    dst: Vec<IpAddr>,
     unicast: bool,
     policy: RxPolicy,
-    advertised: Vec<Ipv4Addr>,
+    advertised: Vec<IpAddr>,
     auth: Auth,
     group: Option<usize>,
     fault_reasons: Vec<String>,
@@ -67,8 +72,10 @@ pub struct Engine {
     handle: rtnetlink::Handle,
     insts: Vec<Inst>,
     groups: Vec<Group>,
-    sockets: Vec<Arc<VrrpSocket4>>,
+    sockets: Vec<Arc<VrrpSocket>>,
     scripts: Vec<ScriptRt>,
+    /// Each `track_file` and its current value.
+    files: Vec<(kad_config::model::TrackFile, i64)>,
     links: HashMap<String, bool>,
     fifo: Option<Fifo>,
     global: GlobalDefs,
@@ -86,8 +93,6 @@ pub enum SetupError {
     },
     #[error("({0}) has no IPv4 address to send adverts from: set mcast_src_ip / unicast_src_ip")]
     NoSource(String),
-    #[error("({0}) IPv6 VRRP instances are not supported by the daemon yet")]
-    Ipv6(String),
     #[error("netlink: {0}")]
     Netlink(std::io::Error),
 }
@@ -96,102 +101,120 @@ impl Engine {
     pub async fn new(cfg: &Config, tx: mpsc::Sender<Event>) -> Result<Engine, SetupError> {
         let (conn, handle, _) = rtnetlink::new_connection().map_err(SetupError::Netlink)?;
         tokio::spawn(conn);
-        let mut sockets: Vec<Arc<VrrpSocket4>> = Vec::new();
-        let mut sock_of_if: HashMap<String, usize> = HashMap::new();
+        let mut sockets: Vec<Arc<VrrpSocket>> = Vec::new();
+        let mut sock_of_if: HashMap<(String, bool), usize> = HashMap::new();
         let mut insts = Vec::new();
         let mut links = HashMap::new();
         let wrap = |name: &str| {
             let instance = name.to_string();
             move |source| SetupError::Io { instance, source }
         };
-        for c in &cfg.vrrp_instances {
-            if c.ipv6 {
-                return Err(SetupError::Ipv6(c.name.clone()));
-            }
-            let ifname = c
-                .interface
+        let ifname_of = |o: &VrrpInstance| {
+            o.interface
                 .clone()
-                .unwrap_or_else(|| cfg.global.default_interface.clone());
+                .unwrap_or_else(|| cfg.global.default_interface.clone())
+        };
+        // The multicast group of an instance, in its family.
+        let group_of = |o: &VrrpInstance| -> IpAddr {
+            match (o.ipv6, o.mcast_dst_ip) {
+                (false, Some(a @ IpAddr::V4(_))) | (true, Some(a @ IpAddr::V6(_))) => a,
+                (false, _) => cfg.global.vrrp_mcast_group4,
+                (true, _) => cfg.global.vrrp_mcast_group6,
+            }
+        };
+        for c in &cfg.vrrp_instances {
+            let v6 = c.ipv6;
+            let ifname = ifname_of(c);
             let ifc = iface::lookup(&handle, &ifname)
                 .await
                 .map_err(wrap(&c.name))?;
             links.insert(ifname.clone(), ifc.running);
             let vips: Vec<IpAddr> = params::advertised(c);
-            let src = match c
+            let configured = c
                 .unicast_src_ip
                 .or(c.mcast_src_ip)
-                .or_else(|| ifc.source_addr(false, &vips))
-            {
-                Some(IpAddr::V4(a)) => a,
-                _ => return Err(SetupError::NoSource(c.name.clone())),
+                .filter(|a| a.is_ipv6() == v6);
+            // A link that just came up may not have its (link-local)
+            // address yet: give it a few seconds.
+            let mut src = configured.or_else(|| ifc.source_addr(v6, &vips));
+            let mut waited = Duration::ZERO;
+            while src.is_none() && waited < Duration::from_secs(5) {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                waited += Duration::from_millis(100);
+                src = iface::lookup(&handle, &ifname)
+                    .await
+                    .ok()
+                    .and_then(|i| i.source_addr(v6, &vips));
+            }
+            let Some(src) = src else {
+                return Err(SetupError::NoSource(c.name.clone()));
             };
             let unicast = !c.unicast_peers.is_empty();
-            let group4 = match c.mcast_dst_ip.unwrap_or(cfg.global.vrrp_mcast_group4) {
-                IpAddr::V4(a) => a,
-                IpAddr::V6(_) => packet::MCAST4,
-            };
-            let dst: Vec<Ipv4Addr> = if unicast {
+            let dst: Vec<IpAddr> = if unicast {
                 c.unicast_peers
                     .iter()
-                    .filter_map(|p| {
-                        if let IpAddr::V4(a) = p.addr {
-                            Some(a)
-                        } else {
-                            None
-                        }
-                    })
+                    .map(|p| p.addr)
+                    .filter(|a| a.is_ipv6() == v6)
                     .collect()
             } else {
-                vec![group4]
+                vec![group_of(c)]
             };
-            let sock = match sock_of_if.get(&ifname) {
+            let sock = match sock_of_if.get(&(ifname.clone(), v6)) {
                 Some(&s) => s,
                 None => {
-                    let groups: Vec<Ipv4Addr> = cfg
+                    let mut groups: Vec<IpAddr> = cfg
                         .vrrp_instances
                         .iter()
                         .filter(|o| {
-                            o.interface
-                                .as_deref()
-                                .unwrap_or(&cfg.global.default_interface)
-                                == ifname
-                                && o.unicast_peers.is_empty()
+                            ifname_of(o) == ifname && o.unicast_peers.is_empty() && o.ipv6 == v6
                         })
-                        .map(
-                            |o| match o.mcast_dst_ip.unwrap_or(cfg.global.vrrp_mcast_group4) {
-                                IpAddr::V4(a) => a,
-                                IpAddr::V6(_) => packet::MCAST4,
-                            },
-                        )
+                        .map(group_of)
                         .collect();
-                    let mut groups = groups;
                     groups.sort();
                     groups.dedup();
-                    let s =
-                        VrrpSocket4::open(&ifname, ifc.index, &groups).map_err(wrap(&c.name))?;
+                    let s = if v6 {
+                        let g: Vec<_> = groups
+                            .iter()
+                            .filter_map(|a| {
+                                if let IpAddr::V6(a) = a {
+                                    Some(*a)
+                                } else {
+                                    None
+                                }
+                            })
+                            .collect();
+                        VrrpSocket::V6(
+                            VrrpSocket6::open(&ifname, ifc.index, &g).map_err(wrap(&c.name))?,
+                        )
+                    } else {
+                        let g: Vec<_> = groups
+                            .iter()
+                            .filter_map(|a| {
+                                if let IpAddr::V4(a) = a {
+                                    Some(*a)
+                                } else {
+                                    None
+                                }
+                            })
+                            .collect();
+                        VrrpSocket::V4(
+                            VrrpSocket4::open(&ifname, ifc.index, &g).map_err(wrap(&c.name))?,
+                        )
+                    };
                     sockets.push(Arc::new(s));
-                    sock_of_if.insert(ifname.clone(), sockets.len() - 1);
+                    sock_of_if.insert((ifname.clone(), v6), sockets.len() - 1);
                     sockets.len() - 1
                 }
             };
             let garp = GarpSender::open(ifc.index, ifc.mac).map_err(wrap(&c.name))?;
-            let fsm = Instance::new(params::params(c, IpAddr::V4(src), true));
-            let advertised = vips
-                .iter()
-                .filter_map(|a| {
-                    if let IpAddr::V4(v) = a {
-                        Some(*v)
-                    } else {
-                        None
-                    }
-                })
-                .collect();
+            let fsm = Instance::new(params::params(c, src, true));
+            let advertised = vips.iter().copied().filter(|a| a.is_ipv6() == v6).collect();
             for t in &c.track.interfaces {
-                if let Ok(i) = iface::lookup(&handle, &t.name).await {
-                    links.insert(t.name.clone(), i.running);
-                } else {
-                    links.insert(t.name.clone(), false);
-                }
+                let running = iface::lookup(&handle, &t.name)
+                    .await
+                    .map(|i| i.running)
+                    .unwrap_or(false);
+                links.insert(t.name.clone(), running);
             }
             insts.push(Inst {
                 cfg: c.clone(),
@@ -281,6 +304,27 @@ impl Engine {
                 }
             });
         }
+        cfg.track_files.iter().for_each(init_track_file);
+        let files: Vec<(TrackFile, i64)> = cfg
+            .track_files
+            .iter()
+            .map(|f| (f.clone(), read_track_file(f)))
+            .collect();
+        for (idx, (f, first)) in files.iter().enumerate() {
+            let (f, tx, mut last) = (f.clone(), tx.clone(), *first);
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    let v = read_track_file(&f);
+                    if v != last {
+                        last = v;
+                        if tx.send(Event::File(idx, v)).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
         let fifo = cfg
             .global
             .vrrp_notify_fifo
@@ -302,6 +346,7 @@ impl Engine {
             groups,
             sockets,
             scripts,
+            files,
             links,
             fifo,
             global: cfg.global.clone(),
@@ -417,6 +462,13 @@ impl Engine {
                     }
                 }
             }
+            Event::File(idx, v) => {
+                tracing::info!("track_file {} is now {v}", self.files[idx].0.name);
+                self.files[idx].1 = v;
+                for i in 0..self.insts.len() {
+                    self.recompute(i, true).await;
+                }
+            }
             Event::Stop => {
                 if self.stopping.is_none() {
                     self.stopping = Some(self.now());
@@ -429,47 +481,46 @@ impl Engine {
     }
 
     async fn on_packet(&mut self, sock: usize, pkt: Received) {
-        let (meta, payload) = (pkt.meta, pkt.payload);
-        if meta.protocol != packet::IPPROTO_VRRP || self.insts.iter().any(|i| i.src == meta.src) {
+        let Received {
+            src,
+            dst,
+            ttl,
+            protocol,
+            payload,
+        } = pkt;
+        if protocol != packet::IPPROTO_VRRP || self.insts.iter().any(|i| i.src == src) {
             return;
         }
-        let multicast = meta.dst.is_multicast();
+        let multicast = dst.is_multicast();
         let vrid = payload.get(1).copied();
         let target = self.insts.iter().position(|i| {
             i.sock == sock
                 && Some(i.cfg.vrid.0) == vrid
                 && if multicast {
-                    !i.unicast && i.dst.contains(&meta.dst)
+                    !i.unicast && i.dst.contains(&dst)
                 } else {
-                    i.unicast && meta.dst == i.src
+                    i.unicast && dst == i.src
                 }
         });
         let Some(t) = target else { return };
-        let adv = match packet::decode(&payload, false, meta.src.into(), meta.dst.into()) {
+        let adv = match packet::decode(&payload, dst.is_ipv6(), src, dst) {
             Ok(a) => a,
             Err(e) => {
                 tracing::debug!(
-                    "({}) dropped a packet from {}: {e}",
-                    self.insts[t].cfg.name,
-                    meta.src
+                    "({}) dropped a packet from {src}: {e}",
+                    self.insts[t].cfg.name
                 );
                 self.insts[t].fsm.stats.record(e);
                 return;
             }
         };
-        match validate::check(
-            &adv,
-            meta.ttl,
-            meta.src.into(),
-            multicast,
-            &self.insts[t].policy,
-        ) {
+        match validate::check(&adv, ttl, src, multicast, &self.insts[t].policy) {
             Ok(list) => {
                 if list == AddrList::Differs {
                     self.insts[t].fsm.stats.addr_list_err += 1;
                 }
                 let input = Input::Advert {
-                    src: meta.src.into(),
+                    src,
                     priority: adv.priority,
                     interval: adv.interval,
                 };
@@ -479,7 +530,7 @@ impl Engine {
                 tracing::debug!(
                     "({}) dropped an advert from {}: {e}",
                     self.insts[t].cfg.name,
-                    meta.src
+                    src
                 );
                 self.insts[t].fsm.stats.record(e);
             }
@@ -522,7 +573,18 @@ impl Engine {
                 }
             }
         }
-        let (prio, own_fault) = match track::effective(inst.cfg.priority.0, &tracked) {
+        let mut extra = 0i64;
+        for t in &inst.cfg.track.files {
+            let Some((f, value)) = self.files.iter().find(|(f, _)| f.name == t.name) else {
+                continue;
+            };
+            let weight = t.weight.map_or(f.weight, |w| w.0);
+            match track::file_delta(*value, weight, t.reverse || f.reverse) {
+                Some(d) => extra += d,
+                None => reasons.push(format!("track file {} is {value}", t.name)),
+            }
+        }
+        let (prio, own_fault) = match track::effective_with(inst.cfg.priority.0, &tracked, extra) {
             track::Effective::Priority(p) => (p, !reasons.is_empty()),
             track::Effective::Fault => (inst.fsm.priority(), true),
         };
@@ -621,20 +683,28 @@ impl Engine {
             let payload = match params::version(&inst.cfg) {
                 Version::V2 => {
                     let secs = (inst.cfg.advert_int.0 / 100).clamp(1, 255) as u8;
-                    packet::encode_v2(vrid, priority, secs, &inst.advertised, inst.auth)
+                    let v4: Vec<std::net::Ipv4Addr> = inst
+                        .advertised
+                        .iter()
+                        .filter_map(|a| {
+                            if let IpAddr::V4(v) = a {
+                                Some(*v)
+                            } else {
+                                None
+                            }
+                        })
+                        .collect();
+                    packet::encode_v2(vrid, priority, secs, &v4, inst.auth)
                 }
                 Version::V3 => {
-                    let addrs: Vec<IpAddr> =
-                        inst.advertised.iter().map(|a| IpAddr::V4(*a)).collect();
-                    let csum = if inst.cfg.v3_checksum_as_v2 {
+                    let csum = if dst.is_ipv6() {
+                        V3Checksum::Kernel
+                    } else if inst.cfg.v3_checksum_as_v2 {
                         V3Checksum::MessageOnly
                     } else {
-                        V3Checksum::Pseudo {
-                            src: inst.src.into(),
-                            dst: dst.into(),
-                        }
+                        V3Checksum::Pseudo { src: inst.src, dst }
                     };
-                    packet::encode_v3(vrid, priority, inst.cfg.advert_int, &addrs, csum)
+                    packet::encode_v3(vrid, priority, inst.cfg.advert_int, &inst.advertised, csum)
                 }
             };
             if let Err(e) = self.sockets[inst.sock].send(inst.src, dst, ttl, &payload) {
@@ -810,6 +880,28 @@ impl Engine {
             ipvs: self.ipvs.clone(),
         }
     }
+}
+
+/// `init_file`: write the initial value when the file is missing (or
+/// always, with `overwrite`). Done once, at start.
+fn init_track_file(f: &TrackFile) {
+    let path = std::path::Path::new(&f.file);
+    if let Some(init) = f.init_value {
+        if f.init_overwrite || !path.exists() {
+            if let Err(e) = std::fs::write(path, format!("{init}\n")) {
+                tracing::warn!("track_file {}: cannot write {}: {e}", f.name, f.file);
+            }
+        }
+    }
+}
+
+/// A track_file's value: the first number in it (0 when missing or not a
+/// number).
+fn read_track_file(f: &TrackFile) -> i64 {
+    std::fs::read_to_string(&f.file)
+        .ok()
+        .and_then(|t| t.split_whitespace().next().and_then(|w| w.parse().ok()))
+        .unwrap_or(0)
 }
 
 pub fn state_word(s: State) -> &'static str {

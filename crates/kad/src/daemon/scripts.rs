@@ -32,7 +32,38 @@ fn command(s: &Script, extra: &[String]) -> Option<Command> {
         .stderr(Stdio::null())
         .process_group(0)
         .kill_on_drop(true);
+    if let Some(user) = &s.user {
+        let Some((uid, gid)) = lookup_user(user, s.group.as_deref()) else {
+            tracing::warn!("script {}: unknown user {user}", s.command);
+            return None;
+        };
+        c.uid(uid).gid(gid);
+    }
     Some(c)
+}
+
+/// uid and gid of `user` (and of `group` when given).
+fn lookup_user(user: &str, group: Option<&str>) -> Option<(u32, u32)> {
+    let name = std::ffi::CString::new(user).ok()?;
+    // SAFETY: getpwnam returns a pointer into static storage or null; the
+    // fields are copied out at once (kad's engine is single-threaded).
+    let pw = unsafe { libc::getpwnam(name.as_ptr()) };
+    if pw.is_null() {
+        return None;
+    }
+    // SAFETY: pw is not null.
+    let (uid, mut gid) = unsafe { ((*pw).pw_uid, (*pw).pw_gid) };
+    if let Some(g) = group {
+        let gname = std::ffi::CString::new(g).ok()?;
+        // SAFETY: as above, for getgrnam.
+        let gr = unsafe { libc::getgrnam(gname.as_ptr()) };
+        if gr.is_null() {
+            return None;
+        }
+        // SAFETY: gr is not null.
+        gid = unsafe { (*gr).gr_gid };
+    }
+    Some((uid, gid))
 }
 
 fn kill_group(pid: Option<u32>) {

@@ -7,6 +7,7 @@ pub mod arp;
 pub mod iface;
 pub mod link;
 pub mod socket;
+pub mod socket6;
 
 /// Errors of the I/O layer, with what was being done.
 #[derive(Debug, thiserror::Error)]

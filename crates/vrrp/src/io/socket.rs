@@ -6,7 +6,7 @@
 use super::{os, IoError};
 use crate::packet::{self, IPPROTO_VRRP};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
-use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 
@@ -17,10 +17,48 @@ pub struct VrrpSocket4 {
     id: std::sync::atomic::AtomicU16,
 }
 
-/// A received packet: its IPv4 header fields and VRRP payload.
+/// A received packet: the header fields a receiver checks and the VRRP
+/// payload.
 pub struct Received {
-    pub meta: packet::Ipv4Meta,
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    /// TTL (IPv4) or hop limit (IPv6).
+    pub ttl: u8,
+    pub protocol: u8,
     pub payload: Vec<u8>,
+}
+
+/// The socket of one interface and address family.
+pub enum VrrpSocket {
+    V4(VrrpSocket4),
+    V6(super::socket6::VrrpSocket6),
+}
+
+impl VrrpSocket {
+    pub fn ifname(&self) -> &str {
+        match self {
+            VrrpSocket::V4(s) => s.ifname(),
+            VrrpSocket::V6(s) => s.ifname(),
+        }
+    }
+
+    pub fn send(&self, src: IpAddr, dst: IpAddr, ttl: u8, payload: &[u8]) -> Result<(), IoError> {
+        match (self, src, dst) {
+            (VrrpSocket::V4(s), IpAddr::V4(a), IpAddr::V4(b)) => s.send(a, b, ttl, payload),
+            (VrrpSocket::V6(s), IpAddr::V6(a), IpAddr::V6(b)) => s.send(a, b, ttl, payload),
+            _ => Err(IoError::Os {
+                what: format!("sending from {src} to {dst} on {}", self.ifname()),
+                source: std::io::Error::from(std::io::ErrorKind::InvalidInput),
+            }),
+        }
+    }
+
+    pub async fn recv(&self) -> Result<Received, IoError> {
+        match self {
+            VrrpSocket::V4(s) => s.recv().await,
+            VrrpSocket::V6(s) => s.recv().await,
+        }
+    }
 }
 
 impl VrrpSocket4 {
@@ -112,7 +150,10 @@ impl VrrpSocket4 {
                     match packet::parse_ipv4(&bytes) {
                         Ok((meta, payload)) => {
                             return Ok(Received {
-                                meta,
+                                src: meta.src.into(),
+                                dst: meta.dst.into(),
+                                ttl: meta.ttl,
+                                protocol: meta.protocol,
                                 payload: payload.to_vec(),
                             })
                         }
