@@ -484,3 +484,27 @@ fn track_file_weights_and_faults() {
 fn holders_of(lab: &Lab, vip: &str) -> Vec<usize> {
     (0..lab.hosts).filter(|&h| lab.has_addr(h, vip)).collect()
 }
+
+#[test]
+fn virtual_routes_follow_the_master() {
+    let mut lab = Lab::new(3);
+    let extra = format!(
+        "  virtual_routes {{\n    10.250.{}.0/24 via {} dev eth0\n  }}",
+        lab.net,
+        lab.ip(3)
+    );
+    let c = lab.write("k.conf", &conf(&lab, &[150, 100], &extra));
+    let procs = start_all(&mut lab, &c, &[0, 1]);
+    let route = format!("10.250.{}.0/24 via {}", lab.net, lab.ip(3));
+    let has_route =
+        |h: usize| String::from_utf8_lossy(&lab.exec(h, "ip route").stdout).contains(&route);
+    assert!(
+        wait_for(Duration::from_secs(8), || is_master(&lab, 0)
+            && has_route(0)),
+        "{}",
+        lab.log("kad0.log")
+    );
+    assert!(!has_route(1));
+    lab.signal(procs[0], "TERM");
+    assert!(wait_for(Duration::from_secs(3), || has_route(1) && !has_route(0)));
+}

@@ -746,9 +746,46 @@ impl Engine {
                 tracing::warn!("({}) {e}", inst.cfg.name);
             }
         }
+        self.routes(i, true).await;
+    }
+
+    /// Add (or remove) the instance's `virtual_routes`.
+    async fn routes(&self, i: usize, add: bool) {
+        let inst = &self.insts[i];
+        let mut index = HashMap::new();
+        for r in &inst.cfg.virtual_routes {
+            for d in r
+                .dev
+                .iter()
+                .chain(r.nexthops.iter().filter_map(|h| h.dev.as_ref()))
+            {
+                if let Ok(ifc) = iface::lookup(&self.handle, d).await {
+                    index.insert(d.clone(), ifc.index);
+                }
+            }
+        }
+        for r in &inst.cfg.virtual_routes {
+            let what = r.dst.to_string();
+            let msg = match kad_vrrp::io::route::message(r, |d| index.get(d).copied()) {
+                Ok(m) => m,
+                Err(e) => {
+                    tracing::warn!("({}) route {what}: {e}", inst.cfg.name);
+                    continue;
+                }
+            };
+            let res = if add {
+                kad_vrrp::io::route::add(&self.handle, msg, &what).await
+            } else {
+                kad_vrrp::io::route::del(&self.handle, msg, &what).await
+            };
+            if let Err(e) = res {
+                tracing::warn!("({}) {e}", inst.cfg.name);
+            }
+        }
     }
 
     async fn remove_vips(&mut self, i: usize) {
+        self.routes(i, false).await;
         let inst = &self.insts[i];
         for a in Self::all_vips(inst) {
             let Some(idx) = self.index_of(inst, &a).await else {
