@@ -318,3 +318,28 @@ fn group_inputs_move_members() {
     assert!(a.contains(&Action::RemoveVips));
     assert_eq!(i.state(), State::Backup);
 }
+
+#[test]
+fn garp_refresh_repeats_while_master() {
+    let mut p = params(100);
+    p.garp.master_delay = Duration::ZERO;
+    p.garp.master_refresh = Duration::from_secs(10);
+    p.garp.master_refresh_repeat = 2;
+    let (mut i, at) = master(p);
+    let mut refreshes = Vec::new();
+    let mut now = at;
+    while now < at + Duration::from_secs(31) {
+        now = i.next_deadline().unwrap();
+        for a in i.handle(now, Input::Tick) {
+            if let Action::Garp { repeat } = a {
+                refreshes.push((now - at, repeat));
+            }
+        }
+    }
+    let secs = |s| Duration::from_secs(s);
+    assert_eq!(refreshes, vec![(secs(10), 2), (secs(20), 2), (secs(30), 2)]);
+    // Leaving MASTER stops the refresh.
+    i.handle(now, adv(200, 200));
+    assert_eq!(i.state(), State::Backup);
+    assert!(i.next_deadline().unwrap() <= now + i.master_down_interval());
+}
