@@ -1,1 +1,9 @@
-//! placeholder
+//! IPVS for kad: the wanted table computed from the configuration and the
+//! reconciliation that applies only the difference to the kernel. (The
+//! generic-netlink client and the health checkers come next.)
+
+pub mod reconcile;
+pub mod table;
+
+pub use reconcile::{diff, Op};
+pub use table::{wanted, Table};
