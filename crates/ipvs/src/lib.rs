@@ -1,7 +1,8 @@
 //! IPVS for kad: the wanted table computed from the configuration and the
-//! reconciliation that applies only the difference to the kernel. (The
-//! generic-netlink client and the health checkers come next.)
+//! reconciliation that applies only the difference to the kernel. The
+//! generic-netlink client is in `netlink`; the health checkers come next.
 
+pub mod netlink;
 pub mod reconcile;
 pub mod table;
 
