@@ -6,6 +6,7 @@ pub mod control;
 pub mod engine;
 pub mod fifo;
 pub mod ipvs_probe;
+pub mod lvs;
 pub mod scripts;
 pub mod timer;
 
@@ -103,17 +104,29 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
         env!("CARGO_PKG_VERSION"),
         cli.file.display()
     );
-    if !cfg.virtual_servers.is_empty() && !ipvs_probe::available() {
-        tracing::warn!(
-            "this kernel has no IPVS: the {} virtual servers cannot be programmed; VRRP runs",
-            cfg.virtual_servers.len()
-        );
-    } else if !cfg.virtual_servers.is_empty() {
-        tracing::warn!(
-            "programming IPVS is not built yet: the {} virtual servers are not applied",
-            cfg.virtual_servers.len()
-        );
-    }
+    // IPVS: reconcile the kernel's table with the configuration. Without
+    // IPVS, say so once and run VRRP.
+    let lvs_cfg = cfg.clone();
+    let programmed = match tokio::task::spawn_blocking(move || lvs::apply(&lvs_cfg)).await {
+        Ok(Ok(p)) => Some(p),
+        Ok(Err(kad_ipvs::netlink::client::IpvsError::NotAvailable)) => {
+            if !cfg.virtual_servers.is_empty() {
+                tracing::warn!(
+                    "this kernel has no IPVS: the {} virtual servers cannot be programmed; VRRP runs",
+                    cfg.virtual_servers.len()
+                );
+            }
+            None
+        }
+        Ok(Err(e)) => {
+            tracing::error!("IPVS: {e}");
+            None
+        }
+        Err(e) => {
+            tracing::error!("IPVS: {e}");
+            None
+        }
+    };
     let (etx, erx) = mpsc::channel(1024);
     let (qtx, qrx) = mpsc::channel(16);
     let engine = match engine::Engine::new(&cfg, etx.clone()).await {
@@ -147,6 +160,12 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
         let _ = signals.send(engine::Event::Stop).await;
     });
     engine.run(erx, qrx).await;
+    if let Some(p) = programmed {
+        if !cli.dont_release_ipvs {
+            let flush = cfg.global.lvs_flush_on_stop;
+            let _ = tokio::task::spawn_blocking(move || lvs::release(&p.owned, flush)).await;
+        }
+    }
     tracing::info!("stopped");
     0
 }
