@@ -2,6 +2,7 @@
 //! real peers and oracles (keepalived, ipvsadm, tcpdump) they run against.
 
 pub mod netns;
+pub mod vm;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

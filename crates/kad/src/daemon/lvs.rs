@@ -22,8 +22,15 @@ pub fn apply(cfg: &Config) -> Result<Programmed, IpvsError> {
         c.request(IpvsMessage::flush(), "flushing IPVS")?;
     }
     if let Some(t) = &cfg.global.lvs_timeouts {
-        let (tcp, fin, udp) = (t.tcp.unwrap_or(0), t.tcpfin.unwrap_or(0), t.udp.unwrap_or(0));
-        if let Err(e) = c.request(IpvsMessage::set_timeouts(tcp, fin, udp), "setting lvs_timeouts") {
+        let (tcp, fin, udp) = (
+            t.tcp.unwrap_or(0),
+            t.tcpfin.unwrap_or(0),
+            t.udp.unwrap_or(0),
+        );
+        if let Err(e) = c.request(
+            IpvsMessage::set_timeouts(tcp, fin, udp),
+            "setting lvs_timeouts",
+        ) {
             tracing::warn!("{e}");
         }
     }
@@ -39,7 +46,11 @@ pub fn apply(cfg: &Config) -> Result<Programmed, IpvsError> {
             tracing::error!("IPVS: {e}");
         }
     }
-    tracing::info!("IPVS: {} services wanted, {} changes applied, {failed} refused", want.services.len(), ops.len());
+    tracing::info!(
+        "IPVS: {} services wanted, {} changes applied, {failed} refused",
+        want.services.len(),
+        ops.len()
+    );
     Ok(Programmed { owned })
 }
 

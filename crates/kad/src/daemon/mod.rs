@@ -104,6 +104,31 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
         env!("CARGO_PKG_VERSION"),
         cli.file.display()
     );
+    // Signals first: a stop during start-up is handled once the engine
+    // runs (it is the first event it reads), and nothing is left behind.
+    let (etx, erx) = mpsc::channel(1024);
+    let (qtx, qrx) = mpsc::channel(16);
+    let signals = etx.clone();
+    // Registered now, not when the task first runs.
+    use tokio::signal::unix::{signal, SignalKind};
+    let (mut term, mut int) = match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(t), Ok(i)) => (t, i),
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::error!("cannot handle signals: {e}");
+            return 1;
+        }
+    };
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        tracing::info!("stopping");
+        let _ = signals.send(engine::Event::Stop).await;
+    });
     // IPVS: reconcile the kernel's table with the configuration. Without
     // IPVS, say so once and run VRRP.
     let lvs_cfg = cfg.clone();
@@ -127,12 +152,15 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
             None
         }
     };
-    let (etx, erx) = mpsc::channel(1024);
-    let (qtx, qrx) = mpsc::channel(16);
     let engine = match engine::Engine::new(&cfg, etx.clone()).await {
         Ok(e) => e,
         Err(e) => {
             tracing::error!("{e}");
+            // Nothing may stay behind from a start that failed.
+            if let Some(p) = programmed {
+                let flush = cfg.global.lvs_flush_on_stop;
+                let _ = tokio::task::spawn_blocking(move || lvs::release(&p.owned, flush)).await;
+            }
             return 1;
         }
     };
@@ -143,22 +171,6 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
             return 1;
         }
     };
-    let signals = etx.clone();
-    tokio::spawn(async move {
-        use tokio::signal::unix::{signal, SignalKind};
-        let (Ok(mut term), Ok(mut int)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-        ) else {
-            return;
-        };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
-        }
-        tracing::info!("stopping");
-        let _ = signals.send(engine::Event::Stop).await;
-    });
     engine.run(erx, qrx).await;
     if let Some(p) = programmed {
         if !cli.dont_release_ipvs {

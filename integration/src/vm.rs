@@ -1,0 +1,73 @@
+//! Booting Debian's kernel (which has IPVS) under qemu with a scenario:
+//! `integration/vm/build-image.sh` makes the image, `run` boots it and
+//! returns what the scenario printed between its markers.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+/// What a scenario printed, and whether it passed its own checks.
+pub struct VmRun {
+    pub output: String,
+    pub passed: bool,
+}
+
+/// Build the image (with this workspace's `kad`) once per test process.
+pub fn image() -> PathBuf {
+    static IMAGE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    IMAGE
+        .get_or_init(|| {
+            let kad = crate::bin("kad");
+            let out = crate::root().join("target/vm-image");
+            let st = Command::new(crate::root().join("integration/vm/build-image.sh"))
+                .arg(&out)
+                .arg(&kad)
+                .status()
+                .expect("build-image.sh");
+            assert!(st.success(), "building the VM image failed");
+            out
+        })
+        .clone()
+}
+
+/// Boot the image with `scenario` (integration/vm/scenarios/NAME.sh).
+pub fn run(scenario: &str, limit: Duration) -> VmRun {
+    let img = image();
+    let out = Command::new("timeout")
+        .arg(limit.as_secs().to_string())
+        .arg("qemu-system-x86_64")
+        .args([
+            "-accel",
+            "tcg",
+            "-m",
+            "768",
+            "-smp",
+            "1",
+            "-nographic",
+            "-no-reboot",
+            "-kernel",
+        ])
+        .arg(img.join("vmlinuz"))
+        .arg("-initrd")
+        .arg(img.join("initrd.gz"))
+        .arg("-append")
+        .arg(format!(
+            "console=ttyS0 quiet panic=-1 kad.scenario={scenario}"
+        ))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("qemu-system-x86_64 (apt-get install qemu-system-x86)");
+    let text = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+    let begin = text
+        .find("KAD-VM-BEGIN")
+        .unwrap_or_else(|| panic!("the VM never ran the scenario:\n{text}"));
+    let body = &text[begin..];
+    let end = body
+        .find("KAD-VM-END")
+        .unwrap_or_else(|| panic!("the scenario did not finish within {limit:?}:\n{body}"));
+    let body = &body[..end];
+    VmRun {
+        output: body.to_string(),
+        passed: body.contains("KAD-VM-RESULT PASS"),
+    }
+}

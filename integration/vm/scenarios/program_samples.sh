@@ -1,0 +1,24 @@
+# kad programs each sample's virtual servers; ipvsadm reads them back.
+# Output per sample: "=== NAME" then `ipvsadm -S -n`, sorted.
+# The samples' VRRP instances name eth0 and eth1: give them dummies.
+ip link add eth0 type dummy && ip addr add 192.168.200.2/24 dev eth0 && ip link set eth0 up
+ip link add eth1 type dummy && ip addr add 192.168.201.2/24 dev eth1 && ip link set eth1 up
+for f in /samples/*; do
+    name=$(basename "$f")
+    grep -q virtual_server "$f" || continue
+    ipvsadm -C
+    kad -n -f "$f" -i high --socket /tmp/kad.sock >/tmp/kad.log 2>&1 &
+    pid=$!
+    i=0
+    # Ready when the control socket is up (the emulated CPU is slow).
+    while [ $i -lt 300 ] && ! [ -S /tmp/kad.sock ]; do sleep 0.1; i=$((i+1)); done
+    echo "=== $name"
+    ipvsadm -S -n | sort
+    grep "IPVS:" /tmp/kad.log | sed 's/^.*IPVS:/IPVS:/'
+    kill -TERM $pid
+    wait $pid
+    echo "kad exit: $?"
+    tail -4 /tmp/kad.log | sed 's/^/log: /'
+    echo "--- after stop"
+    ipvsadm -S -n | sort
+done
