@@ -160,3 +160,61 @@ fn kad_programs_every_sample_as_ipvsadm_reads_it() {
     );
     assert!(got.len() >= want.len());
 }
+
+fn block(out: &str, name: &str) -> Vec<String> {
+    let start = format!("=== {name}");
+    let mut lines = out.lines().skip_while(|l| l.trim() != start).skip(1);
+    let mut v = Vec::new();
+    for l in lines.by_ref() {
+        if l.starts_with("===") {
+            break;
+        }
+        v.push(l.trim().to_string());
+    }
+    v
+}
+
+#[test]
+fn reload_changes_only_what_changed_and_refuses_a_broken_config() {
+    kad_integration::netns::require_root();
+    let run = vm::run("reload", Duration::from_secs(600));
+    let o = &run.output;
+    let table = |name: &str| -> BTreeSet<String> {
+        block(o, name)
+            .into_iter()
+            .filter(|l| l.starts_with("-"))
+            .collect()
+    };
+    let start = table("start");
+    let weight = table("weight");
+    assert_eq!(start.len(), 5, "{o}");
+    // Exactly one line differs: the weight of 10.1.0.2.
+    let gone: Vec<_> = start.difference(&weight).collect();
+    let new: Vec<_> = weight.difference(&start).collect();
+    assert_eq!(
+        gone,
+        vec!["-a -t 10.0.0.1:80 -r 10.1.0.2:80 -m -w 1"],
+        "{o}"
+    );
+    assert_eq!(new, vec!["-a -t 10.0.0.1:80 -r 10.1.0.2:80 -m -w 5"], "{o}");
+    assert!(
+        block(o, "weight").iter().any(|l| l.contains("(1 changes")),
+        "one operation sent:\n{o}"
+    );
+    // The broken file changed nothing.
+    assert_eq!(table("broken"), weight, "{o}");
+    assert!(
+        block(o, "broken")
+            .iter()
+            .any(|l| l.contains("reload refused")),
+        "{o}"
+    );
+    // The removed service went, the other stayed untouched.
+    let removed = table("removed");
+    assert!(removed.iter().all(|l| !l.contains("10.0.0.2:80")), "{o}");
+    assert_eq!(removed.len(), 3, "{o}");
+    assert!(
+        table("stopped").is_empty(),
+        "stop removes what kad owns:\n{o}"
+    );
+}

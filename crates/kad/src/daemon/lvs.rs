@@ -12,16 +12,26 @@ use std::collections::BTreeSet;
 
 pub struct Programmed {
     pub owned: BTreeSet<kad_ipvs::table::SvcId>,
+    /// Operations sent to the kernel, and how many it refused.
+    pub ops: usize,
+    pub refused: usize,
 }
 
-/// Bring the kernel to the configuration. `Err(NotAvailable)` when the
-/// kernel has no IPVS.
-pub fn apply(cfg: &Config) -> Result<Programmed, IpvsError> {
+/// Bring the kernel to the configuration. `before` is what kad owned
+/// until now (empty at start): services it owned that the configuration no
+/// longer has are removed; others' services are never touched. At start
+/// (`startup`) `lvs_flush` and `lvs_timeouts` apply too.
+/// `Err(NotAvailable)` when the kernel has no IPVS.
+pub fn apply(
+    cfg: &Config,
+    before: &BTreeSet<kad_ipvs::table::SvcId>,
+    startup: bool,
+) -> Result<Programmed, IpvsError> {
     let mut c = Client::open()?;
-    if cfg.global.lvs_flush {
+    if startup && cfg.global.lvs_flush {
         c.request(IpvsMessage::flush(), "flushing IPVS")?;
     }
-    if let Some(t) = &cfg.global.lvs_timeouts {
+    if let (true, Some(t)) = (startup, &cfg.global.lvs_timeouts) {
         let (tcp, fin, udp) = (
             t.tcp.unwrap_or(0),
             t.tcpfin.unwrap_or(0),
@@ -37,21 +47,27 @@ pub fn apply(cfg: &Config) -> Result<Programmed, IpvsError> {
     let want = wanted(cfg);
     let current = c.table()?;
     let owned: BTreeSet<_> = want.services.keys().cloned().collect();
-    let ops = diff(&want, &current, &owned);
+    let mut may_touch = owned.clone();
+    may_touch.extend(before.iter().cloned());
+    let ops = diff(&want, &current, &may_touch);
     let results = c.apply(&ops);
-    let mut failed = 0;
+    let mut refused = 0;
     for r in &results {
         if let Err(e) = r {
-            failed += 1;
+            refused += 1;
             tracing::error!("IPVS: {e}");
         }
     }
     tracing::info!(
-        "IPVS: {} services wanted, {} changes applied, {failed} refused",
+        "IPVS: {} services wanted, {} changes applied, {refused} refused",
         want.services.len(),
         ops.len()
     );
-    Ok(Programmed { owned })
+    Ok(Programmed {
+        owned,
+        ops: ops.len(),
+        refused,
+    })
 }
 
 /// On stop: remove the services kad owns, or flush.

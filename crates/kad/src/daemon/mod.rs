@@ -132,7 +132,11 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
     // IPVS: reconcile the kernel's table with the configuration. Without
     // IPVS, say so once and run VRRP.
     let lvs_cfg = cfg.clone();
-    let programmed = match tokio::task::spawn_blocking(move || lvs::apply(&lvs_cfg)).await {
+    let programmed = match tokio::task::spawn_blocking(move || {
+        lvs::apply(&lvs_cfg, &Default::default(), true)
+    })
+    .await
+    {
         Ok(Ok(p)) => Some(p),
         Ok(Err(kad_ipvs::netlink::client::IpvsError::NotAvailable)) => {
             if !cfg.virtual_servers.is_empty() {
@@ -152,15 +156,14 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
             None
         }
     };
+    let owned = std::sync::Arc::new(std::sync::Mutex::new(programmed.map(|p| p.owned)));
+    spawn_reload(cli, cfg.clone(), owned.clone());
     let engine = match engine::Engine::new(&cfg, etx.clone()).await {
         Ok(e) => e,
         Err(e) => {
             tracing::error!("{e}");
             // Nothing may stay behind from a start that failed.
-            if let Some(p) = programmed {
-                let flush = cfg.global.lvs_flush_on_stop;
-                let _ = tokio::task::spawn_blocking(move || lvs::release(&p.owned, flush)).await;
-            }
+            release(&owned, cfg.global.lvs_flush_on_stop).await;
             return 1;
         }
     };
@@ -172,12 +175,75 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
         }
     };
     engine.run(erx, qrx).await;
-    if let Some(p) = programmed {
-        if !cli.dont_release_ipvs {
-            let flush = cfg.global.lvs_flush_on_stop;
-            let _ = tokio::task::spawn_blocking(move || lvs::release(&p.owned, flush)).await;
-        }
+    if !cli.dont_release_ipvs {
+        release(&owned, cfg.global.lvs_flush_on_stop).await;
     }
     tracing::info!("stopped");
     0
+}
+
+type Owned =
+    std::sync::Arc<std::sync::Mutex<Option<std::collections::BTreeSet<kad_ipvs::table::SvcId>>>>;
+
+async fn release(owned: &Owned, flush: bool) {
+    let set = owned.lock().ok().and_then(|mut o| o.take());
+    if let Some(set) = set {
+        let _ = tokio::task::spawn_blocking(move || lvs::release(&set, flush)).await;
+    }
+}
+
+/// SIGHUP: re-read and validate the configuration; one with errors changes
+/// nothing; otherwise IPVS is reconciled (only the difference is applied).
+fn spawn_reload(cli: &Cli, running: kad_config::Config, owned: Owned) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let Ok(mut hup) = signal(SignalKind::hangup()) else {
+        return;
+    };
+    let cli = cli.clone();
+    tokio::spawn(async move {
+        let mut running = running;
+        while hup.recv().await.is_some() {
+            let loaded = crate::configtest::load(&cli);
+            if loaded.has_errors() {
+                for d in loaded.diagnostics.iter().filter(|d| d.is_error()) {
+                    tracing::error!("{d}");
+                }
+                tracing::error!(
+                    "reload refused: the configuration has errors; the running one stays"
+                );
+                continue;
+            }
+            let cfg = loaded.config;
+            if cfg.vrrp_instances != running.vrrp_instances
+                || cfg.sync_groups != running.sync_groups
+            {
+                tracing::warn!(
+                    "reload: VRRP changes are not applied by a reload yet; restart kad for them"
+                );
+            }
+            let before = owned.lock().ok().and_then(|o| o.clone());
+            let Some(before) = before else {
+                running = cfg;
+                continue;
+            };
+            let c2 = cfg.clone();
+            let t = std::time::Instant::now();
+            match tokio::task::spawn_blocking(move || lvs::apply(&c2, &before, false)).await {
+                Ok(Ok(p)) => {
+                    tracing::info!(
+                        "reload: IPVS reconciled in {:?} ({} changes, {} refused)",
+                        t.elapsed(),
+                        p.ops,
+                        p.refused
+                    );
+                    if let Ok(mut o) = owned.lock() {
+                        *o = Some(p.owned);
+                    }
+                }
+                Ok(Err(e)) => tracing::error!("reload: IPVS: {e}"),
+                Err(e) => tracing::error!("reload: {e}"),
+            }
+            running = cfg;
+        }
+    });
 }
