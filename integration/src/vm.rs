@@ -18,6 +18,7 @@ pub fn image() -> PathBuf {
     IMAGE
         .get_or_init(|| {
             let kad = crate::bin("kad");
+            crate::bin("kactl");
             let out = crate::root().join("target/vm-image");
             let st = Command::new(crate::root().join("integration/vm/build-image.sh"))
                 .arg(&out)

@@ -48,6 +48,7 @@ copy_bin "$(command -v ipvsadm)" /sbin/ipvsadm
 # iproute2 reads its own argv[0]: it must stay `ip`.
 copy_bin "$(command -v ip)" /usr/bin/ip
 copy_bin "$kad" /usr/bin/kad
+copy_bin "$(dirname "$kad")/kactl" /usr/bin/kactl
 # Debug information is most of a Rust binary: not needed in the VM.
 command -v strip >/dev/null && strip "$stage/usr/bin/kad"
 for m in crypto/crc32c_generic lib/libcrc32c net/ipv4/netfilter/nf_defrag_ipv4 net/ipv6/netfilter/nf_defrag_ipv6 \

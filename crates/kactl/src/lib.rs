@@ -96,5 +96,37 @@ pub struct IpvsStatus {
     pub available: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// `virtual_server` blocks in the configuration.
     pub virtual_servers: usize,
+    /// The kernel's services, as dumped now (those kad programmed and any
+    /// others).
+    #[serde(default)]
+    pub services: Vec<ServiceStatus>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServiceStatus {
+    /// `TCP 10.0.0.1:80`, `UDP [2001:db8::1]:53` or `FWM 7`.
+    pub service: String,
+    pub scheduler: String,
+    /// Persistence timeout in seconds (0 = not persistent).
+    pub persistence: u32,
+    pub real_servers: Vec<RealServerStatus>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RealServerStatus {
+    /// `ip:port` (`[ip]:port` for IPv6).
+    pub address: String,
+    /// `NAT`, `DR` or `TUN`.
+    pub method: String,
+    pub weight: u32,
+    pub active_conns: u32,
+    pub inactive_conns: u32,
+    pub persistent_conns: u32,
+    /// Packets and bytes per second, in and out (the kernel's estimates).
+    pub in_pps: u64,
+    pub out_pps: u64,
+    pub in_bps: u64,
+    pub out_bps: u64,
 }

@@ -285,6 +285,37 @@ impl Client {
     }
 }
 
+/// One service as dumped, with its destinations and their counters.
+pub struct DumpedService {
+    pub id: crate::table::SvcId,
+    pub attrs: crate::table::ServiceAttrs,
+    pub dests: Vec<(
+        crate::table::DestId,
+        crate::table::DestAttrs,
+        super::msg::DestStats,
+    )>,
+}
+
+impl Client {
+    /// The table with every destination's connection counts and rates.
+    pub fn dump_with_stats(&mut self) -> Result<Vec<DumpedService>, IpvsError> {
+        let mut out = Vec::new();
+        for m in self.dump(IpvsMessage::dump_services())? {
+            let (id, attrs) =
+                super::msg::parse_service(&m).map_err(|e| IpvsError::Decode(e.to_string()))?;
+            let mut dests = Vec::new();
+            for d in self.dump(IpvsMessage::dump_dests(&id))? {
+                dests.push(
+                    super::msg::parse_dest(&d, id.is_ipv6())
+                        .map_err(|e| IpvsError::Decode(e.to_string()))?,
+                );
+            }
+            out.push(DumpedService { id, attrs, dests });
+        }
+        Ok(out)
+    }
+}
+
 fn describe(op: &Op) -> String {
     match op {
         Op::NewService(id, a) => format!("adding service {id} (scheduler {})", a.scheduler),

@@ -354,6 +354,7 @@ impl Engine {
                 available,
                 message,
                 virtual_servers: cfg.virtual_servers.len(),
+                services: Vec::new(),
             },
             stopping: None,
         })
@@ -910,11 +911,15 @@ impl Engine {
             })
             .collect();
         let _ = &self.global;
+        let mut ipvs = self.ipvs.clone();
+        if ipvs.available {
+            ipvs.services = ipvs_services();
+        }
         Status {
             version: env!("CARGO_PKG_VERSION").to_string(),
             uptime_secs: self.started.elapsed().as_secs_f64(),
             vrrp,
-            ipvs: self.ipvs.clone(),
+            ipvs,
         }
     }
 }
@@ -939,6 +944,52 @@ fn read_track_file(f: &TrackFile) -> i64 {
         .ok()
         .and_then(|t| t.split_whitespace().next().and_then(|w| w.parse().ok()))
         .unwrap_or(0)
+}
+
+/// The kernel's IPVS table with counters, for `kactl status`.
+fn ipvs_services() -> Vec<kactl::ServiceStatus> {
+    use kad_ipvs::table::{fwd, SvcId};
+    let Ok(mut c) = kad_ipvs::netlink::client::Client::open() else {
+        return Vec::new();
+    };
+    let Ok(dump) = c.dump_with_stats() else {
+        return Vec::new();
+    };
+    let addr = |a: IpAddr, p: u16| match a {
+        IpAddr::V4(v) => format!("{v}:{p}"),
+        IpAddr::V6(v) => format!("[{v}]:{p}"),
+    };
+    dump.into_iter()
+        .map(|s| kactl::ServiceStatus {
+            service: match &s.id {
+                SvcId::Addr { .. } => s.id.to_string(),
+                SvcId::Fwmark { .. } => s.id.to_string(),
+            },
+            scheduler: s.attrs.scheduler.clone(),
+            persistence: s.attrs.timeout,
+            real_servers: s
+                .dests
+                .iter()
+                .map(|(d, a, st)| kactl::RealServerStatus {
+                    address: addr(d.addr, d.port),
+                    method: match a.fwd {
+                        fwd::DROUTE => "DR",
+                        fwd::TUNNEL => "TUN",
+                        _ => "NAT",
+                    }
+                    .to_string(),
+                    weight: a.weight,
+                    active_conns: st.active_conns,
+                    inactive_conns: st.inact_conns,
+                    persistent_conns: st.persist_conns,
+                    in_pps: st.inpps,
+                    out_pps: st.outpps,
+                    in_bps: st.inbps,
+                    out_bps: st.outbps,
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 pub fn state_word(s: State) -> &'static str {
