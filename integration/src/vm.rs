@@ -19,7 +19,11 @@ pub fn image() -> PathBuf {
         .get_or_init(|| {
             let kad = crate::bin("kad");
             crate::bin("kactl");
-            let out = crate::root().join("target/vm-image");
+            let out = crate::root().join(if std::env::var_os("KAD_VM_EXTRA").is_some() {
+                "target/vm-image-bench"
+            } else {
+                "target/vm-image"
+            });
             let st = Command::new(crate::root().join("integration/vm/build-image.sh"))
                 .arg(&out)
                 .arg(&kad)

@@ -61,6 +61,8 @@ for m in crypto/crc32c_generic lib/libcrc32c net/ipv4/netfilter/nf_defrag_ipv4 n
     [ -f "$f" ] && echo "$(basename "$f")" >> "$stage/modules/order" && cp "$f" "$stage/modules/"
 done
 cp "$here"/scenarios/* "$stage/scenarios/"
+# Extra files for a scenario (benchmarks bring their generated inputs).
+if [ -n "${KAD_VM_EXTRA:-}" ]; then mkdir -p "$stage/extra" && cp -r "$KAD_VM_EXTRA"/. "$stage/extra/"; fi
 cp -r "$root/../shared/corpus/keepalived-samples" "$stage/samples"
 cp "$here/init" "$stage/init"
 chmod +x "$stage/init" "$stage"/scenarios/*.sh

@@ -44,6 +44,7 @@ pub fn apply(
             tracing::warn!("{e}");
         }
     }
+    let started = std::time::Instant::now();
     let want = wanted(cfg);
     let current = c.table()?;
     let owned: BTreeSet<_> = want.services.keys().cloned().collect();
@@ -59,9 +60,10 @@ pub fn apply(
         }
     }
     tracing::info!(
-        "IPVS: {} services wanted, {} changes applied, {refused} refused",
+        "IPVS: {} services wanted, {} changes applied, {refused} refused, in {} ms",
         want.services.len(),
-        ops.len()
+        ops.len(),
+        started.elapsed().as_millis()
     );
     Ok(Programmed {
         owned,
