@@ -34,7 +34,7 @@ hup() {
     grep "$2" /tmp/kad.log | tail -1 | sed 's/^.*reload/reload/'
 }
 echo "=== start"; ipvsadm -S -n | sort
-echo "=== status"; kactl --socket /tmp/kad.sock status --json | tr -d ' \n'; echo
+echo "=== status"; kactl --socket /tmp/kad.sock status --json | tr -d '\n'; echo
 echo "=== status-text"; kactl --socket /tmp/kad.sock status
 svc 5 with-s2 > /tmp/k.conf; hup weight "IPVS reconciled"
 echo "virtual_server 10.0.0.1 80 { lb_algo nonsense" > /tmp/k.conf; hup broken "reload refused"
