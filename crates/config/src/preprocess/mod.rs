@@ -87,30 +87,14 @@ impl MappedLine {
 
 /// Pre-process `path` and everything it includes.
 pub fn run(path: &Path, opts: &Options) -> Output {
-    let mut pre = Pre {
-        opts,
-        map: SourceMap::default(),
-        text: String::new(),
-        diags: Vec::new(),
-        macros: HashMap::new(),
-        stack: Vec::new(),
-        shared: None,
-    };
+    let mut pre = Pre::new(opts);
     pre.file(path, None, include::Strictness::default());
     pre.output()
 }
 
 /// Pre-process in-memory text as if it were the file `path`.
 pub fn run_text(path: &Path, text: &str, opts: &Options) -> Output {
-    let mut pre = Pre {
-        opts,
-        map: SourceMap::default(),
-        text: String::new(),
-        diags: Vec::new(),
-        macros: HashMap::new(),
-        stack: Vec::new(),
-        shared: None,
-    };
+    let mut pre = Pre::new(opts);
     pre.stack.push(path.to_path_buf());
     pre.file_text(path, text.to_string());
     pre.output()
@@ -139,6 +123,20 @@ fn is_plain(raw: &str) -> bool {
 pub(crate) struct At {
     pub file: u32,
     pub line: u32,
+}
+
+impl<'a> Pre<'a> {
+    fn new(opts: &'a Options) -> Pre<'a> {
+        Pre {
+            opts,
+            map: SourceMap::default(),
+            text: String::new(),
+            diags: Vec::new(),
+            macros: HashMap::new(),
+            stack: Vec::new(),
+            shared: None,
+        }
+    }
 }
 
 impl Pre<'_> {
