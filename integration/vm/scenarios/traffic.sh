@@ -1,0 +1,65 @@
+# Real traffic through kad's IPVS: LVS-DR, a client and two real servers in
+# namespaces on a bridge, the director in the VM's root namespace.
+# Prints the server that answered each request, per phase.
+IP=/usr/bin/ip
+BB=/bin/busybox
+$IP link add br0 type bridge && $IP link set br0 up
+$IP addr add 10.0.0.1/24 dev br0
+n=0
+for h in c:100 r1:11 r2:12; do
+    name=${h%%:*}; a=${h##*:}
+    $IP netns add $name
+    $IP link add v$name type veth peer name eth0 netns $name
+    $IP link set v$name master br0 up
+    $IP netns exec $name $IP addr add 10.0.0.$a/24 dev eth0
+    $IP netns exec $name $IP link set eth0 up
+    $IP netns exec $name $IP link set lo up
+done
+# DR: the real servers own the VIP on lo but never answer ARP for it.
+for r in r1 r2; do
+    $IP netns exec $r $IP addr add 10.0.0.50/32 dev lo
+    $IP netns exec $r $BB sh -c 'echo 1 > /proc/sys/net/ipv4/conf/all/arp_ignore; echo 2 > /proc/sys/net/ipv4/conf/all/arp_announce'
+    mkdir -p /tmp/www-$r && echo $r > /tmp/www-$r/index.html
+    $IP netns exec $r $BB httpd -p 80 -h /tmp/www-$r
+done
+$IP addr add 10.0.0.50/32 dev br0
+conf() {
+    cat > /tmp/k.conf <<EOT
+virtual_server 10.0.0.50 80 {
+    protocol TCP
+    lb_algo wrr
+    lb_kind DR
+$1
+}
+EOT
+}
+conf "    real_server 10.0.0.11 80 { weight 3 }
+    real_server 10.0.0.12 80 { weight 1 }"
+kad -n -f /tmp/k.conf --socket /tmp/kad.sock >/tmp/kad.log 2>&1 &
+pid=$!
+i=0; while [ $i -lt 300 ] && ! [ -S /tmp/kad.sock ]; do sleep 0.1; i=$((i+1)); done
+requests() {
+    echo "=== $1"
+    j=0
+    while [ $j -lt 8 ]; do
+        # busybox wget crashes inside a namespace; nc speaks HTTP/1.0 fine.
+        r=$(printf 'GET / HTTP/1.0\r\n\r\n' | $IP netns exec c $BB nc -w 3 10.0.0.50 80 | tail -1)
+        echo "${r:-none}"
+        j=$((j+1))
+    done
+}
+requests weights-3-1
+ipvsadm -Ln
+reload() {
+    n=$(grep -c "IPVS reconciled" /tmp/kad.log)
+    kill -HUP $pid
+    i=0; while [ $i -lt 300 ] && [ "$(grep -c "IPVS reconciled" /tmp/kad.log)" = "$n" ]; do sleep 0.1; i=$((i+1)); done
+}
+conf "    real_server 10.0.0.11 80 { weight 3 }
+    real_server 10.0.0.12 80 { weight 0 }"
+reload
+requests r2-weight-0
+conf "    real_server 10.0.0.12 80 { weight 1 }"
+reload
+requests r1-removed
+kill -TERM $pid; wait $pid
