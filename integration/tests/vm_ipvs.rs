@@ -224,11 +224,31 @@ fn dr_traffic_follows_weights_drains_at_zero_and_stops_at_removal() {
     kad_integration::netns::require_root();
     let run = vm::run("traffic", Duration::from_secs(600));
     let o = &run.output;
-    let count = |phase: &str, who: &str| block(o, phase).iter().filter(|l| l.as_str() == who).count();
+    let count =
+        |phase: &str, who: &str| block(o, phase).iter().filter(|l| l.as_str() == who).count();
     // wrr 3:1 over 8 new connections: 6 and 2.
-    assert_eq!((count("weights-3-1", "r1"), count("weights-3-1", "r2")), (6, 2), "{o}");
+    assert_eq!(
+        (count("weights-3-1", "r1"), count("weights-3-1", "r2")),
+        (6, 2),
+        "{o}"
+    );
     // Weight 0: no new connections to r2.
-    assert_eq!((count("r2-weight-0", "r1"), count("r2-weight-0", "r2")), (8, 0), "{o}");
+    assert_eq!(
+        (count("r2-weight-0", "r1"), count("r2-weight-0", "r2")),
+        (8, 0),
+        "{o}"
+    );
     // r1 removed: everything to r2.
-    assert_eq!((count("r1-removed", "r1"), count("r1-removed", "r2")), (0, 8), "{o}");
+    assert_eq!(
+        (count("r1-removed", "r1"), count("r1-removed", "r2")),
+        (0, 8),
+        "{o}"
+    );
+    // A connection through the untouched service flowed through both reloads.
+    let long = block(o, "long-connection");
+    assert!(
+        long.iter().any(|l| l == "still-open-after-reloads yes"),
+        "the connection must span both reloads:\n{o}"
+    );
+    assert!(long.iter().any(|l| l == "lines 60"), "{o}");
 }
