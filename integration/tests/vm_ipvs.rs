@@ -252,3 +252,43 @@ fn dr_traffic_follows_weights_drains_at_zero_and_stops_at_removal() {
     );
     assert!(long.iter().any(|l| l == "lines 60"), "{o}");
 }
+
+#[test]
+fn lvs_sync_daemon_runs_as_keepalived_runs_it() {
+    kad_integration::netns::require_root();
+    let run = vm::run("sync_daemon", Duration::from_secs(600));
+    let o = &run.output;
+    let has = |phase: &str, what: &str| block(o, phase).iter().any(|l| l.contains(what));
+    // ipvsadm prints "master sync daemon (mcast=eth0, syncid=51," per thread.
+    assert!(
+        has("no-inst", "master sync daemon (mcast=eth0, syncid=51,"),
+        "{o}"
+    );
+    assert!(
+        has("no-inst", "backup sync daemon (mcast=eth0, syncid=51,"),
+        "{o}"
+    );
+    assert!(
+        block(o, "no-inst-stopped")
+            .iter()
+            .all(|l| !l.contains("sync daemon")),
+        "{o}"
+    );
+    // With inst: syncid defaults to the VRID; backup first, master as MASTER.
+    assert!(
+        has("inst-backup", "backup sync daemon (mcast=eth0, syncid=61,"),
+        "{o}"
+    );
+    assert!(!has("inst-backup", "master sync daemon"), "{o}");
+    assert!(
+        has("inst-master", "master sync daemon (mcast=eth0, syncid=61,"),
+        "{o}"
+    );
+    assert!(!has("inst-master", "backup sync daemon"), "{o}");
+    assert!(
+        block(o, "inst-stopped")
+            .iter()
+            .all(|l| !l.contains("sync daemon")),
+        "{o}"
+    );
+}

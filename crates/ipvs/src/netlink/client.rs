@@ -285,6 +285,111 @@ impl Client {
     }
 }
 
+/// A running sync daemon, as `GET_DAEMON` reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Daemon {
+    /// 1 master, 2 backup.
+    pub state: u32,
+    pub ifname: String,
+    pub sync_id: u32,
+}
+
+impl Client {
+    /// IPVS version (e.g. 0x010201) and connection table size.
+    pub fn info(&mut self) -> Result<(u32, u32), IpvsError> {
+        let (seq, buf) = self.encode(IpvsMessage::get_info(), NLM_F_REQUEST);
+        self.sock.send(&buf, 0)?;
+        let mut data = Vec::new();
+        let errs = self.collect(&[seq], false, &mut data)?;
+        if let Some((_, errno)) = errs.first() {
+            return Err(IpvsError::Kernel {
+                what: "reading IPVS info".into(),
+                errno: *errno,
+            });
+        }
+        let m = data
+            .first()
+            .ok_or_else(|| IpvsError::Decode("no info reply".into()))?;
+        let get = |k: u16| {
+            m.attrs
+                .iter()
+                .find(|a| a.kind & 0x3fff == k)
+                .map(|a| super::attr::get_u32(a.payload()))
+        };
+        let version = get(1)
+            .transpose()
+            .map_err(|e| IpvsError::Decode(e.to_string()))?
+            .unwrap_or(0);
+        let size = get(2)
+            .transpose()
+            .map_err(|e| IpvsError::Decode(e.to_string()))?
+            .unwrap_or(0);
+        Ok((version, size))
+    }
+
+    /// The connection timeouts (tcp, tcpfin, udp) in seconds.
+    pub fn timeouts(&mut self) -> Result<(u32, u32, u32), IpvsError> {
+        let (seq, buf) = self.encode(
+            IpvsMessage::new(super::msg::cmd::GET_CONFIG, vec![]),
+            NLM_F_REQUEST,
+        );
+        self.sock.send(&buf, 0)?;
+        let mut data = Vec::new();
+        let errs = self.collect(&[seq], false, &mut data)?;
+        if let Some((_, errno)) = errs.first() {
+            return Err(IpvsError::Kernel {
+                what: "reading IPVS timeouts".into(),
+                errno: *errno,
+            });
+        }
+        let m = data
+            .first()
+            .ok_or_else(|| IpvsError::Decode("no config reply".into()))?;
+        let get = |k: u16| {
+            m.attrs
+                .iter()
+                .find(|a| a.kind & 0x3fff == k)
+                .map_or(Ok(0), |a| super::attr::get_u32(a.payload()))
+        };
+        let d = |e: netlink_packet_core::DecodeError| IpvsError::Decode(e.to_string());
+        Ok((get(4).map_err(d)?, get(5).map_err(d)?, get(6).map_err(d)?))
+    }
+
+    /// The sync daemons running now.
+    pub fn daemons(&mut self) -> Result<Vec<Daemon>, IpvsError> {
+        let mut out = Vec::new();
+        for m in self.dump(IpvsMessage::new(super::msg::cmd::GET_DAEMON, vec![]))? {
+            let Some(nest) = m
+                .attrs
+                .iter()
+                .find(|a| a.kind & 0x3fff == super::msg::cmd_attr::DAEMON)
+            else {
+                continue;
+            };
+            let attrs =
+                super::attr::parse(nest.payload()).map_err(|e| IpvsError::Decode(e.to_string()))?;
+            let find = |k: u16| {
+                attrs
+                    .iter()
+                    .find(|a| a.kind & 0x3fff == k)
+                    .map(|a| a.payload().to_vec())
+            };
+            out.push(Daemon {
+                state: find(1)
+                    .map(|b| super::attr::get_u32(&b).unwrap_or(0))
+                    .unwrap_or(0),
+                ifname: find(2)
+                    .map(|b| super::attr::get_string(&b))
+                    .unwrap_or_default(),
+                sync_id: find(3)
+                    .map(|b| super::attr::get_u32(&b).unwrap_or(0))
+                    .unwrap_or(0),
+            });
+        }
+        Ok(out)
+    }
+}
+
 /// One service as dumped, with its destinations and their counters.
 pub struct DumpedService {
     pub id: crate::table::SvcId,

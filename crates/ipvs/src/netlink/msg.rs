@@ -87,6 +87,17 @@ pub mod daemon {
     pub const MCAST_TTL: u16 = 8;
 }
 
+/// What a sync daemon is started with.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DaemonSpec {
+    pub ifname: String,
+    pub sync_id: u32,
+    pub maxlen: Option<u16>,
+    pub port: Option<u16>,
+    pub ttl: Option<u8>,
+    pub group: Option<IpAddr>,
+}
+
 pub const AF_INET: u16 = 2;
 pub const AF_INET6: u16 = 10;
 
@@ -246,17 +257,38 @@ impl IpvsMessage {
 
     /// Start a sync daemon (state 1 master, 2 backup).
     pub fn new_daemon(state: u32, ifname: &str, sync_id: u32) -> IpvsMessage {
-        IpvsMessage::new(
-            cmd::NEW_DAEMON,
-            vec![Attr::nested(
-                cmd_attr::DAEMON,
-                vec![
-                    Attr::u32(daemon::STATE, state),
-                    Attr::string(daemon::MCAST_IFN, ifname),
-                    Attr::u32(daemon::SYNC_ID, sync_id),
-                ],
-            )],
+        IpvsMessage::start_daemon(
+            state,
+            &DaemonSpec {
+                ifname: ifname.into(),
+                sync_id,
+                ..DaemonSpec::default()
+            },
         )
+    }
+
+    /// Start a sync daemon with every option `lvs_sync_daemon` can give.
+    pub fn start_daemon(state: u32, d: &DaemonSpec) -> IpvsMessage {
+        let mut a = vec![
+            Attr::u32(daemon::STATE, state),
+            Attr::string(daemon::MCAST_IFN, &d.ifname),
+            Attr::u32(daemon::SYNC_ID, d.sync_id),
+        ];
+        if let Some(m) = d.maxlen {
+            a.push(Attr::u16(daemon::SYNC_MAXLEN, m));
+        }
+        match d.group {
+            Some(IpAddr::V4(g)) => a.push(Attr::bytes(daemon::MCAST_GROUP, g.octets().to_vec())),
+            Some(IpAddr::V6(g)) => a.push(Attr::bytes(daemon::MCAST_GROUP6, g.octets().to_vec())),
+            None => {}
+        }
+        if let Some(p) = d.port {
+            a.push(Attr::u16(daemon::MCAST_PORT, p));
+        }
+        if let Some(t) = d.ttl {
+            a.push(Attr::u8(daemon::MCAST_TTL, t));
+        }
+        IpvsMessage::new(cmd::NEW_DAEMON, vec![Attr::nested(cmd_attr::DAEMON, a)])
     }
 
     pub fn del_daemon(state: u32) -> IpvsMessage {

@@ -81,6 +81,8 @@ pub struct Engine {
     global: GlobalDefs,
     ipvs: IpvsStatus,
     stopping: Option<Time>,
+    /// `lvs_sync_daemon ... inst NAME`: the sync daemon follows NAME.
+    sync: Option<(kad_ipvs::netlink::msg::DaemonSpec, String)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -357,7 +359,14 @@ impl Engine {
                 services: Vec::new(),
             },
             stopping: None,
+            sync: None,
         })
+    }
+
+    /// Let the IPVS sync daemon follow `instance`'s state (keepalived's
+    /// `lvs_sync_daemon IF inst NAME`).
+    pub fn follow_sync(&mut self, spec: kad_ipvs::netlink::msg::DaemonSpec, instance: String) {
+        self.sync = Some((spec, instance));
     }
 
     fn now(&self) -> Time {
@@ -816,7 +825,18 @@ impl Engine {
         }
     }
 
-    fn transitioned(&mut self, i: usize, _from: State, to: State) {
+    fn transitioned(&mut self, i: usize, from: State, to: State) {
+        if let Some((spec, name)) = &self.sync {
+            if name == &self.insts[i].cfg.name && (to == State::Master || from == State::Master) {
+                let states = if to == State::Master {
+                    vec![super::lvs::MASTER]
+                } else {
+                    vec![super::lvs::BACKUP]
+                };
+                let spec = spec.clone();
+                tokio::task::spawn_blocking(move || super::lvs::sync_set(&spec, &states));
+            }
+        }
         let inst = &self.insts[i];
         let name = inst.cfg.name.clone();
         let prio = inst.fsm.priority();

@@ -90,3 +90,56 @@ pub fn release(owned: &BTreeSet<kad_ipvs::table::SvcId>, flush: bool) {
         }
     }
 }
+
+/// `lvs_sync_daemon` from the configuration: the daemon spec, and the VRRP
+/// instance that chooses master or backup (None: both run all the time).
+pub fn sync_spec(cfg: &Config) -> Option<(kad_ipvs::netlink::msg::DaemonSpec, Option<String>)> {
+    let sd = cfg.global.lvs_sync_daemon.as_ref()?;
+    let vrid = sd
+        .instance
+        .as_ref()
+        .and_then(|n| cfg.vrrp_instances.iter().find(|i| &i.name == n))
+        .map_or(0, |i| u32::from(i.vrid.0));
+    let spec = kad_ipvs::netlink::msg::DaemonSpec {
+        ifname: sd.interface.clone(),
+        sync_id: sd.sync_id.map_or(vrid, u32::from),
+        maxlen: sd.maxlen,
+        port: sd.port,
+        ttl: sd.ttl,
+        group: sd.group,
+    };
+    Some((spec, sd.instance.clone()))
+}
+
+pub const MASTER: u32 = 1;
+pub const BACKUP: u32 = 2;
+
+/// Run exactly the sync daemons in `states` (stopping the others first, as
+/// keepalived does to clean up after a crash).
+pub fn sync_set(spec: &kad_ipvs::netlink::msg::DaemonSpec, states: &[u32]) {
+    let Ok(mut c) = Client::open() else { return };
+    for st in [MASTER, BACKUP] {
+        if !states.contains(&st) {
+            if let Err(e) = c.request(IpvsMessage::del_daemon(st), "stopping a sync daemon") {
+                if e.errno() != Some(libc::ESRCH) {
+                    tracing::warn!("{e}");
+                }
+            }
+        }
+    }
+    for &st in states {
+        match c.request(
+            IpvsMessage::start_daemon(st, spec),
+            "starting a sync daemon",
+        ) {
+            Ok(()) => tracing::info!(
+                "IPVS sync daemon {} on {} (syncid {})",
+                if st == MASTER { "master" } else { "backup" },
+                spec.ifname,
+                spec.sync_id
+            ),
+            Err(e) if e.errno() == Some(libc::EEXIST) => {}
+            Err(e) => tracing::warn!("{e}"),
+        }
+    }
+}

@@ -156,9 +156,24 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
             None
         }
     };
+    // The IPVS sync daemon: both threads all the time without `inst`;
+    // with it, backup now and master while the instance is MASTER.
+    let sync = if programmed.is_some() {
+        lvs::sync_spec(&cfg)
+    } else {
+        None
+    };
+    if let Some((spec, inst)) = sync.clone() {
+        let states = if inst.is_none() {
+            vec![lvs::MASTER, lvs::BACKUP]
+        } else {
+            vec![lvs::BACKUP]
+        };
+        let _ = tokio::task::spawn_blocking(move || lvs::sync_set(&spec, &states)).await;
+    }
     let owned = std::sync::Arc::new(std::sync::Mutex::new(programmed.map(|p| p.owned)));
     spawn_reload(cli, cfg.clone(), owned.clone());
-    let engine = match engine::Engine::new(&cfg, etx.clone()).await {
+    let mut engine = match engine::Engine::new(&cfg, etx.clone()).await {
         Ok(e) => e,
         Err(e) => {
             tracing::error!("{e}");
@@ -174,7 +189,13 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
             return 1;
         }
     };
+    if let Some((spec, Some(inst))) = sync.clone() {
+        engine.follow_sync(spec, inst);
+    }
     engine.run(erx, qrx).await;
+    if let Some((spec, _)) = sync {
+        let _ = tokio::task::spawn_blocking(move || lvs::sync_set(&spec, &[])).await;
+    }
     if !cli.dont_release_ipvs {
         release(&owned, cfg.global.lvs_flush_on_stop).await;
     }
