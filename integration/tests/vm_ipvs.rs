@@ -292,3 +292,17 @@ fn lvs_sync_daemon_runs_as_keepalived_runs_it() {
         "{o}"
     );
 }
+
+#[test]
+fn nat_traffic_follows_weights() {
+    kad_integration::netns::require_root();
+    let run = vm::run("nat", Duration::from_secs(600));
+    let o = &run.output;
+    let count = |who: &str| {
+        block(o, "nat-1-3")
+            .iter()
+            .filter(|l| l.as_str() == who)
+            .count()
+    };
+    assert_eq!((count("r1"), count("r2")), (2, 6), "{o}");
+}

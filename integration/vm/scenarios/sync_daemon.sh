@@ -4,6 +4,7 @@ ip link add eth0 type dummy && ip addr add 10.9.0.1/24 dev eth0 && ip link set e
 cat > /tmp/a.conf <<EOT
 global_defs {
     lvs_sync_daemon eth0 id 51
+    lvs_timeouts tcp 901 tcpfin 61 udp 301
 }
 virtual_server 10.9.0.100 80 {
     protocol TCP
@@ -14,7 +15,7 @@ EOT
 kad -n -f /tmp/a.conf --socket /tmp/a.sock >/tmp/a.log 2>&1 &
 pid=$!
 i=0; while [ $i -lt 300 ] && ! [ -S /tmp/a.sock ]; do sleep 0.1; i=$((i+1)); done
-echo "=== no-inst"; ipvsadm -L --daemon
+echo "=== no-inst"; ipvsadm -L --daemon; ipvsadm -L --timeout
 kill -TERM $pid; wait $pid
 echo "=== no-inst-stopped"; ipvsadm -L --daemon
 cat > /tmp/b.conf <<EOT
