@@ -306,3 +306,26 @@ fn nat_traffic_follows_weights() {
     };
     assert_eq!((count("r1"), count("r2")), (2, 6), "{o}");
 }
+
+#[test]
+fn refusals_are_named_and_do_not_stop_the_rest() {
+    kad_integration::netns::require_root();
+    let run = vm::run("errors", Duration::from_secs(600));
+    let o = &run.output;
+    let table: BTreeSet<String> = block(o, "table")
+        .into_iter()
+        .filter(|l| l.starts_with('-'))
+        .collect();
+    assert!(table.contains("-A -t 10.3.0.5:80 -s rr"), "{o}");
+    assert!(
+        table.contains("-a -t 10.3.0.5:80 -r 10.3.0.6:80 -m -w 1"),
+        "{o}"
+    );
+    assert!(!table.iter().any(|l| l.contains("10.3.0.1:80")), "{o}");
+    let log = block(o, "log").join("\n");
+    assert!(
+        log.contains("adding service TCP 10.3.0.1:80 (scheduler twos)")
+            && log.contains("module not found"),
+        "the refusal names the service and the cause:\n{o}"
+    );
+}

@@ -260,6 +260,14 @@ fn config_daemon_flush_info_and_dumps() {
     assert_eq!(wire(IpvsMessage::del_daemon(2)), want);
 
     assert_eq!(wire(IpvsMessage::flush()), head(cmd::FLUSH, 0));
+    assert_eq!(
+        wire(IpvsMessage::new(cmd::GET_CONFIG, vec![])),
+        head(cmd::GET_CONFIG, 0)
+    );
+    assert_eq!(
+        wire(IpvsMessage::new(cmd::GET_DAEMON, vec![])),
+        head(cmd::GET_DAEMON, 0)
+    );
     assert_eq!(wire(IpvsMessage::get_info()), head(cmd::GET_INFO, 0));
     assert_eq!(
         wire(IpvsMessage::dump_services()),
