@@ -49,6 +49,10 @@ copy_bin "$(command -v ipvsadm)" /sbin/ipvsadm
 copy_bin "$(command -v ip)" /usr/bin/ip
 copy_bin "$kad" /usr/bin/kad
 copy_bin "$(dirname "$kad")/kactl" /usr/bin/kactl
+# keepalived, for the benchmark's comparison (when KAD_VM_KEEPALIVED=1).
+if [ "${KAD_VM_KEEPALIVED:-0}" = 1 ] && command -v keepalived >/dev/null; then
+    copy_bin "$(command -v keepalived)" /sbin/keepalived
+fi
 # Debug information is most of a Rust binary: not needed in the VM.
 command -v strip >/dev/null && strip "$stage/usr/bin/kad"
 for m in crypto/crc32c_generic lib/libcrc32c net/ipv4/netfilter/nf_defrag_ipv4 net/ipv6/netfilter/nf_defrag_ipv6 \

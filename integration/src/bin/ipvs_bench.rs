@@ -35,6 +35,7 @@ fn main() {
     std::fs::write(dir.path().join("bench.conf"), conf).unwrap();
     std::fs::write(dir.path().join("bench.rules"), rules).unwrap();
     std::env::set_var("KAD_VM_EXTRA", dir.path());
+    std::env::set_var("KAD_VM_KEEPALIVED", "1");
     let run = kad_integration::vm::run("bench_ipvs", std::time::Duration::from_secs(3000));
     let line = |tag: &str| {
         run.output
@@ -62,4 +63,13 @@ fn main() {
     println!("  kad from its configuration: {kad_ms:.0} ms (dump, diff, batched netlink)");
     println!("  ipvsadm -R of the same table: {restore_ms:.0} ms (/proc/uptime resolution 10 ms)");
     println!("  ratio ipvsadm/kad: {:.2}x", restore_ms / kad_ms);
+    let ka = line("KEEPALIVED-APPLY");
+    let mut it = ka.split_whitespace().skip(1).filter_map(|x| x.parse::<f64>().ok());
+    if let (Some(s), Some(e), Some(n)) = (it.next(), it.next(), it.next()) {
+        let ka_ms = (e - s) * 1000.0;
+        println!("  keepalived --check, same configuration: {ka_ms:.0} ms until {n} lines were in the table (polled every 2 s)");
+        println!("  ratio keepalived/kad: {:.2}x", ka_ms / kad_ms);
+    } else {
+        println!("  keepalived: did not run in the VM ({ka:?})");
+    }
 }

@@ -20,3 +20,21 @@ ipvsadm -R < /extra/bench.rules
 e=$(cut -d' ' -f1 /proc/uptime)
 echo "IPVSADM-RESTORE $s $e"
 echo "IPVSADM-COUNT $(ipvsadm -S -n | wc -l)"
+
+# keepalived's checker process programming the same configuration (its
+# real servers have no checkers, so all are up), if the image carries it.
+if [ -x /sbin/keepalived ]; then
+    ipvsadm -C
+    s=$(cut -d' ' -f1 /proc/uptime)
+    /sbin/keepalived --check -n -f /extra/bench.conf -p /tmp/ka.pid -c /tmp/kac.pid >/tmp/ka.log 2>&1 &
+    kpid=$!
+    i=0
+    while [ $i -lt 600 ]; do
+        n=$(ipvsadm -S -n | wc -l)
+        [ "$n" -ge 50000 ] && break
+        sleep 2; i=$((i+1))
+    done
+    e=$(cut -d' ' -f1 /proc/uptime)
+    echo "KEEPALIVED-APPLY $s $e $n"
+    kill -TERM $kpid; wait $kpid
+fi
