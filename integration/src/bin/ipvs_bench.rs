@@ -64,7 +64,10 @@ fn main() {
     println!("  ipvsadm -R of the same table: {restore_ms:.0} ms (/proc/uptime resolution 10 ms)");
     println!("  ratio ipvsadm/kad: {:.2}x", restore_ms / kad_ms);
     let ka = line("KEEPALIVED-APPLY");
-    let mut it = ka.split_whitespace().skip(1).filter_map(|x| x.parse::<f64>().ok());
+    let mut it = ka
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|x| x.parse::<f64>().ok());
     if let (Some(s), Some(e), Some(n)) = (it.next(), it.next(), it.next()) {
         let ka_ms = (e - s) * 1000.0;
         println!("  keepalived --check, same configuration: {ka_ms:.0} ms until {n} lines were in the table (polled every 2 s)");
