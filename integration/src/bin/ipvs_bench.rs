@@ -32,8 +32,8 @@ fn main() {
     let conf =
         conf.replace(" { weight 4 }", " {weight 4}")
             .replacen(" {weight 4}", " { weight 4 }", 1);
-    std::fs::write(dir.path().join("bench.conf"), conf).unwrap();
-    std::fs::write(dir.path().join("bench.rules"), rules).unwrap();
+    std::fs::write(dir.path().join("bench.conf"), conf).expect("write bench.conf");
+    std::fs::write(dir.path().join("bench.rules"), rules).expect("write bench.rules");
     std::env::set_var("KAD_VM_EXTRA", dir.path());
     std::env::set_var("KAD_VM_KEEPALIVED", "1");
     let run = kad_integration::vm::run("bench_ipvs", std::time::Duration::from_secs(3000));
