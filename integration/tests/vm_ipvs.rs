@@ -64,12 +64,11 @@ fn expected() -> BTreeMap<&'static str, Vec<&'static str>> {
             ],
         );
     }
-    let mut quorum = vec!["-A -t 10.0.1.1:80 -s wrr -p 900"];
-    let rs: Vec<String> = (1..=10)
-        .map(|i| format!("-a -t 10.0.1.1:80 -r 10.0.0.{i}:8080 -m -w 1"))
-        .collect();
-    quorum.extend(rs.iter().map(|s| &*Box::leak(s.clone().into_boxed_str())));
-    m.insert("keepalived.conf.quorum", quorum);
+    // `alpha`: every real server waits for its first successful check.
+    m.insert(
+        "keepalived.conf.quorum",
+        vec!["-A -t 10.0.1.1:80 -s wrr -p 900"],
+    );
     m.insert(
         "keepalived.conf.status_code",
         vec![

@@ -1,10 +1,11 @@
 //! IPVS for kad: the wanted table computed from the configuration and the
-//! reconciliation that applies only the difference to the kernel. The
-//! generic-netlink client is in `netlink`; the health checkers come next.
+//! servers' health, the reconciliation that applies only the difference to
+//! the kernel, the generic-netlink client, and the health checkers.
 
+pub mod check;
 pub mod netlink;
 pub mod reconcile;
 pub mod table;
 
 pub use reconcile::{diff, Op};
-pub use table::{wanted, Table};
+pub use table::{services_of, wanted, wanted_with, Table};

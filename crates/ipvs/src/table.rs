@@ -1,7 +1,7 @@
 //! The wanted IPVS table, computed from the configuration model: what
-//! `ipvsadm -Ln` should show. Until the health checkers exist every real
-//! server counts as up.
+//! `ipvsadm -Ln` should show, given the real servers' health.
 
+use crate::check::Health;
 use kad_config::model::{
     Config, Family, ForwardMethod, GroupEntry, Protocol, TunnelCsum, TunnelType, VirtualServer,
     VsKey,
@@ -235,73 +235,72 @@ fn ids(vs: &VirtualServer, cfg: &Config) -> Vec<SvcId> {
     }
 }
 
-/// The wanted table for a configuration, every real server up.
+/// The wanted table at start-up: every real server up, except those with
+/// `alpha`, which wait for their first successful check.
 pub fn wanted(cfg: &Config) -> Table {
+    wanted_with(cfg, &Health::new(cfg, 0, 1))
+}
+
+/// The wanted table for a configuration and the servers' health.
+pub fn wanted_with(cfg: &Config, health: &Health) -> Table {
     let mut t = Table::default();
-    for vs in &cfg.virtual_servers {
-        for id in ids(vs, cfg) {
-            let ipv6 = id.is_ipv6();
-            let mut dests = BTreeMap::new();
-            let live: u64 = vs.real_servers.iter().map(|r| u64::from(r.weight.0)).sum();
-            let quorum_lost = live < u64::from(vs.quorum);
-            for rs in &vs.real_servers {
-                // keepalived: a service port 0 (or fwmark) keeps the RS port.
-                let (f, tt, tp, tf) = method(rs.method);
-                let weight = if quorum_lost && vs.sorry_server.as_ref().is_some_and(|s| s.inhibit) {
-                    0
-                } else {
-                    rs.weight.0
-                };
-                if quorum_lost
-                    && !vs.sorry_server.as_ref().is_some_and(|s| s.inhibit)
-                    && vs.sorry_server.is_some()
-                {
-                    continue;
-                }
-                dests.insert(
-                    DestId {
-                        addr: rs.addr,
-                        port: rs.port,
-                    },
-                    DestAttrs {
-                        fwd: f,
-                        weight,
-                        u_thresh: rs.uthreshold,
-                        l_thresh: rs.lthreshold,
-                        tun_type: tt,
-                        tun_port: tp,
-                        tun_flags: tf,
-                    },
-                );
-            }
-            if quorum_lost {
-                if let Some(s) = &vs.sorry_server {
-                    let (f, tt, tp, tf) = method(s.method.unwrap_or(vs.method));
-                    dests.insert(
-                        DestId {
-                            addr: s.addr,
-                            port: s.port,
-                        },
-                        DestAttrs {
-                            fwd: f,
-                            weight: 1,
-                            u_thresh: 0,
-                            l_thresh: 0,
-                            tun_type: tt,
-                            tun_port: tp,
-                            tun_flags: tf,
-                        },
-                    );
-                }
-            }
-            t.services.insert(
-                id,
-                Service {
-                    attrs: attrs(vs, ipv6),
-                    dests,
+    for vi in 0..cfg.virtual_servers.len() {
+        t.services.extend(services_of(cfg, vi, health));
+    }
+    t
+}
+
+fn dest_attrs(m: ForwardMethod, weight: u32, u_thresh: u32, l_thresh: u32) -> DestAttrs {
+    let (fwd, tun_type, tun_port, tun_flags) = method(m);
+    DestAttrs {
+        fwd,
+        weight,
+        u_thresh,
+        l_thresh,
+        tun_type,
+        tun_port,
+        tun_flags,
+    }
+}
+
+/// The services of virtual server `vi` (a group gives several), with the
+/// destinations its health wants: a real server that is down is absent
+/// (weight 0 with `inhibit_on_failure`); while quorum is lost the sorry
+/// server stands in for all of them.
+pub fn services_of(cfg: &Config, vi: usize, health: &Health) -> Vec<(SvcId, Service)> {
+    let vs = &cfg.virtual_servers[vi];
+    let mut dests = BTreeMap::new();
+    for (ri, rs) in vs.real_servers.iter().enumerate() {
+        if let Some(w) = health.dest_weight(vi, ri) {
+            dests.insert(
+                DestId {
+                    addr: rs.addr,
+                    port: rs.port,
                 },
+                dest_attrs(rs.method, w, rs.uthreshold, rs.lthreshold),
             );
         }
     }
-    t
+    if let (Some(s), Some(w)) = (&vs.sorry_server, health.sorry_weight(vi)) {
+        dests.insert(
+            DestId {
+                addr: s.addr,
+                port: s.port,
+            },
+            dest_attrs(s.method.unwrap_or(vs.method), w, 0, 0),
+        );
+    }
+    ids(vs, cfg)
+        .into_iter()
+        .map(|id| {
+            let a = attrs(vs, id.is_ipv6());
+            (
+                id,
+                Service {
+                    attrs: a,
+                    dests: dests.clone(),
+                },
+            )
+        })
+        .collect()
 }

@@ -1,0 +1,460 @@
+//! The health of every real server and virtual server, as a pure state
+//! machine: the caller feeds probe results and time in, gets back which
+//! checks to start, which services changed, and what to notify.
+//!
+//! A real server is alive while all its checkers are up; a virtual server
+//! has quorum while the weight of its live real servers reaches `quorum`
+//! (with `hysteresis`); losing it installs the `sorry_server` in place of
+//! the real servers (keepalived/check/ipwrapper.c).
+
+use super::checker::{CheckerState, Micros, Outcome};
+use kad_config::model::{CheckKind, Config, RealServer, Script, VirtualServer, VsKey};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+
+/// A checker, by its place in the configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CheckId(pub u32);
+
+/// What the caller must do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// The wanted IPVS destinations of this virtual server changed.
+    Changed { vs: usize },
+    /// Run a notify or quorum script (no arguments, as keepalived).
+    Script(Script),
+    /// A line for `lvs_notify_fifo` / `notify_fifo`.
+    Fifo(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Slot {
+    pub vs: u32,
+    pub rs: u32,
+    pub ck: u32,
+    pub state: CheckerState,
+    /// A pass resets the weight (`misc_dynamic`, dynamic FILE_CHECK).
+    dynamic: bool,
+    /// The time this checker is due (None while a probe runs).
+    due: Option<Micros>,
+    in_flight: bool,
+    /// Due while its virtual server was suspended.
+    parked: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct RsHealth {
+    pub label: String,
+    pub configured: u32,
+    /// The weight in use (a dynamic checker may have changed it).
+    pub weight: u32,
+    pub failed: u32,
+    pub inhibit: bool,
+    pub first: u32,
+    pub count: u32,
+    pub changed_at: Micros,
+    notify_up: Option<Script>,
+    notify_down: Option<Script>,
+}
+
+impl RsHealth {
+    pub fn alive(&self) -> bool {
+        self.failed == 0
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct VsHealth {
+    pub label: String,
+    pub quorum: u32,
+    pub hysteresis: u32,
+    pub quorum_up: bool,
+    pub has_sorry: bool,
+    pub sorry_inhibit: bool,
+    pub ha_suspend: bool,
+    pub suspended: bool,
+    pub rs: Vec<RsHealth>,
+    pub changed_at: Micros,
+    script_up: Option<Script>,
+    script_down: Option<Script>,
+}
+
+impl VsHealth {
+    pub fn live_weight(&self) -> u64 {
+        self.rs
+            .iter()
+            .filter(|r| r.alive())
+            .map(|r| u64::from(r.weight))
+            .sum()
+    }
+
+    /// Whether the sorry server stands in for the real servers now.
+    pub fn sorry_active(&self) -> bool {
+        self.has_sorry && !self.quorum_up
+    }
+}
+
+pub struct Health {
+    pub services: Vec<VsHealth>,
+    pub slots: Vec<Slot>,
+    heap: BinaryHeap<Reverse<(Micros, u32)>>,
+    rng: u64,
+}
+
+fn proto(vs: &VirtualServer) -> &'static str {
+    match vs.protocol {
+        kad_config::model::Protocol::Tcp => "tcp",
+        kad_config::model::Protocol::Udp => "udp",
+        kad_config::model::Protocol::Sctp => "sctp",
+    }
+}
+
+fn addr_label(a: std::net::IpAddr, proto: &str, port: u16) -> String {
+    format!("[{a}]:{proto}:{port}")
+}
+
+/// The name keepalived's LVS FIFO lines give a virtual server.
+pub fn vs_label(vs: &VirtualServer) -> String {
+    match &vs.key {
+        VsKey::Addr { addr, port } => addr_label(*addr, proto(vs), *port),
+        VsKey::Fwmark { mark, .. } => format!("FWM {mark}"),
+        VsKey::Group { name } => format!("[{name}]"),
+    }
+}
+
+fn rs_label(vs: &VirtualServer, rs: &RealServer) -> String {
+    addr_label(rs.addr, proto(vs), rs.port)
+}
+
+fn is_dynamic(k: &CheckKind) -> bool {
+    match k {
+        CheckKind::Misc(m) => m.dynamic,
+        CheckKind::File { dynamic, .. } => *dynamic,
+        _ => false,
+    }
+}
+
+impl Health {
+    /// Every checker starts after a random delay up to its `warmup`.
+    pub fn new(cfg: &Config, now: Micros, seed: u64) -> Health {
+        let mut h = Health {
+            services: Vec::with_capacity(cfg.virtual_servers.len()),
+            slots: Vec::new(),
+            heap: BinaryHeap::new(),
+            rng: seed | 1,
+        };
+        for (vi, vs) in cfg.virtual_servers.iter().enumerate() {
+            let mut rss = Vec::with_capacity(vs.real_servers.len());
+            for (ri, rs) in vs.real_servers.iter().enumerate() {
+                let first = h.slots.len() as u32;
+                let mut failed = 0;
+                for (ci, ck) in rs.checkers.iter().enumerate() {
+                    let state = CheckerState::new(&ck.timing, now);
+                    if !state.up {
+                        failed += 1;
+                    }
+                    let delay = h.random(state.warmup);
+                    let idx = h.slots.len() as u32;
+                    h.slots.push(Slot {
+                        vs: vi as u32,
+                        rs: ri as u32,
+                        ck: ci as u32,
+                        state,
+                        dynamic: is_dynamic(&ck.kind),
+                        due: Some(now + delay),
+                        in_flight: false,
+                        parked: false,
+                    });
+                    h.heap.push(Reverse((now + delay, idx)));
+                }
+                rss.push(RsHealth {
+                    label: rs_label(vs, rs),
+                    configured: rs.weight.0,
+                    weight: rs.weight.0,
+                    failed,
+                    inhibit: rs.inhibit_on_failure,
+                    first,
+                    count: rs.checkers.len() as u32,
+                    changed_at: now,
+                    notify_up: rs.notify_up.as_deref().cloned(),
+                    notify_down: rs.notify_down.as_deref().cloned(),
+                });
+            }
+            let mut v = VsHealth {
+                label: vs_label(vs),
+                quorum: vs.quorum,
+                hysteresis: vs.hysteresis,
+                quorum_up: true,
+                has_sorry: vs.sorry_server.is_some(),
+                sorry_inhibit: vs.sorry_server.as_ref().is_some_and(|s| s.inhibit),
+                // keepalived: not for fwmark services.
+                ha_suspend: vs.ha_suspend && !matches!(vs.key, VsKey::Fwmark { .. }),
+                suspended: false,
+                rs: rss,
+                changed_at: now,
+                script_up: vs.quorum_up.as_deref().cloned(),
+                script_down: vs.quorum_down.as_deref().cloned(),
+            };
+            // The start-up state, without notifications.
+            if v.live_weight() < u64::from(v.quorum) {
+                v.quorum_up = false;
+            }
+            h.services.push(v);
+        }
+        h
+    }
+
+    /// A uniformly random delay in 0..=max (xorshift: reproducible with
+    /// the seed, good enough to spread checks).
+    fn random(&mut self, max: Micros) -> Micros {
+        if max == 0 {
+            return 0;
+        }
+        let mut x = self.rng;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng = x;
+        x % (max + 1)
+    }
+
+    /// Carry checker and server state over from the health before a
+    /// reload, matching real servers by service, address and port, and
+    /// checkers by position and type (keepalived's `migrate_checkers()`).
+    pub fn migrate(&mut self, cfg: &Config, old: &Health, old_cfg: &Config) {
+        let mut by_key = HashMap::new();
+        for (vi, vs) in old_cfg.virtual_servers.iter().enumerate() {
+            for (ri, rs) in vs.real_servers.iter().enumerate() {
+                by_key.insert((&vs.key, vs.protocol, rs.addr, rs.port), (vi, ri));
+            }
+        }
+        for (vi, vs) in cfg.virtual_servers.iter().enumerate() {
+            for (ri, rs) in vs.real_servers.iter().enumerate() {
+                let Some(&(ovi, ori)) = by_key.get(&(&vs.key, vs.protocol, rs.addr, rs.port))
+                else {
+                    continue;
+                };
+                let ors = &old.services[ovi].rs[ori];
+                let ocfg = &old_cfg.virtual_servers[ovi].real_servers[ori];
+                let nrs = &self.services[vi].rs[ri];
+                let (first, count) = (nrs.first, nrs.count);
+                let mut failed = 0;
+                for ci in 0..count {
+                    let slot = &mut self.slots[(first + ci) as usize];
+                    let same = ocfg.checkers.get(ci as usize).is_some_and(|o| {
+                        std::mem::discriminant(&o.kind)
+                            == std::mem::discriminant(&rs.checkers[ci as usize].kind)
+                    });
+                    if same {
+                        let o = &old.slots[(ors.first + ci) as usize].state;
+                        slot.state.up = o.up;
+                        slot.state.has_run = o.has_run;
+                        slot.state.retry_it = o.retry_it.min(slot.state.retry);
+                        slot.state.last = o.last.clone();
+                        slot.state.changed_at = o.changed_at;
+                    }
+                    if !slot.state.up {
+                        failed += 1;
+                    }
+                }
+                let nrs = &mut self.services[vi].rs[ri];
+                nrs.failed = failed;
+                nrs.changed_at = ors.changed_at;
+                if ors.weight != ors.configured && nrs.configured == ors.configured {
+                    nrs.weight = ors.weight;
+                }
+            }
+            let v = &mut self.services[vi];
+            v.quorum_up = v.live_weight() >= u64::from(v.quorum);
+            if let Some(o) = old
+                .services
+                .iter()
+                .zip(&old_cfg.virtual_servers)
+                .find(|(_, ovs)| ovs.key == vs.key && ovs.protocol == vs.protocol)
+            {
+                v.suspended = o.0.suspended;
+            }
+        }
+    }
+
+    /// When the next check is due.
+    pub fn next_deadline(&mut self) -> Option<Micros> {
+        while let Some(&Reverse((t, i))) = self.heap.peek() {
+            if self.slots[i as usize].due == Some(t) {
+                return Some(t);
+            }
+            self.heap.pop();
+        }
+        None
+    }
+
+    /// The checks due at `now`; each is in flight until its result.
+    /// Checks of a suspended virtual server wait for it to resume.
+    pub fn due(&mut self, now: Micros) -> Vec<CheckId> {
+        let mut out = Vec::new();
+        while let Some(&Reverse((t, i))) = self.heap.peek() {
+            if t > now {
+                break;
+            }
+            self.heap.pop();
+            let slot = &mut self.slots[i as usize];
+            if slot.due != Some(t) {
+                continue;
+            }
+            slot.due = None;
+            if self.services[slot.vs as usize].suspended {
+                slot.parked = true;
+                continue;
+            }
+            slot.in_flight = true;
+            out.push(CheckId(i));
+        }
+        out
+    }
+
+    /// When a check was due (for lateness figures): call before `due`.
+    pub fn peek_due(&self, id: CheckId) -> Option<Micros> {
+        self.slots.get(id.0 as usize).and_then(|s| s.due)
+    }
+
+    pub fn slot(&self, id: CheckId) -> &Slot {
+        &self.slots[id.0 as usize]
+    }
+
+    fn schedule(&mut self, i: u32, at: Micros) {
+        self.slots[i as usize].due = Some(at);
+        self.heap.push(Reverse((at, i)));
+    }
+
+    /// A probe's result.
+    pub fn result(&mut self, now: Micros, id: CheckId, outcome: Outcome) -> Vec<Action> {
+        let mut out = Vec::new();
+        let Some(slot) = self.slots.get_mut(id.0 as usize) else {
+            return out;
+        };
+        if !slot.in_flight {
+            return out;
+        }
+        slot.in_flight = false;
+        let (vi, ri, dynamic) = (slot.vs as usize, slot.rs as usize, slot.dynamic);
+        let weight = match &outcome {
+            Outcome::PassWeight(w) => Some(*w),
+            Outcome::Pass if dynamic => Some(self.services[vi].rs[ri].configured),
+            _ => None,
+        };
+        let (change, delay) = slot.state.on_result(now, outcome);
+        self.schedule(id.0, now + delay);
+        let v = &mut self.services[vi];
+        let rs = &mut v.rs[ri];
+        let was_alive = rs.alive();
+        let old_weight = rs.weight;
+        if let Some(w) = weight {
+            rs.weight = w;
+        }
+        match change {
+            Some(true) => rs.failed = rs.failed.saturating_sub(1),
+            Some(false) => rs.failed += 1,
+            None => {}
+        }
+        let alive = rs.alive();
+        if alive != was_alive {
+            rs.changed_at = now;
+            let script = if alive {
+                rs.notify_up.clone()
+            } else {
+                rs.notify_down.clone()
+            };
+            let line = format!(
+                "RS {} {} {}",
+                rs.label,
+                v.label,
+                if alive { "UP" } else { "DOWN" }
+            );
+            out.extend(script.map(Action::Script));
+            out.push(Action::Fifo(line));
+        }
+        if alive != was_alive || (alive && rs.weight != old_weight) {
+            out.push(Action::Changed { vs: vi });
+            self.update_quorum(now, vi, &mut out);
+        }
+        out
+    }
+
+    /// keepalived's quorum rule: lost below `quorum - hysteresis` (or with
+    /// no live weight), regained at `quorum + hysteresis`.
+    fn update_quorum(&mut self, now: Micros, vi: usize, out: &mut Vec<Action>) {
+        let v = &mut self.services[vi];
+        let live = v.live_weight();
+        let up = if v.quorum_up {
+            let threshold = u64::from(v.quorum.saturating_sub(v.hysteresis));
+            !(live == 0 || live < threshold)
+        } else {
+            live >= u64::from(v.quorum) + u64::from(v.hysteresis)
+        };
+        if up == v.quorum_up {
+            return;
+        }
+        v.quorum_up = up;
+        v.changed_at = now;
+        let script = if up {
+            v.script_up.clone()
+        } else {
+            v.script_down.clone()
+        };
+        out.extend(script.map(Action::Script));
+        out.push(Action::Fifo(format!(
+            "VS {} {}",
+            v.label,
+            if up { "UP" } else { "DOWN" }
+        )));
+        if v.has_sorry && !out.contains(&Action::Changed { vs: vi }) {
+            out.push(Action::Changed { vs: vi });
+        }
+    }
+
+    /// `ha_suspend`: pause (or resume) the checks of a virtual server
+    /// while this node does not hold its address.
+    pub fn suspend(&mut self, now: Micros, vi: usize, suspended: bool) {
+        let Some(v) = self.services.get_mut(vi) else {
+            return;
+        };
+        if !v.ha_suspend || v.suspended == suspended {
+            return;
+        }
+        v.suspended = suspended;
+        if suspended {
+            return;
+        }
+        let (first, count) = match (v.rs.first(), v.rs.last()) {
+            (Some(a), Some(b)) => (a.first, b.first + b.count - a.first),
+            _ => return,
+        };
+        for i in first..first + count {
+            if std::mem::take(&mut self.slots[i as usize].parked) {
+                self.schedule(i, now);
+            }
+        }
+    }
+
+    /// The weight a real server should have in IPVS now (None: absent).
+    pub fn dest_weight(&self, vi: usize, ri: usize) -> Option<u32> {
+        let v = &self.services[vi];
+        let rs = &v.rs[ri];
+        if v.sorry_active() || !rs.alive() {
+            return rs.inhibit.then_some(0);
+        }
+        Some(rs.weight)
+    }
+
+    /// The sorry server's weight (None: absent).
+    pub fn sorry_weight(&self, vi: usize) -> Option<u32> {
+        let v = &self.services[vi];
+        if v.sorry_active() {
+            Some(1)
+        } else if v.has_sorry && v.sorry_inhibit {
+            Some(0)
+        } else {
+            None
+        }
+    }
+}

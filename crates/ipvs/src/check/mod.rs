@@ -1,0 +1,9 @@
+//! Health checking: the pure core (`checker`, `health`) that turns probe
+//! results and time into real-server and quorum state, the pure verdicts
+//! of each probe type (`verdict`), and the tokio probes (`probe`).
+
+pub mod checker;
+pub mod health;
+
+pub use checker::{Micros, Outcome};
+pub use health::{Action, CheckId, Health};
