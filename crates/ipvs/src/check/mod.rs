@@ -4,6 +4,7 @@
 
 pub mod checker;
 pub mod health;
+pub mod verdict;
 
 pub use checker::{Micros, Outcome};
 pub use health::{Action, CheckId, Health};
