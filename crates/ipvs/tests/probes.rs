@@ -248,7 +248,9 @@ async fn http_rst_is_a_failure() {
     tokio::spawn(async move {
         loop {
             let (s, _) = l.accept().await.unwrap();
-            s.set_linger(Some(Duration::ZERO)).unwrap();
+            socket2::SockRef::from(&s)
+                .set_linger(Some(Duration::ZERO))
+                .unwrap();
             drop(s);
         }
     });

@@ -33,6 +33,9 @@ pub struct Status {
     pub uptime_secs: f64,
     pub vrrp: Vec<VrrpStatus>,
     pub ipvs: IpvsStatus,
+    /// Health checks: per virtual server, real server and checker.
+    #[serde(default)]
+    pub checks: ChecksStatus,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -129,4 +132,64 @@ pub struct RealServerStatus {
     pub out_pps: u64,
     pub in_bps: u64,
     pub out_bps: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChecksStatus {
+    /// Probes finished since start.
+    pub probes: u64,
+    /// Probes running now.
+    pub in_flight: usize,
+    /// How late probes started against their schedule, since start (ms).
+    pub late_p50_ms: f64,
+    pub late_p99_ms: f64,
+    pub late_max_ms: f64,
+    #[serde(default)]
+    pub services: Vec<CheckedService>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CheckedService {
+    /// As keepalived's LVS FIFO names it: `[10.0.0.1]:tcp:80`, `FWM 7`.
+    pub service: String,
+    pub quorum: u32,
+    pub quorum_up: bool,
+    /// The weight of the live real servers.
+    pub live_weight: u64,
+    /// Whether the sorry server stands in for the real servers now.
+    pub sorry_server_active: bool,
+    /// `ha_suspend`: checks paused (this node does not hold the address).
+    pub suspended: bool,
+    pub real_servers: Vec<CheckedServer>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CheckedServer {
+    /// `[ip]:proto:port`.
+    pub address: String,
+    /// Up while every checker is up.
+    pub alive: bool,
+    /// The weight in use (a dynamic checker may change it).
+    pub weight: u32,
+    /// Seconds since `alive` last changed.
+    pub since_change_secs: f64,
+    pub checkers: Vec<CheckerStatus>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CheckerStatus {
+    /// `TCP_CHECK`, `HTTP_GET`, ...
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub up: bool,
+    /// `pass` or `fail` (absent before the first result).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_result: Option<String>,
+    /// Why the last probe failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Failures counted towards `retry`.
+    pub retries: u32,
+    /// Seconds since `up` last changed.
+    pub since_change_secs: f64,
 }

@@ -106,5 +106,75 @@ pub fn status(st: &Status) -> String {
             let _ = writeln!(o, "IPVS: not available");
         }
     }
+    for svc in &st.ipvs.services {
+        let _ = writeln!(
+            o,
+            "  {} {} persistence {}",
+            svc.service, svc.scheduler, svc.persistence
+        );
+        for r in &svc.real_servers {
+            let _ = writeln!(
+                o,
+                "    -> {} {} weight {} active {} inactive {}",
+                r.address, r.method, r.weight, r.active_conns, r.inactive_conns
+            );
+        }
+    }
+    checks(&mut o, &st.checks);
     o
+}
+
+fn checks(o: &mut String, c: &crate::ChecksStatus) {
+    if c.services.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "\nChecks: {} probes, {} running, late p50 {:.1} ms p99 {:.1} ms max {:.1} ms",
+        c.probes, c.in_flight, c.late_p50_ms, c.late_p99_ms, c.late_max_ms
+    );
+    for v in &c.services {
+        let q = if v.quorum_up {
+            "quorum up"
+        } else {
+            "quorum LOST"
+        };
+        let sorry = if v.sorry_server_active {
+            ", sorry server in use"
+        } else {
+            ""
+        };
+        let susp = if v.suspended { ", suspended" } else { "" };
+        let _ = writeln!(
+            o,
+            "  VS {}: {q} (live weight {} / quorum {}){sorry}{susp}",
+            v.service, v.live_weight, v.quorum
+        );
+        for r in &v.real_servers {
+            let _ = writeln!(
+                o,
+                "    RS {} {} weight {} (changed {})",
+                r.address,
+                if r.alive { "UP" } else { "DOWN" },
+                r.weight,
+                ago(r.since_change_secs)
+            );
+            for k in &r.checkers {
+                let last = k.last_result.as_deref().unwrap_or("not run yet");
+                let why = k
+                    .reason
+                    .as_deref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    o,
+                    "      {} {} | last {last}{why} | retries {} | changed {}",
+                    k.kind,
+                    if k.up { "up" } else { "down" },
+                    k.retries,
+                    ago(k.since_change_secs)
+                );
+            }
+        }
+    }
 }

@@ -291,6 +291,11 @@ impl Health {
     /// The checks due at `now`; each is in flight until its result.
     /// Checks of a suspended virtual server wait for it to resume.
     pub fn due(&mut self, now: Micros) -> Vec<CheckId> {
+        self.due_at(now).into_iter().map(|(id, _)| id).collect()
+    }
+
+    /// As `due`, with the time each check was due (for lateness figures).
+    pub fn due_at(&mut self, now: Micros) -> Vec<(CheckId, Micros)> {
         let mut out = Vec::new();
         while let Some(&Reverse((t, i))) = self.heap.peek() {
             if t > now {
@@ -307,14 +312,9 @@ impl Health {
                 continue;
             }
             slot.in_flight = true;
-            out.push(CheckId(i));
+            out.push((CheckId(i), t));
         }
         out
-    }
-
-    /// When a check was due (for lateness figures): call before `due`.
-    pub fn peek_due(&self, id: CheckId) -> Option<Micros> {
-        self.slots.get(id.0 as usize).and_then(|s| s.due)
     }
 
     pub fn slot(&self, id: CheckId) -> &Slot {

@@ -83,6 +83,7 @@ pub struct Engine {
     stopping: Option<Time>,
     /// `lvs_sync_daemon ... inst NAME`: the sync daemon follows NAME.
     sync: Option<(kad_ipvs::netlink::msg::DaemonSpec, String)>,
+    checks: Option<super::checks::Checks>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -360,6 +361,7 @@ impl Engine {
             },
             stopping: None,
             sync: None,
+            checks: None,
         })
     }
 
@@ -367,6 +369,11 @@ impl Engine {
     /// `lvs_sync_daemon IF inst NAME`).
     pub fn follow_sync(&mut self, spec: kad_ipvs::netlink::msg::DaemonSpec, instance: String) {
         self.sync = Some((spec, instance));
+    }
+
+    /// Show the health checks in `kactl status`.
+    pub fn set_checks(&mut self, c: super::checks::Checks) {
+        self.checks = Some(c);
     }
 
     fn now(&self) -> Time {
@@ -940,6 +947,7 @@ impl Engine {
             uptime_secs: self.started.elapsed().as_secs_f64(),
             vrrp,
             ipvs,
+            checks: self.checks.as_ref().map(|c| c.status()).unwrap_or_default(),
         }
     }
 }

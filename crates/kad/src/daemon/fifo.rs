@@ -14,6 +14,20 @@ impl Fifo {
     /// Create the FIFO if needed, start its reader script, and open it
     /// without blocking (O_RDWR keeps it open with no reader).
     pub fn open(cfg: &NotifyFifo) -> std::io::Result<Fifo> {
+        let f = Self::open_quiet(cfg)?;
+        if let Some(s) = &cfg.script {
+            super::scripts::notify(
+                s,
+                vec![cfg.path.clone()],
+                std::time::Duration::from_secs(u64::MAX / 4),
+            );
+        }
+        Ok(f)
+    }
+
+    /// Open without starting the reader script (another user of the same
+    /// FIFO started it).
+    pub fn open_quiet(cfg: &NotifyFifo) -> std::io::Result<Fifo> {
         let path = std::path::Path::new(&cfg.path);
         if !path.exists() {
             let c = CString::new(cfg.path.as_bytes())
@@ -28,13 +42,6 @@ impl Fifo {
             .write(true)
             .custom_flags(libc::O_NONBLOCK)
             .open(path)?;
-        if let Some(s) = &cfg.script {
-            super::scripts::notify(
-                s,
-                vec![cfg.path.clone()],
-                std::time::Duration::from_secs(u64::MAX / 4),
-            );
-        }
         Ok(Fifo { file })
     }
 

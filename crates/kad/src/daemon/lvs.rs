@@ -7,7 +7,7 @@
 use kad_config::Config;
 use kad_ipvs::netlink::client::{Client, IpvsError};
 use kad_ipvs::netlink::msg::IpvsMessage;
-use kad_ipvs::{diff, wanted, Op};
+use kad_ipvs::{diff, Op, Table};
 use std::collections::BTreeSet;
 
 pub struct Programmed {
@@ -17,13 +17,15 @@ pub struct Programmed {
     pub refused: usize,
 }
 
-/// Bring the kernel to the configuration. `before` is what kad owned
+/// Bring the kernel to `want` (the configuration's table given the real
+/// servers' health). `before` is what kad owned
 /// until now (empty at start): services it owned that the configuration no
 /// longer has are removed; others' services are never touched. At start
 /// (`startup`) `lvs_flush` and `lvs_timeouts` apply too.
 /// `Err(NotAvailable)` when the kernel has no IPVS.
 pub fn apply(
     cfg: &Config,
+    want: &Table,
     before: &BTreeSet<kad_ipvs::table::SvcId>,
     startup: bool,
 ) -> Result<Programmed, IpvsError> {
@@ -45,12 +47,11 @@ pub fn apply(
         }
     }
     let started = std::time::Instant::now();
-    let want = wanted(cfg);
     let current = c.table()?;
     let owned: BTreeSet<_> = want.services.keys().cloned().collect();
     let mut may_touch = owned.clone();
     may_touch.extend(before.iter().cloned());
-    let ops = diff(&want, &current, &may_touch);
+    let ops = diff(want, &current, &may_touch);
     let results = c.apply(&ops);
     let mut refused = 0;
     for r in &results {
@@ -141,5 +142,70 @@ pub fn sync_set(spec: &kad_ipvs::netlink::msg::DaemonSpec, states: &[u32]) {
             Err(e) if e.errno() == Some(libc::EEXIST) => {}
             Err(e) => tracing::warn!("{e}"),
         }
+    }
+}
+
+/// One IPVS writer for the whole daemon, so that health changes and
+/// reloads reach the kernel in the order they were decided.
+pub enum Job {
+    /// Health changes: exactly these operations.
+    Ops(Vec<Op>),
+    /// A reload: reconcile the whole table.
+    Apply {
+        cfg: std::sync::Arc<Config>,
+        want: Table,
+        before: BTreeSet<kad_ipvs::table::SvcId>,
+        reply: tokio::sync::oneshot::Sender<Result<Programmed, IpvsError>>,
+    },
+}
+
+pub type Writer = std::sync::mpsc::Sender<Job>;
+
+pub fn spawn_writer() -> Writer {
+    let (tx, rx) = std::sync::mpsc::channel::<Job>();
+    let spawned = std::thread::Builder::new()
+        .name("kad-ipvs".into())
+        .spawn(move || {
+            let mut client = None;
+            while let Ok(job) = rx.recv() {
+                match job {
+                    Job::Ops(ops) => {
+                        if client.is_none() {
+                            client = Client::open()
+                                .map_err(|e| tracing::error!("IPVS: {e}"))
+                                .ok();
+                        }
+                        let Some(c) = &mut client else { continue };
+                        for (op, r) in ops.iter().zip(c.apply(&ops)) {
+                            match r {
+                                Ok(()) => tracing::info!("IPVS: {}", describe(op)),
+                                Err(e) => tracing::error!("IPVS: {e}"),
+                            }
+                        }
+                    }
+                    Job::Apply {
+                        cfg,
+                        want,
+                        before,
+                        reply,
+                    } => {
+                        let _ = reply.send(apply(&cfg, &want, &before, false));
+                    }
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!("cannot start the IPVS writer: {e}");
+    }
+    tx
+}
+
+/// A log line for a health change.
+fn describe(op: &Op) -> String {
+    match op {
+        Op::NewDest(s, d, a) => format!("{s}: adding {}:{} weight {}", d.addr, d.port, a.weight),
+        Op::SetDest(s, d, a) => format!("{s}: {}:{} weight {}", d.addr, d.port, a.weight),
+        Op::DelDest(s, d) => format!("{s}: removing {}:{}", d.addr, d.port),
+        other => format!("{other:?}"),
     }
 }

@@ -2,6 +2,7 @@
 //! start the engines, serve the control socket, stop cleanly on SIGTERM /
 //! SIGINT.
 
+pub mod checks;
 pub mod control;
 pub mod engine;
 pub mod fifo;
@@ -133,7 +134,12 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
     // IPVS, say so once and run VRRP.
     let lvs_cfg = cfg.clone();
     let programmed = match tokio::task::spawn_blocking(move || {
-        lvs::apply(&lvs_cfg, &Default::default(), true)
+        lvs::apply(
+            &lvs_cfg,
+            &kad_ipvs::wanted(&lvs_cfg),
+            &Default::default(),
+            true,
+        )
     })
     .await
     {
@@ -171,8 +177,11 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
         };
         let _ = tokio::task::spawn_blocking(move || lvs::sync_set(&spec, &states)).await;
     }
+    // Health checks: the IPVS writer applies what they change.
+    let writer = programmed.is_some().then(lvs::spawn_writer);
+    let checks = checks::Checks::spawn(cfg.clone(), writer);
     let owned = std::sync::Arc::new(std::sync::Mutex::new(programmed.map(|p| p.owned)));
-    spawn_reload(cli, cfg.clone(), owned.clone());
+    spawn_reload(cli, cfg.clone(), owned.clone(), checks.clone());
     let mut engine = match engine::Engine::new(&cfg, etx.clone()).await {
         Ok(e) => e,
         Err(e) => {
@@ -192,6 +201,7 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
     if let Some((spec, Some(inst))) = sync.clone() {
         engine.follow_sync(spec, inst);
     }
+    engine.set_checks(checks);
     engine.run(erx, qrx).await;
     if let Some((spec, _)) = sync {
         let _ = tokio::task::spawn_blocking(move || lvs::sync_set(&spec, &[])).await;
@@ -214,8 +224,9 @@ async fn release(owned: &Owned, flush: bool) {
 }
 
 /// SIGHUP: re-read and validate the configuration; one with errors changes
-/// nothing; otherwise IPVS is reconciled (only the difference is applied).
-fn spawn_reload(cli: &Cli, running: kad_config::Config, owned: Owned) {
+/// nothing; otherwise the checkers carry their state over and IPVS is
+/// reconciled (only the difference is applied).
+fn spawn_reload(cli: &Cli, running: kad_config::Config, owned: Owned, checks: checks::Checks) {
     use tokio::signal::unix::{signal, SignalKind};
     let Ok(mut hup) = signal(SignalKind::hangup()) else {
         return;
@@ -243,14 +254,13 @@ fn spawn_reload(cli: &Cli, running: kad_config::Config, owned: Owned) {
                 );
             }
             let before = owned.lock().ok().and_then(|o| o.clone());
-            let Some(before) = before else {
-                running = cfg;
-                continue;
-            };
-            let c2 = cfg.clone();
             let t = std::time::Instant::now();
-            match tokio::task::spawn_blocking(move || lvs::apply(&c2, &before, false)).await {
-                Ok(Ok(p)) => {
+            let r = checks
+                .reload(cfg.clone(), before.clone().unwrap_or_default())
+                .await;
+            match (before, r) {
+                (None, _) => tracing::info!("reload: checkers updated (no IPVS)"),
+                (Some(_), Some(Ok(p))) => {
                     tracing::info!(
                         "reload: IPVS reconciled in {:?} ({} changes, {} refused)",
                         t.elapsed(),
@@ -261,8 +271,8 @@ fn spawn_reload(cli: &Cli, running: kad_config::Config, owned: Owned) {
                         *o = Some(p.owned);
                     }
                 }
-                Ok(Err(e)) => tracing::error!("reload: IPVS: {e}"),
-                Err(e) => tracing::error!("reload: {e}"),
+                (Some(_), Some(Err(e))) => tracing::error!("reload: IPVS: {e}"),
+                (Some(_), None) => tracing::error!("reload: the checks stopped"),
             }
             running = cfg;
         }

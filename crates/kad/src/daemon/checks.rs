@@ -1,0 +1,421 @@
+//! The health checks in the daemon: a thread of their own (so thousands
+//! of probes never delay a VRRP advert) running one tokio task per probe
+//! in flight, the pure `Health` core deciding, and the IPVS writer
+//! applying exactly the destinations that changed.
+
+use super::fifo::Fifo;
+use super::lvs::{Job, Programmed, Writer};
+use super::scripts;
+use kad_config::model::{CheckKind, Config, VsKey};
+use kad_ipvs::check::probe::{probe, Spec};
+use kad_ipvs::check::{Action, CheckId, Health, Micros, Outcome};
+use kad_ipvs::netlink::client::IpvsError;
+use kad_ipvs::{diff, services_of, wanted_with, Table};
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+
+const NOTIFY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Lateness of probe starts, in 100 µs buckets up to 10 s.
+struct Lateness {
+    buckets: Vec<u64>,
+    count: u64,
+    max: Micros,
+}
+
+impl Lateness {
+    fn new() -> Self {
+        Lateness {
+            buckets: vec![0; 100_001],
+            count: 0,
+            max: 0,
+        }
+    }
+    fn add(&mut self, late: Micros) {
+        let b = ((late / 100) as usize).min(self.buckets.len() - 1);
+        self.buckets[b] += 1;
+        self.count += 1;
+        self.max = self.max.max(late);
+    }
+    fn quantile_ms(&self, q: f64) -> f64 {
+        if self.count == 0 {
+            return 0.0;
+        }
+        let want = ((self.count as f64) * q).ceil().max(1.0) as u64;
+        let mut seen = 0;
+        for (i, n) in self.buckets.iter().enumerate() {
+            seen += n;
+            if seen >= want {
+                return (i as f64 + 1.0) / 10.0;
+            }
+        }
+        self.max as f64 / 1000.0
+    }
+}
+
+struct Shared {
+    cfg: Arc<Config>,
+    health: Health,
+    epoch: Instant,
+    probes: u64,
+    in_flight: usize,
+    late: Lateness,
+}
+
+type Owned = BTreeSet<kad_ipvs::table::SvcId>;
+
+enum Cmd {
+    /// The new configuration, what kad owned before, where to answer.
+    Reload(
+        Config,
+        Owned,
+        oneshot::Sender<Option<Result<Programmed, IpvsError>>>,
+    ),
+}
+
+#[derive(Clone)]
+pub struct Checks {
+    shared: Arc<Mutex<Shared>>,
+    cmd: mpsc::UnboundedSender<Cmd>,
+}
+
+fn now(epoch: Instant) -> Micros {
+    epoch.elapsed().as_micros() as Micros
+}
+
+fn specs(cfg: &Config) -> Vec<Arc<Spec>> {
+    let mut v = Vec::new();
+    for vs in &cfg.virtual_servers {
+        for rs in &vs.real_servers {
+            for ck in &rs.checkers {
+                v.push(Arc::new(Spec::new(cfg, vs, rs, ck)));
+            }
+        }
+    }
+    v
+}
+
+fn seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_nanos() as u64)
+        ^ u64::from(std::process::id())
+}
+
+impl Checks {
+    /// Start checking. `writer`: where IPVS changes go (None without IPVS:
+    /// the checks still run and show in `kactl status`).
+    pub fn spawn(cfg: Config, writer: Option<Writer>) -> Checks {
+        let epoch = Instant::now();
+        let health = Health::new(&cfg, 0, seed());
+        let shared = Arc::new(Mutex::new(Shared {
+            cfg: Arc::new(cfg),
+            health,
+            epoch,
+            probes: 0,
+            in_flight: 0,
+            late: Lateness::new(),
+        }));
+        let (tx, rx) = mpsc::unbounded_channel();
+        let s2 = shared.clone();
+        let spawned = std::thread::Builder::new()
+            .name("kad-checks".into())
+            .spawn(move || {
+                match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt.block_on(run(s2, rx, writer)),
+                    Err(e) => tracing::error!("checks: cannot start a runtime: {e}"),
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!("checks: cannot start: {e}");
+        }
+        Checks { shared, cmd: tx }
+    }
+
+    /// A reload: carry the checkers' state over, then reconcile IPVS with
+    /// the new configuration and the health (None without IPVS).
+    pub async fn reload(
+        &self,
+        cfg: Config,
+        before: Owned,
+    ) -> Option<Result<Programmed, IpvsError>> {
+        let (tx, rx) = oneshot::channel();
+        self.cmd.send(Cmd::Reload(cfg, before, tx)).ok()?;
+        rx.await.ok().flatten()
+    }
+
+    pub fn status(&self) -> kactl::ChecksStatus {
+        let Ok(s) = self.shared.lock() else {
+            return Default::default();
+        };
+        let t = now(s.epoch);
+        let ago = |at: Micros| t.saturating_sub(at) as f64 / 1e6;
+        let services = s
+            .health
+            .services
+            .iter()
+            .zip(&s.cfg.virtual_servers)
+            .filter(|(_, vs)| vs.real_servers.iter().any(|r| !r.checkers.is_empty()))
+            .map(|(v, vs)| kactl::CheckedService {
+                service: v.label.clone(),
+                quorum: v.quorum,
+                quorum_up: v.quorum_up,
+                live_weight: v.live_weight(),
+                sorry_server_active: v.sorry_active(),
+                suspended: v.suspended,
+                real_servers: v
+                    .rs
+                    .iter()
+                    .zip(&vs.real_servers)
+                    .map(|(r, rc)| kactl::CheckedServer {
+                        address: r.label.clone(),
+                        alive: r.alive(),
+                        weight: r.weight,
+                        since_change_secs: ago(r.changed_at),
+                        checkers: (r.first..r.first + r.count)
+                            .zip(&rc.checkers)
+                            .map(|(i, ck)| {
+                                let st = &s.health.slots[i as usize].state;
+                                kactl::CheckerStatus {
+                                    kind: kind_name(&ck.kind).into(),
+                                    up: st.up,
+                                    last_result: st.last.as_ref().map(|o| {
+                                        if o.is_pass() { "pass" } else { "fail" }.to_string()
+                                    }),
+                                    reason: match &st.last {
+                                        Some(Outcome::Fail(r)) => Some(r.clone()),
+                                        _ => None,
+                                    },
+                                    retries: st.retry_it,
+                                    since_change_secs: ago(st.changed_at),
+                                }
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        kactl::ChecksStatus {
+            probes: s.probes,
+            in_flight: s.in_flight,
+            late_p50_ms: s.late.quantile_ms(0.5),
+            late_p99_ms: s.late.quantile_ms(0.99),
+            late_max_ms: s.late.max as f64 / 1000.0,
+            services,
+        }
+    }
+}
+
+pub fn kind_name(k: &CheckKind) -> &'static str {
+    match k {
+        CheckKind::Tcp => "TCP_CHECK",
+        CheckKind::Http(_) => "HTTP_GET",
+        CheckKind::Ssl(_) => "SSL_GET",
+        CheckKind::Misc(_) => "MISC_CHECK",
+        CheckKind::Smtp { .. } => "SMTP_CHECK",
+        CheckKind::Dns { .. } => "DNS_CHECK",
+        CheckKind::Udp { .. } => "UDP_CHECK",
+        CheckKind::Ping => "PING_CHECK",
+        CheckKind::File { .. } => "FILE_CHECK",
+    }
+}
+
+fn open_fifo(cfg: &Config) -> Option<Fifo> {
+    // notify_fifo is shared with VRRP, whose engine starts its script.
+    let (f, with_script) = match (&cfg.global.lvs_notify_fifo, &cfg.global.notify_fifo) {
+        (Some(f), _) => (f, true),
+        (None, Some(f)) => (f, false),
+        _ => return None,
+    };
+    let r = if with_script {
+        Fifo::open(f)
+    } else {
+        Fifo::open_quiet(f)
+    };
+    r.map_err(|e| tracing::warn!("LVS notify FIFO {}: {e}", f.path))
+        .ok()
+}
+
+/// The local addresses, for `ha_suspend`.
+fn local_addrs() -> BTreeSet<std::net::IpAddr> {
+    let mut out = BTreeSet::new();
+    let mut ifa: *mut libc::ifaddrs = std::ptr::null_mut();
+    // SAFETY: getifaddrs fills a list we walk read-only and free once.
+    unsafe {
+        if libc::getifaddrs(&mut ifa) != 0 {
+            return out;
+        }
+        let mut p = ifa;
+        while !p.is_null() {
+            let a = (*p).ifa_addr;
+            if !a.is_null() {
+                match i32::from((*a).sa_family) {
+                    libc::AF_INET => {
+                        let s = &*(a as *const libc::sockaddr_in);
+                        out.insert(
+                            std::net::Ipv4Addr::from(u32::from_be(s.sin_addr.s_addr)).into(),
+                        );
+                    }
+                    libc::AF_INET6 => {
+                        let s = &*(a as *const libc::sockaddr_in6);
+                        out.insert(std::net::Ipv6Addr::from(s.sin6_addr.s6_addr).into());
+                    }
+                    _ => {}
+                }
+            }
+            p = (*p).ifa_next;
+        }
+        libc::freeifaddrs(ifa);
+    }
+    out
+}
+
+struct Loop {
+    shared: Arc<Mutex<Shared>>,
+    writer: Option<Writer>,
+    specs: Vec<Arc<Spec>>,
+    /// Each virtual server's services as last sent to IPVS.
+    last: Vec<Table>,
+    fifo: Option<Fifo>,
+    generation: u64,
+}
+
+impl Loop {
+    fn tables(cfg: &Config, h: &Health) -> Vec<Table> {
+        (0..cfg.virtual_servers.len())
+            .map(|vi| Table {
+                services: services_of(cfg, vi, h).into_iter().collect(),
+            })
+            .collect()
+    }
+
+    fn act(&mut self, s: &Shared, acts: Vec<Action>) {
+        for a in acts {
+            match a {
+                Action::Changed { vs } => {
+                    let now = Table {
+                        services: services_of(&s.cfg, vs, &s.health).into_iter().collect(),
+                    };
+                    let owned: BTreeSet<_> = now.services.keys().cloned().collect();
+                    let ops = diff(&now, &self.last[vs], &owned);
+                    self.last[vs] = now;
+                    if let (Some(w), false) = (&self.writer, ops.is_empty()) {
+                        let _ = w.send(Job::Ops(ops));
+                    }
+                }
+                Action::Script(sc) => scripts::notify(&sc, vec![], NOTIFY_TIMEOUT),
+                Action::Fifo(line) => {
+                    tracing::info!("{line}");
+                    if let Some(f) = &mut self.fifo {
+                        f.line(&line);
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn run(
+    shared: Arc<Mutex<Shared>>,
+    mut cmds: mpsc::UnboundedReceiver<Cmd>,
+    writer: Option<Writer>,
+) {
+    let (rtx, mut results) = mpsc::unbounded_channel::<(u64, CheckId, Outcome)>();
+    let (epoch, mut l) = {
+        let Ok(s) = shared.lock() else { return };
+        let l = Loop {
+            shared: shared.clone(),
+            writer,
+            specs: specs(&s.cfg),
+            last: Loop::tables(&s.cfg, &s.health),
+            fifo: open_fifo(&s.cfg),
+            generation: 0,
+        };
+        (s.epoch, l)
+    };
+    let mut suspend_tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        let next = l
+            .shared
+            .lock()
+            .ok()
+            .and_then(|mut s| s.health.next_deadline());
+        let wake = next.map_or(epoch + Duration::from_secs(3600), |t| {
+            epoch + Duration::from_micros(t)
+        });
+        tokio::select! {
+            _ = tokio::time::sleep_until(wake.into()) => {
+                let Ok(mut s) = l.shared.lock() else { return };
+                let t = now(epoch);
+                for (id, due) in s.health.due_at(t) {
+                    s.late.add(t.saturating_sub(due));
+                    s.in_flight += 1;
+                    let spec = l.specs[id.0 as usize].clone();
+                    let (tx, g) = (rtx.clone(), l.generation);
+                    tokio::spawn(async move {
+                        let o = probe(&spec).await;
+                        let _ = tx.send((g, id, o));
+                    });
+                }
+            }
+            Some((g, id, o)) = results.recv() => {
+                let shared = l.shared.clone();
+                let Ok(mut s) = shared.lock() else { return };
+                s.in_flight = s.in_flight.saturating_sub(1);
+                if g != l.generation {
+                    continue;
+                }
+                s.probes += 1;
+                let t = now(epoch);
+                let acts = s.health.result(t, id, o);
+                l.act(&s, acts);
+            }
+            Some(cmd) = cmds.recv() => match cmd {
+                Cmd::Reload(cfg, before, reply) => {
+                    let shared = l.shared.clone();
+                    let (want, cfg) = {
+                        let Ok(mut s) = shared.lock() else { return };
+                        let t = now(epoch);
+                        let mut h = Health::new(&cfg, t, seed());
+                        h.migrate(&cfg, &s.health, &s.cfg);
+                        let cfg = Arc::new(cfg);
+                        let want = wanted_with(&cfg, &h);
+                        l.specs = specs(&cfg);
+                        l.last = Loop::tables(&cfg, &h);
+                        l.generation += 1;
+                        s.health = h;
+                        s.cfg = cfg.clone();
+                        (want, cfg)
+                    };
+                    match &l.writer {
+                        Some(w) => {
+                            let (tx, rx) = oneshot::channel();
+                            let _ = w.send(Job::Apply { cfg, want, before, reply: tx });
+                            let r = rx.await.ok();
+                            let _ = reply.send(r);
+                        }
+                        None => { let _ = reply.send(None); }
+                    }
+                }
+            },
+            _ = suspend_tick.tick() => {
+                let Ok(mut s) = l.shared.lock() else { return };
+                let want: Vec<(usize, std::net::IpAddr)> = s.cfg.virtual_servers.iter().enumerate()
+                    .filter(|(_, vs)| vs.ha_suspend)
+                    .filter_map(|(i, vs)| match vs.key { VsKey::Addr { addr, .. } => Some((i, addr)), _ => None })
+                    .collect();
+                if want.is_empty() { continue; }
+                let local = local_addrs();
+                let t = now(epoch);
+                for (i, a) in want {
+                    s.health.suspend(t, i, !local.contains(&a));
+                }
+            }
+        }
+    }
+}
