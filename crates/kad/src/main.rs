@@ -6,10 +6,18 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod cli;
 mod configtest;
 mod daemon;
+mod genhash;
 
 use clap::Parser;
 
 fn main() {
+    // keepalived's `-T`: every later argument is genhash's.
+    let mut args = std::env::args().skip(1);
+    if let Some(a) = args.next() {
+        if a == "-T" || a == "--genhash" {
+            std::process::exit(genhash::run(args.collect()));
+        }
+    }
     let cli = cli::Cli::parse();
     let code = if cli.version {
         println!("kad {}", env!("CARGO_PKG_VERSION"));

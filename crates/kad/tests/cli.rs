@@ -95,3 +95,39 @@ fn config_id_selects_conditional_lines() {
     assert_eq!(v["vrrp_instances"][0]["priority"], 85);
     assert_eq!(v["vrrp_instances"][0]["advert_int"], 300);
 }
+
+/// `kad -T` (keepalived's genhash) prints the digest of a URL's body.
+#[test]
+fn genhash_prints_md5_and_sha1_of_the_body() {
+    use std::io::{Read, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let mut s = s.unwrap();
+            let mut buf = [0u8; 1024];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 6\r\n\r\nhello\n");
+        }
+    });
+    let run = |extra: &[&str]| {
+        let mut args = vec!["-T", "-s", "127.0.0.1", "-u", "/"];
+        let p = port.to_string();
+        args.extend(["-p", &p]);
+        args.extend(extra);
+        let o = Command::new(env!("CARGO_BIN_EXE_kad")).args(&args).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    assert_eq!(run(&[]), "MD5SUM = b1946ac92492d2347c6235b4d2611184\n");
+    assert_eq!(
+        run(&["-H", "sha1"]),
+        "SHA1SUM = f572d396fae9206628714fb2ce00f72e94f2258f\n"
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_kad"))
+        .args(["-T", "-s", "127.0.0.1", "-p", "1", "-u", "/"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("refused"));
+}
