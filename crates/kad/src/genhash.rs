@@ -8,7 +8,10 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 #[derive(Parser, Debug)]
-#[command(name = "kad -T", about = "Print the digest of a URL's body, for HTTP_GET/SSL_GET")]
+#[command(
+    name = "kad -T",
+    about = "Print the digest of a URL's body, for HTTP_GET/SSL_GET"
+)]
 pub struct Genhash {
     /// The server's address.
     #[arg(short = 's', long = "server")]
@@ -68,7 +71,10 @@ pub fn run(args: Vec<String>) -> i32 {
         }
     };
     let port = g.port.unwrap_or(if g.ssl { 443 } else { 80 });
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("kad -T: {e}");
@@ -91,7 +97,11 @@ pub fn run(args: Vec<String>) -> i32 {
                 println!("HTTP status: {status}");
                 println!("Body length: {len}");
             }
-            let label = if kind == DigestKind::Md5 { "MD5SUM" } else { "SHA1SUM" };
+            let label = if kind == DigestKind::Md5 {
+                "MD5SUM"
+            } else {
+                "SHA1SUM"
+            };
             println!("{label} = {hex}");
             0
         }

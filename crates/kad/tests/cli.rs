@@ -115,7 +115,10 @@ fn genhash_prints_md5_and_sha1_of_the_body() {
         let p = port.to_string();
         args.extend(["-p", &p]);
         args.extend(extra);
-        let o = Command::new(env!("CARGO_BIN_EXE_kad")).args(&args).output().unwrap();
+        let o = Command::new(env!("CARGO_BIN_EXE_kad"))
+            .args(&args)
+            .output()
+            .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         String::from_utf8(o.stdout).unwrap()
     };

@@ -1,0 +1,126 @@
+# Health checks driving IPVS: LVS-DR with two real servers (busybox httpd
+# in namespaces), kad checking them with HTTP_GET. Stops and restarts a
+# server's daemon and times how long ipvsadm takes to show it; then the
+# same with inhibit_on_failure, then quorum with a sorry server.
+IP=/usr/bin/ip
+BB=/bin/busybox
+$IP link add br0 type bridge && $IP link set br0 up
+$IP addr add 10.0.0.1/24 dev br0
+for h in c:100 r1:11 r2:12 r3:13; do
+    name=${h%%:*}; a=${h##*:}
+    $IP netns add $name
+    $IP link add v$name type veth peer name eth0 netns $name
+    $IP link set v$name master br0 up
+    $IP netns exec $name $IP addr add 10.0.0.$a/24 dev eth0
+    $IP netns exec $name $IP link set eth0 up
+    $IP netns exec $name $IP link set lo up
+done
+for r in r1 r2 r3; do
+    $IP netns exec $r $IP addr add 10.0.0.50/32 dev lo
+    $IP netns exec $r $BB sh -c 'echo 1 > /proc/sys/net/ipv4/conf/all/arp_ignore; echo 2 > /proc/sys/net/ipv4/conf/all/arp_announce'
+    mkdir -p /tmp/www-$r && echo $r > /tmp/www-$r/index.html
+done
+echo sorry > /tmp/www-r3/index.html
+$IP addr add 10.0.0.50/32 dev br0
+# httpd in the foreground: `ip netns exec` execs it, so $! is its pid.
+start() { $IP netns exec $1 $BB httpd -f -p 80 -h /tmp/www-$1 & eval "pid_$1=$!"; }
+stop() { eval "kill \$pid_$1"; }
+start r1; start r2; start r3
+conf() {
+    cat > /tmp/k.conf <<EOT
+global_defs { lvs_notify_fifo /tmp/lvs.fifo }
+virtual_server 10.0.0.50 80 {
+    protocol TCP
+    lb_algo rr
+    lb_kind DR
+    delay_loop 2
+$1
+    real_server 10.0.0.11 80 { weight 1
+        HTTP_GET { url { path /index.html } connect_timeout 1 retry 1 delay_before_retry 1 warmup 0 }
+    }
+    real_server 10.0.0.12 80 { weight 1
+        HTTP_GET { url { path /index.html } connect_timeout 1 retry 1 delay_before_retry 1 warmup 0 }
+    }
+}
+EOT
+}
+now() { cut -d' ' -f1 /proc/uptime; }
+# Seconds until `ipvsadm -Ln` matches (or stops matching) a pattern.
+until_table() {
+    t0=$1; want=$2; pat=$3; i=0
+    while [ $i -lt 300 ]; do
+        if ipvsadm -Ln | grep -q -- "$pat"; then have=yes; else have=no; fi
+        [ $have = $want ] && break
+        sleep 0.05; i=$((i+1))
+    done
+    $BB awk -v a=$t0 -v b=$(now) 'BEGIN { printf "%.2f\n", b - a }'
+}
+requests() {
+    echo "=== $1"
+    j=0
+    while [ $j -lt 8 ]; do
+        r=$(printf 'GET / HTTP/1.0\r\n\r\n' | $IP netns exec c $BB nc -w 3 10.0.0.50 80 | tail -1)
+        echo "${r:-none}"
+        j=$((j+1))
+    done
+}
+reload() {
+    n=$(grep -c "IPVS reconciled" /tmp/kad.log)
+    kill -HUP $kpid
+    i=0; while [ $i -lt 300 ] && [ "$(grep -c "IPVS reconciled" /tmp/kad.log)" = "$n" ]; do sleep 0.1; i=$((i+1)); done
+}
+
+conf ""
+kad -n -f /tmp/k.conf --socket /tmp/kad.sock >/tmp/kad.log 2>&1 &
+kpid=$!
+i=0; while [ $i -lt 300 ] && ! [ -S /tmp/kad.sock ]; do sleep 0.1; i=$((i+1)); done
+# The FIFO exists once kad runs: read it from now on.
+$BB cat /tmp/lvs.fifo > /tmp/fifo.out &
+sleep 3
+echo "=== both-up"
+ipvsadm -Ln | grep -- "->" | grep 10.0.0
+requests both-up-requests
+t=$(now); stop r2
+echo "=== r2-stopped"
+echo "down_secs $(until_table $t no 10.0.0.12:80)"
+ipvsadm -Ln | grep -- "->" | grep 10.0.0
+requests r2-stopped-requests
+echo "=== status-down"
+kactl --socket /tmp/kad.sock status | grep -A2 "RS \[10.0.0.12\]"
+t=$(now); start r2
+echo "=== r2-restarted"
+echo "up_secs $(until_table $t yes 10.0.0.12:80)"
+requests r2-restarted-requests
+# inhibit_on_failure: weight 0 instead of removal.
+conf "    inhibit_on_failure"
+reload
+t=$(now); stop r2
+echo "=== inhibit"
+echo "down_secs $(until_table $t yes '10.0.0.12:80 *Route *0 ')"
+ipvsadm -Ln | grep -- "->" | grep 10.0.0
+requests inhibit-requests
+t=$(now); start r2
+echo "=== inhibit-restarted"
+echo "up_secs $(until_table $t yes '10.0.0.12:80 *Route *1 ')"
+# Quorum 2 with a sorry server: losing r2 installs the sorry server.
+conf "    quorum 2
+    sorry_server 10.0.0.13 80"
+reload
+sleep 1
+t=$(now); stop r2
+echo "=== quorum-lost"
+echo "sorry_secs $(until_table $t yes 10.0.0.13:80)"
+ipvsadm -Ln | grep -- "->" | grep 10.0.0
+requests quorum-lost-requests
+t=$(now); start r2
+echo "=== quorum-back"
+echo "back_secs $(until_table $t no 10.0.0.13:80)"
+ipvsadm -Ln | grep -- "->" | grep 10.0.0
+requests quorum-back-requests
+echo "=== checks-stats"
+kactl --socket /tmp/kad.sock status | grep "Checks:"
+echo "=== fifo"
+cat /tmp/fifo.out | tr -d '\000'
+echo "=== log"
+grep -E "RS |VS |IPVS: TCP" /tmp/kad.log | head -40
+kill -TERM $kpid; wait $kpid
