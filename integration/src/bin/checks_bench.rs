@@ -142,6 +142,10 @@ fn main() {
     println!("  alive           {alive}/{n}");
     println!(
         "  aim (< 1 core, p99 < 50 ms): {}",
-        if cores < 1.0 && s1.checks.late_p99_ms < 50.0 { "met" } else { "NOT met" }
+        if cores < 1.0 && s1.checks.late_p99_ms < 50.0 {
+            "met"
+        } else {
+            "NOT met"
+        }
     );
 }

@@ -1,0 +1,250 @@
+//! The health checks wired through the daemon, on the host (no IPVS here:
+//! kad still checks and reports): real servers the test starts and stops,
+//! each checker type's transitions seen in `kactl status --json`, with the
+//! failure reason, dynamic weights, notify scripts and the LVS FIFO.
+
+use kad_integration::netns::{status, wait_for};
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A server on 127.0.0.1:port answering HTTP (and plain TCP) until stopped.
+struct Server {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    fn start(port: u16, body: &'static str) -> (Server, u16) {
+        let l = TcpListener::bind(("127.0.0.1", port)).expect("bind");
+        let port = l.local_addr().unwrap().port();
+        l.set_nonblocking(true).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let s2 = stop.clone();
+        let thread = std::thread::spawn(move || {
+            while !s2.load(Ordering::Relaxed) {
+                match l.accept() {
+                    Ok((mut c, _)) => {
+                        c.set_nonblocking(false).unwrap();
+                        c.set_read_timeout(Some(Duration::from_millis(200)))
+                            .unwrap();
+                        let mut buf = [0u8; 1024];
+                        let _ = c.read(&mut buf);
+                        let _ = write!(
+                            c,
+                            "HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+                            body.len()
+                        );
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        (
+            Server {
+                stop,
+                thread: Some(thread),
+            },
+            port,
+        )
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// kad, stopped with SIGTERM when the test ends (or fails).
+struct Kad(std::process::Child);
+
+impl Drop for Kad {
+    fn drop(&mut self) {
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
+        let _ = self.0.wait();
+    }
+}
+
+fn server_state(sock: &std::path::Path, addr: &str) -> Option<(bool, u32, String)> {
+    let st = status(sock)?;
+    let rs = st
+        .checks
+        .services
+        .iter()
+        .flat_map(|v| &v.real_servers)
+        .find(|r| r.address == addr)?
+        .clone();
+    let reason = rs
+        .checkers
+        .iter()
+        .filter_map(|c| c.reason.clone())
+        .collect::<Vec<_>>()
+        .join("; ");
+    Some((rs.alive, rs.weight, reason))
+}
+
+fn until(
+    sock: &std::path::Path,
+    addr: &str,
+    f: impl Fn(&(bool, u32, String)) -> bool,
+) -> (bool, u32, String) {
+    let mut last = None;
+    let ok = wait_for(Duration::from_secs(10), || {
+        last = server_state(sock, addr);
+        last.as_ref().is_some_and(&f)
+    });
+    let last = last.unwrap_or((false, 0, "no status".into()));
+    let log = std::fs::read_to_string(sock.with_file_name("kad.log")).unwrap_or_default();
+    assert!(ok, "{addr}: never reached the state; last {last:?}\n{log}");
+    last
+}
+
+#[test]
+fn each_checker_type_goes_down_and_up_through_the_daemon() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display().to_string();
+    let (http, hport) = Server::start(0, "hello\n");
+    let (tcp, tport) = Server::start(0, "");
+    std::fs::write(format!("{d}/misc"), "0").unwrap();
+    std::fs::write(format!("{d}/file"), "0").unwrap();
+    let conf = format!(
+        r#"
+global_defs {{ lvs_notify_fifo {d}/lvs.fifo }}
+track_file tf {{ file {d}/file }}
+virtual_server 127.0.0.1 80 {{
+    protocol TCP
+    delay_loop 1
+    real_server 127.0.0.1 {tport} {{
+        notify_down "/bin/sh -c 'touch {d}/tcp-down'"
+        notify_up "/bin/sh -c 'touch {d}/tcp-up'"
+        TCP_CHECK {{ connect_timeout 1 retry 0 warmup 0 }}
+    }}
+    real_server 127.0.0.1 {hport} {{
+        HTTP_GET {{
+            url {{
+                path /
+                digest b1946ac92492d2347c6235b4d2611184
+            }}
+            connect_timeout 1
+            retry 0
+            warmup 0
+        }}
+    }}
+    real_server 127.0.0.2 80 {{
+        weight 5
+        MISC_CHECK {{
+            misc_path "/bin/sh -c 'exit $(cat {d}/misc)'"
+            misc_dynamic
+            retry 0
+            warmup 0
+        }}
+    }}
+    real_server 127.0.0.3 80 {{
+        FILE_CHECK {{ track_file tf retry 0 warmup 0 }}
+    }}
+    real_server 127.0.0.1 9 {{
+        PING_CHECK {{ retry 0 warmup 0 }}
+    }}
+}}
+"#
+    );
+    let cfg = dir.path().join("k.conf");
+    std::fs::write(&cfg, conf).unwrap();
+    let sock = dir.path().join("kad.sock");
+    let kad = Kad(std::process::Command::new(kad_integration::bin("kad"))
+        .args(["-n", "-f"])
+        .arg(&cfg)
+        .arg("--socket")
+        .arg(&sock)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(dir.path().join("kad.log")).unwrap())
+        .spawn()
+        .unwrap());
+    // Read the FIFO as soon as kad has made it.
+    let fifo = dir.path().join("lvs.fifo");
+    assert!(wait_for(Duration::from_secs(10), || fifo.exists()));
+    let f2 = fifo.clone();
+    let reader = std::thread::spawn(move || {
+        let mut f = std::fs::File::open(f2).unwrap();
+        let mut all = String::new();
+        let mut buf = [0u8; 4096];
+        while !all.contains("RS [127.0.0.1]:tcp:") || all.matches(" UP").count() < 3 {
+            match f.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => all.push_str(&String::from_utf8_lossy(&buf[..n])),
+            }
+        }
+        all
+    });
+
+    let t = format!("[127.0.0.1]:tcp:{tport}");
+    let h = format!("[127.0.0.1]:tcp:{hport}");
+    until(&sock, &t, |s| s.0);
+    until(&sock, &h, |s| s.0);
+    until(&sock, "[127.0.0.2]:tcp:80", |s| s.0 && s.1 == 5);
+    until(&sock, "[127.0.0.3]:tcp:80", |s| s.0);
+
+    // TCP: the server stops, then comes back on the same port.
+    drop(tcp);
+    let s = until(&sock, &t, |s| !s.0);
+    assert!(s.2.contains("refused"), "{s:?}");
+    let (_tcp, _) = Server::start(tport, "");
+    until(&sock, &t, |s| s.0);
+    assert!(wait_for(Duration::from_secs(5), || {
+        dir.path().join("tcp-down").exists() && dir.path().join("tcp-up").exists()
+    }));
+
+    // HTTP: a wrong body fails the digest; the right one passes again.
+    drop(http);
+    let (http, _) = Server::start(hport, "other\n");
+    let s = until(&sock, &h, |s| !s.0);
+    assert!(s.2.contains("digest"), "{s:?}");
+    drop(http);
+    let (_http, _) = Server::start(hport, "hello\n");
+    until(&sock, &h, |s| s.0);
+
+    // MISC: exit 1 is down; exit 12 with misc_dynamic is up at weight 10;
+    // exit 0 restores the configured weight.
+    std::fs::write(format!("{d}/misc"), "1").unwrap();
+    let s = until(&sock, "[127.0.0.2]:tcp:80", |s| !s.0);
+    assert!(s.2.contains("exit status 1"), "{s:?}");
+    std::fs::write(format!("{d}/misc"), "12").unwrap();
+    until(&sock, "[127.0.0.2]:tcp:80", |s| s.0 && s.1 == 10);
+    std::fs::write(format!("{d}/misc"), "0").unwrap();
+    until(&sock, "[127.0.0.2]:tcp:80", |s| s.0 && s.1 == 5);
+
+    // FILE: a non-zero value is down.
+    std::fs::write(format!("{d}/file"), "3").unwrap();
+    until(&sock, "[127.0.0.3]:tcp:80", |s| !s.0);
+    std::fs::write(format!("{d}/file"), "0").unwrap();
+    until(&sock, "[127.0.0.3]:tcp:80", |s| s.0);
+
+    // PING of loopback (root, or ping_group_range) stays up.
+    let st = status(&sock).unwrap();
+    let ping = st
+        .checks
+        .services
+        .iter()
+        .flat_map(|v| &v.real_servers)
+        .find(|r| r.address == "[127.0.0.1]:tcp:9")
+        .unwrap();
+    if unsafe { libc::geteuid() } == 0 {
+        assert!(ping.alive, "{ping:?}");
+    }
+    assert_eq!(ping.checkers[0].kind, "PING_CHECK");
+
+    drop(kad);
+    let lines = reader.join().unwrap();
+    assert!(
+        lines.contains(&format!("RS {t} [127.0.0.1]:tcp:80 DOWN"))
+            && lines.contains(&format!("RS {t} [127.0.0.1]:tcp:80 UP")),
+        "{lines}"
+    );
+}
