@@ -390,8 +390,13 @@ async fn smtp_check() {
     let _ = srv.await;
     assert!(fails(&probe(&spec(kind(), addr)).await, "refused"));
     let l = listen(addr.port()).await;
-    tokio::spawn(smtp_server(l, "554 go away\r\n", "250 OK\r\n"));
+    let wrong = tokio::spawn(smtp_server(l, "554 go away\r\n", "250 OK\r\n"));
     assert!(fails(&probe(&spec(kind(), addr)).await, "SMTP 554"));
+    wrong.abort();
+    let _ = wrong.await;
+    let l = listen(addr.port()).await;
+    tokio::spawn(smtp_server(l, "220 mx\r\n", "250 OK\r\n"));
+    assert_eq!(probe(&spec(kind(), addr)).await, Outcome::Pass, "up again");
     let l = listen(0).await;
     let a2 = l.local_addr().unwrap();
     tokio::spawn(smtp_server(l, "220 mx\r\n", "500 what\r\n"));
@@ -430,8 +435,13 @@ async fn dns_check() {
     tokio::time::sleep(Duration::from_millis(20)).await;
     assert!(matches!(probe(&spec(kind(), addr)).await, Outcome::Fail(_)));
     let s = UdpSocket::bind(addr).await.unwrap();
-    tokio::spawn(dns_server(s, Some(2)));
+    let wrong = tokio::spawn(dns_server(s, Some(2)));
     assert!(fails(&probe(&spec(kind(), addr)).await, "RCODE 2"));
+    wrong.abort();
+    let _ = wrong.await;
+    let s = UdpSocket::bind(addr).await.unwrap();
+    tokio::spawn(dns_server(s, Some(0)));
+    assert_eq!(probe(&spec(kind(), addr)).await, Outcome::Pass, "up again");
     let s = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let a2 = s.local_addr().unwrap();
     tokio::spawn(dns_server(s, None));
@@ -537,4 +547,31 @@ async fn genhash_prints_the_digest_keepalived_would_check() {
         (code, len, hex.as_str()),
         (200, 6, "b1946ac92492d2347c6235b4d2611184")
     );
+}
+
+/// Fifty slow-drip and fifty silent servers being probed at once do not
+/// delay a probe of a healthy server.
+#[tokio::test]
+async fn misbehaving_servers_never_delay_other_checks() {
+    let l = listen(0).await;
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(http_server(l, None));
+    let mut bad = vec![];
+    for i in 0..100 {
+        let path = if i % 2 == 0 { "/drip" } else { "/silent" };
+        let sp = spec(CheckKind::Http(http(path, None, None)), addr);
+        bad.push(tokio::spawn(async move { probe(&sp).await }));
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let t = Instant::now();
+    let ok = probe(&spec(CheckKind::Http(http("/ok", None, None)), addr)).await;
+    assert_eq!(ok, Outcome::Pass);
+    assert!(
+        t.elapsed() < Duration::from_millis(100),
+        "{:?}",
+        t.elapsed()
+    );
+    for b in bad {
+        assert!(matches!(b.await.unwrap(), Outcome::Fail(_)));
+    }
 }

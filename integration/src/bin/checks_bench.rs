@@ -5,9 +5,12 @@
 //! their schedule (from `kactl status --json`).
 //!
 //! keepalived's checker cannot run on this host (it refuses to start
-//! without IPVS), so there is no side-by-side figure here.
+//! without IPVS), so `checks-bench vm N SECONDS` runs both, one after the
+//! other on the same configuration, inside the VM (qemu TCG: absolute
+//! figures are the emulator's, the ratio is the comparison); there this
+//! binary serves the listeners (`checks-bench serve N`).
 //!
-//! Usage: checks-bench [N] [SECONDS]
+//! Usage: checks-bench [N] [SECONDS] | vm [N] [SECONDS] | serve N
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -50,17 +53,14 @@ fn status(sock: &std::path::Path) -> Option<kactl::Status> {
     }
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let n: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(10_000);
-    let secs: u64 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(30);
+/// Listeners on 127.1.x.y:8080 that accept and close at once.
+fn serve(n: usize) -> tokio::runtime::Runtime {
     rlimit();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("runtime");
-    // Listeners that accept and close at once.
     rt.block_on(async {
         for i in 0..n {
             let l = tokio::net::TcpListener::bind(format!("{}:8080", addr(i)))
@@ -73,9 +73,13 @@ fn main() {
             });
         }
     });
-    let dir = tempfile::tempdir().expect("tempdir");
-    let conf = dir.path().join("checks.conf");
-    let mut f = std::fs::File::create(&conf).expect("config");
+    rt
+}
+
+/// The configuration: N real servers with TCP_CHECK every second, 100 per
+/// virtual server.
+fn write_config(conf: &std::path::Path, n: usize) {
+    let mut f = std::fs::File::create(conf).expect("config");
     let per_vs = 100;
     for v in 0..n.div_ceil(per_vs) {
         let _ = writeln!(
@@ -93,7 +97,28 @@ fn main() {
         }
         let _ = writeln!(f, "}}");
     }
-    drop(f);
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    match args.get(1).map(String::as_str) {
+        Some("serve") => {
+            let n = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(1000);
+            let _rt = serve(n);
+            println!("serving {n}");
+            loop {
+                std::thread::sleep(Duration::from_secs(3600));
+            }
+        }
+        Some("vm") => return in_vm(&args[2..]),
+        _ => {}
+    }
+    let n: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(10_000);
+    let secs: u64 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(30);
+    let _rt = serve(n);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conf = dir.path().join("checks.conf");
+    write_config(&conf, n);
     let sock = dir.path().join("kad.sock");
     let kad = kad_integration::bin("kad");
     let mut child = std::process::Command::new(&kad)
@@ -148,4 +173,53 @@ fn main() {
             "NOT met"
         }
     );
+}
+
+/// kad and keepalived's checker process on the same configuration in the
+/// VM, one after the other.
+fn in_vm(args: &[String]) {
+    let n: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(1000);
+    let secs: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(20);
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_config(&dir.path().join("checks.conf"), n);
+    std::fs::copy(
+        std::env::current_exe().expect("exe"),
+        dir.path().join("checks-bench"),
+    )
+    .expect("copy the listener");
+    std::fs::write(dir.path().join("params"), format!("{n} {secs}\n")).expect("params");
+    std::env::set_var("KAD_VM_EXTRA", dir.path());
+    std::env::set_var("KAD_VM_KEEPALIVED", "1");
+    let run = kad_integration::vm::run("bench_checks", Duration::from_secs(3000));
+    let o = &run.output;
+    let field = |key: &str| -> Vec<f64> {
+        o.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .map(|r| {
+                r.split_whitespace()
+                    .filter_map(|x| x.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let show = |who: &str, key: &str| -> Option<f64> {
+        let v = field(key);
+        let (ticks, wall, rss, alive) = (v.first()?, v.get(1)?, v.get(2)?, v.get(3)?);
+        let cores = ticks / 100.0 / wall;
+        println!(
+            "  {who:<10} CPU {cores:.2} cores, RSS {:.1} MiB, {alive} of {n} real servers in ipvsadm",
+            rss / 1024.0
+        );
+        Some(cores)
+    };
+    println!("checks-bench in the VM (qemu TCG): {n} real servers, TCP_CHECK every 1 s, {secs} s measured");
+    let k = show("kad", "KAD-CPU");
+    let ka = show("keepalived", "KA-CPU");
+    if let Some(l) = o.lines().find(|l| l.contains("Checks:")) {
+        println!("  kad {}", l.trim());
+    }
+    match (k, ka) {
+        (Some(k), Some(ka)) if k > 0.0 => println!("  keepalived / kad CPU: {:.2}x", ka / k),
+        _ => println!("  (incomplete run)\n{o}"),
+    }
 }
