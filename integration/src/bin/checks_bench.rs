@@ -205,12 +205,14 @@ fn in_vm(args: &[String]) {
     let show = |who: &str, key: &str| -> Option<f64> {
         let v = field(key);
         let (ticks, wall, rss, alive) = (v.first()?, v.get(1)?, v.get(2)?, v.get(3)?);
+        let checks = v.get(4).copied().unwrap_or(0.0) / wall;
         let cores = ticks / 100.0 / wall;
         println!(
-            "  {who:<10} CPU {cores:.2} cores, RSS {:.1} MiB, {alive} of {n} real servers in ipvsadm",
+            "  {who:<10} {checks:.0} checks/s, CPU {cores:.2} cores ({:.0} µs per check), RSS {:.1} MiB, {alive} of {n} real servers in ipvsadm",
+            cores * 1e6 / checks.max(1.0),
             rss / 1024.0
         );
-        Some(cores)
+        Some(cores * 1e6 / checks.max(1.0))
     };
     println!("checks-bench in the VM (qemu TCG): {n} real servers, TCP_CHECK every 1 s, {secs} s measured");
     let k = show("kad", "KAD-CPU");
@@ -219,7 +221,9 @@ fn in_vm(args: &[String]) {
         println!("  kad {}", l.trim());
     }
     match (k, ka) {
-        (Some(k), Some(ka)) if k > 0.0 => println!("  keepalived / kad CPU: {:.2}x", ka / k),
+        (Some(k), Some(ka)) if k > 0.0 => {
+            println!("  keepalived / kad CPU per check: {:.2}x", ka / k)
+        }
         _ => println!("  (incomplete run)\n{o}"),
     }
 }

@@ -339,17 +339,25 @@ async fn run(
         (s.epoch, l)
     };
     let mut suspend_tick = tokio::time::interval(Duration::from_secs(1));
+    // One timer, moved only when the next deadline moves.
+    let far = || tokio::time::Instant::now() + Duration::from_secs(3600);
+    let sleep = tokio::time::sleep_until(far());
+    tokio::pin!(sleep);
+    let mut armed: Option<Micros> = None;
     loop {
         let next = l
             .shared
             .lock()
             .ok()
             .and_then(|mut s| s.health.next_deadline());
-        let wake = next.map_or(epoch + Duration::from_secs(3600), |t| {
-            epoch + Duration::from_micros(t)
-        });
+        if next != armed {
+            armed = next;
+            let at = next.map_or_else(far, |t| (epoch + Duration::from_micros(t)).into());
+            sleep.as_mut().reset(at);
+        }
         tokio::select! {
-            _ = tokio::time::sleep_until(wake.into()) => {
+            _ = &mut sleep => {
+                armed = None;
                 let Ok(mut s) = l.shared.lock() else { return };
                 let t = now(epoch);
                 for (id, due) in s.health.due_at(t) {
@@ -363,17 +371,23 @@ async fn run(
                     });
                 }
             }
-            Some((g, id, o)) = results.recv() => {
+            Some(first) = results.recv() => {
+                // Take every result already waiting, under one lock.
                 let shared = l.shared.clone();
                 let Ok(mut s) = shared.lock() else { return };
-                s.in_flight = s.in_flight.saturating_sub(1);
-                if g != l.generation {
-                    continue;
-                }
-                s.probes += 1;
                 let t = now(epoch);
-                let acts = s.health.result(t, id, o);
-                l.act(&s, acts);
+                let mut next = Some(first);
+                while let Some((g, id, o)) = next {
+                    s.in_flight = s.in_flight.saturating_sub(1);
+                    if g == l.generation {
+                        s.probes += 1;
+                        let acts = s.health.result(t, id, o);
+                        if !acts.is_empty() {
+                            l.act(&s, acts);
+                        }
+                    }
+                    next = results.try_recv().ok();
+                }
             }
             Some(cmd) = cmds.recv() => match cmd {
                 Cmd::Reload(cfg, before, reply) => {
