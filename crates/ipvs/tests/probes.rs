@@ -575,3 +575,27 @@ async fn misbehaving_servers_never_delay_other_checks() {
         assert!(matches!(b.await.unwrap(), Outcome::Fail(_)));
     }
 }
+
+/// TCP_CHECK's `bindto` / `bind_port` choose the source address and port;
+/// `fwmark` marks the socket (root only).
+#[tokio::test]
+async fn tcp_check_binds_its_source_and_marks() {
+    let l = listen(0).await;
+    let addr = l.local_addr().unwrap();
+    let free = std::net::TcpListener::bind("127.0.0.7:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut sp = spec(CheckKind::Tcp, addr);
+    sp.bind = Some(SocketAddr::new("127.0.0.7".parse().unwrap(), free));
+    let (o, peer) = tokio::join!(probe(&sp), async { l.accept().await.unwrap().1 });
+    assert_eq!(o, Outcome::Pass);
+    assert_eq!(peer, sp.bind.unwrap());
+    if unsafe { libc::geteuid() } == 0 {
+        sp.bind = None;
+        sp.fwmark = Some(7);
+        let (o, _) = tokio::join!(probe(&sp), l.accept());
+        assert_eq!(o, Outcome::Pass);
+    }
+}
