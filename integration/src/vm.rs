@@ -76,3 +76,17 @@ pub fn run(scenario: &str, limit: Duration) -> VmRun {
         passed: body.contains("KAD-VM-RESULT PASS"),
     }
 }
+
+/// The lines a scenario printed after `=== NAME`, up to the next `===`.
+pub fn block(out: &str, name: &str) -> Vec<String> {
+    let start = format!("=== {name}");
+    let mut lines = out.lines().skip_while(|l| l.trim() != start).skip(1);
+    let mut v = Vec::new();
+    for l in lines.by_ref() {
+        if l.starts_with("===") {
+            break;
+        }
+        v.push(l.trim().to_string());
+    }
+    v
+}

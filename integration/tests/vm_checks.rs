@@ -5,21 +5,8 @@
 //! at weight 0; losing quorum installs the sorry server; the client keeps
 //! being served by the live server.
 
-use kad_integration::vm;
+use kad_integration::vm::{self, block};
 use std::time::Duration;
-
-fn block(out: &str, name: &str) -> Vec<String> {
-    let start = format!("=== {name}");
-    let mut lines = out.lines().skip_while(|l| l.trim() != start).skip(1);
-    let mut v = Vec::new();
-    for l in lines.by_ref() {
-        if l.starts_with("===") {
-            break;
-        }
-        v.push(l.trim().to_string());
-    }
-    v
-}
 
 fn secs(lines: &[String], key: &str) -> f64 {
     lines

@@ -5,7 +5,7 @@
 //! the checkers exist), not taken from kad's output — and kad's stop must
 //! remove what it added.
 
-use kad_integration::vm;
+use kad_integration::vm::{self, block};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
@@ -158,19 +158,6 @@ fn kad_programs_every_sample_as_ipvsadm_reads_it() {
         run.output
     );
     assert!(got.len() >= want.len());
-}
-
-fn block(out: &str, name: &str) -> Vec<String> {
-    let start = format!("=== {name}");
-    let mut lines = out.lines().skip_while(|l| l.trim() != start).skip(1);
-    let mut v = Vec::new();
-    for l in lines.by_ref() {
-        if l.starts_with("===") {
-            break;
-        }
-        v.push(l.trim().to_string());
-    }
-    v
 }
 
 #[test]

@@ -65,6 +65,7 @@ for m in crypto/crc32c_generic lib/libcrc32c net/ipv4/netfilter/nf_defrag_ipv4 n
     [ -f "$f" ] && echo "$(basename "$f")" >> "$stage/modules/order" && cp "$f" "$stage/modules/"
 done
 cp "$here"/scenarios/* "$stage/scenarios/"
+mkdir -p "$stage/lib-kad" && cp "$here"/lib/* "$stage/lib-kad/"
 # Extra files for a scenario (benchmarks bring their generated inputs).
 if [ -n "${KAD_VM_EXTRA:-}" ]; then mkdir -p "$stage/extra" && cp -r "$KAD_VM_EXTRA"/. "$stage/extra/"; fi
 cp -r "$root/../shared/corpus/keepalived-samples" "$stage/samples"

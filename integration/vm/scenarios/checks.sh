@@ -2,24 +2,10 @@
 # in namespaces), kad checking them with HTTP_GET. Stops and restarts a
 # server's daemon and times how long ipvsadm takes to show it; then the
 # same with inhibit_on_failure, then quorum with a sorry server.
-IP=/usr/bin/ip
-BB=/bin/busybox
-$IP link add br0 type bridge && $IP link set br0 up
-$IP addr add 10.0.0.1/24 dev br0
-for h in c:100 r1:11 r2:12 r3:13; do
-    name=${h%%:*}; a=${h##*:}
-    $IP netns add $name
-    $IP link add v$name type veth peer name eth0 netns $name
-    $IP link set v$name master br0 up
-    $IP netns exec $name $IP addr add 10.0.0.$a/24 dev eth0
-    $IP netns exec $name $IP link set eth0 up
-    $IP netns exec $name $IP link set lo up
-done
-for r in r1 r2 r3; do
-    $IP netns exec $r $IP addr add 10.0.0.50/32 dev lo
-    $IP netns exec $r $BB sh -c 'echo 1 > /proc/sys/net/ipv4/conf/all/arp_ignore; echo 2 > /proc/sys/net/ipv4/conf/all/arp_announce'
-    mkdir -p /tmp/www-$r && echo $r > /tmp/www-$r/index.html
-done
+. /lib-kad/lan.sh
+lan c:100 r1:11 r2:12 r3:13
+dr_real_servers 10.0.0.50 r1 r2 r3
+for r in r1 r2 r3; do mkdir -p /tmp/www-$r && echo $r > /tmp/www-$r/index.html; done
 echo sorry > /tmp/www-r3/index.html
 $IP addr add 10.0.0.50/32 dev br0
 # httpd in the foreground: `ip netns exec` execs it, so $! is its pid.

@@ -1,24 +1,10 @@
 # Real traffic through kad's IPVS: LVS-DR, a client and two real servers in
 # namespaces on a bridge, the director in the VM's root namespace.
 # Prints the server that answered each request, per phase.
-IP=/usr/bin/ip
-BB=/bin/busybox
-$IP link add br0 type bridge && $IP link set br0 up
-$IP addr add 10.0.0.1/24 dev br0
-n=0
-for h in c:100 r1:11 r2:12; do
-    name=${h%%:*}; a=${h##*:}
-    $IP netns add $name
-    $IP link add v$name type veth peer name eth0 netns $name
-    $IP link set v$name master br0 up
-    $IP netns exec $name $IP addr add 10.0.0.$a/24 dev eth0
-    $IP netns exec $name $IP link set eth0 up
-    $IP netns exec $name $IP link set lo up
-done
-# DR: the real servers own the VIP on lo but never answer ARP for it.
+. /lib-kad/lan.sh
+lan c:100 r1:11 r2:12
+dr_real_servers 10.0.0.50 r1 r2
 for r in r1 r2; do
-    $IP netns exec $r $IP addr add 10.0.0.50/32 dev lo
-    $IP netns exec $r $BB sh -c 'echo 1 > /proc/sys/net/ipv4/conf/all/arp_ignore; echo 2 > /proc/sys/net/ipv4/conf/all/arp_announce'
     mkdir -p /tmp/www-$r && echo $r > /tmp/www-$r/index.html
     $IP netns exec $r $BB httpd -p 80 -h /tmp/www-$r
 done

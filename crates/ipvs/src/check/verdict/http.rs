@@ -169,26 +169,19 @@ impl Response {
                     self.body_bytes(b);
                     return Progress::More;
                 }
-                Body::Length(n) => {
+                Body::Length(n) | Body::Chunk(n) => {
                     let take = (*n).min(b.len() as u64) as usize;
                     *n -= take as u64;
-                    let done = *n == 0;
+                    let after = match (*n, &self.body) {
+                        (0, Body::Length(_)) => Some(Body::Done),
+                        (0, _) => Some(Body::ChunkEnd(2)),
+                        _ => None,
+                    };
                     let (now, rest) = b.split_at(take);
                     self.body_bytes(now);
                     b = rest;
-                    if done {
-                        self.body = Body::Done;
-                    }
-                }
-                Body::Chunk(n) => {
-                    let take = (*n).min(b.len() as u64) as usize;
-                    *n -= take as u64;
-                    let done = *n == 0;
-                    let (now, rest) = b.split_at(take);
-                    self.body_bytes(now);
-                    b = rest;
-                    if done {
-                        self.body = Body::ChunkEnd(2);
+                    if let Some(next) = after {
+                        self.body = next;
                     }
                 }
                 Body::ChunkEnd(k) => {

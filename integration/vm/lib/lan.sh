@@ -1,0 +1,26 @@
+# Shared by the VM scenarios: a bridge br0 (10.0.0.1/24) in the director's
+# namespace and one namespace per host on it.
+# Usage: lan NAME:LASTOCTET ...   (e.g. lan c:100 r1:11 r2:12)
+IP=/usr/bin/ip
+BB=/bin/busybox
+lan() {
+    $IP link add br0 type bridge && $IP link set br0 up
+    $IP addr add 10.0.0.1/24 dev br0
+    for h in "$@"; do
+        name=${h%%:*}; a=${h##*:}
+        $IP netns add $name
+        $IP link add v$name type veth peer name eth0 netns $name
+        $IP link set v$name master br0 up
+        $IP netns exec $name $IP addr add 10.0.0.$a/24 dev eth0
+        $IP netns exec $name $IP link set eth0 up
+        $IP netns exec $name $IP link set lo up
+    done
+}
+# DR real servers: the VIP on lo, never answering ARP for it.
+dr_real_servers() {
+    vip=$1; shift
+    for r in "$@"; do
+        $IP netns exec $r $IP addr add $vip/32 dev lo
+        $IP netns exec $r $BB sh -c 'echo 1 > /proc/sys/net/ipv4/conf/all/arp_ignore; echo 2 > /proc/sys/net/ipv4/conf/all/arp_announce'
+    done
+}
