@@ -153,6 +153,14 @@ virtual_server 127.0.0.1 80 {{
         PING_CHECK {{ retry 0 warmup 0 }}
     }}
 }}
+virtual_server 10.99.99.99 80 {{
+    protocol TCP
+    delay_loop 1
+    ha_suspend
+    real_server 127.0.0.1 {tport} {{
+        TCP_CHECK {{ retry 0 warmup 0 }}
+    }}
+}}
 "#
     );
     let cfg = dir.path().join("k.conf");
@@ -225,6 +233,20 @@ virtual_server 127.0.0.1 80 {{
     until(&sock, "[127.0.0.3]:tcp:80", |s| !s.0);
     std::fs::write(format!("{d}/file"), "0").unwrap();
     until(&sock, "[127.0.0.3]:tcp:80", |s| s.0);
+
+    // ha_suspend: this node does not hold 10.99.99.99, so its checks wait.
+    let st = status(&sock).unwrap();
+    let susp = st
+        .checks
+        .services
+        .iter()
+        .find(|v| v.service == "[10.99.99.99]:tcp:80")
+        .expect("the suspended service");
+    assert!(susp.suspended, "{susp:?}");
+    assert_eq!(
+        susp.real_servers[0].checkers[0].last_result, None,
+        "{susp:?}"
+    );
 
     // PING of loopback (root, or ping_group_range) stays up.
     let st = status(&sock).unwrap();

@@ -327,7 +327,9 @@ async fn run(
 ) {
     let (rtx, mut results) = mpsc::unbounded_channel::<(u64, CheckId, Outcome)>();
     let (epoch, mut l) = {
-        let Ok(s) = shared.lock() else { return };
+        let Ok(mut s) = shared.lock() else { return };
+        // Before any check runs.
+        update_suspension(&mut s);
         let l = Loop {
             shared: shared.clone(),
             writer,
@@ -404,6 +406,7 @@ async fn run(
                         l.generation += 1;
                         s.health = h;
                         s.cfg = cfg.clone();
+                        update_suspension(&mut s);
                         (want, cfg)
                     };
                     match &l.writer {
@@ -419,17 +422,33 @@ async fn run(
             },
             _ = suspend_tick.tick() => {
                 let Ok(mut s) = l.shared.lock() else { return };
-                let want: Vec<(usize, std::net::IpAddr)> = s.cfg.virtual_servers.iter().enumerate()
-                    .filter(|(_, vs)| vs.ha_suspend)
-                    .filter_map(|(i, vs)| match vs.key { VsKey::Addr { addr, .. } => Some((i, addr)), _ => None })
-                    .collect();
-                if want.is_empty() { continue; }
-                let local = local_addrs();
-                let t = now(epoch);
-                for (i, a) in want {
-                    s.health.suspend(t, i, !local.contains(&a));
-                }
+                update_suspension(&mut s);
             }
         }
+    }
+}
+
+/// `ha_suspend`: checks of a virtual server whose address is not on this
+/// node wait (keepalived follows address events; a poll each second is
+/// enough for checks that run every few seconds).
+fn update_suspension(s: &mut Shared) {
+    let want: Vec<(usize, std::net::IpAddr)> = s
+        .cfg
+        .virtual_servers
+        .iter()
+        .enumerate()
+        .filter(|(_, vs)| vs.ha_suspend)
+        .filter_map(|(i, vs)| match vs.key {
+            VsKey::Addr { addr, .. } => Some((i, addr)),
+            _ => None,
+        })
+        .collect();
+    if want.is_empty() {
+        return;
+    }
+    let local = local_addrs();
+    let t = now(s.epoch);
+    for (i, a) in want {
+        s.health.suspend(t, i, !local.contains(&a));
     }
 }
