@@ -28,11 +28,14 @@ fn checkers_remove_restore_inhibit_and_install_the_sorry_server() {
     let run = vm::run("checks", Duration::from_secs(900));
     let o = &run.output;
     // delay_loop 2, connect_timeout 1, retry 1, delay_before_retry 1: the
-    // bound is 4 s; the emulated VM (qemu TCG) adds scheduling noise and
-    // each poll of ipvsadm costs ~0.1-0.2 s there, hence the margin. The
-    // rules themselves are proven exactly by the simulation tests.
+    // bound is 4 s. Under TCP_CHECK (the first phase and the quorum phase)
+    // it holds as measured. Under HTTP_GET (the inhibit phase) the emulated
+    // VM (qemu TCG) makes each exchange with busybox httpd slow (the scenario
+    // prints what one costs: `http_secs`), hence a margin there; the rules
+    // themselves are proven exactly by the simulation tests.
+    let strict = 1.0 + 1.0 * 1.0 + 2.0;
     const MARGIN: f64 = 1.5;
-    let bound = 1.0 + 1.0 * 1.0 + 2.0 + MARGIN;
+    let bound = strict + MARGIN;
     let both = block(o, "both-up");
     assert!(both.iter().any(|l| l.contains("10.0.0.11:80")), "{o}");
     assert!(both.iter().any(|l| l.contains("10.0.0.12:80")), "{o}");
@@ -40,7 +43,10 @@ fn checkers_remove_restore_inhibit_and_install_the_sorry_server() {
 
     let down = block(o, "r2-stopped");
     let t = secs(&down, "down_secs");
-    assert!(t <= bound, "r2 removed after {t} s (bound {bound}):\n{o}");
+    assert!(
+        t <= strict,
+        "TCP_CHECK: r2 removed after {t} s (bound {strict}):\n{o}"
+    );
     assert!(!down.iter().any(|l| l.contains("10.0.0.12:80")), "{o}");
     assert_eq!(answers(o, "r2-stopped-requests"), ["r1"], "{o}");
     let st = block(o, "status-down").join("\n");
@@ -66,7 +72,7 @@ fn checkers_remove_restore_inhibit_and_install_the_sorry_server() {
 
     let q = block(o, "quorum-lost");
     let t = secs(&q, "sorry_secs");
-    assert!(t <= bound, "sorry server after {t} s:\n{o}");
+    assert!(t <= strict, "sorry server after {t} s:\n{o}");
     assert!(q.iter().any(|l| l.contains("10.0.0.13:80")), "{o}");
     assert!(
         !q.iter().any(|l| l.contains("10.0.0.11:80")),

@@ -1,7 +1,7 @@
 # Health checks driving IPVS: LVS-DR with two real servers (busybox httpd
-# in namespaces), kad checking them with HTTP_GET. Stops and restarts a
-# server's daemon and times how long ipvsadm takes to show it; then the
-# same with inhibit_on_failure, then quorum with a sorry server.
+# in namespaces). Stops and restarts a server's daemon under TCP_CHECK and
+# times how long ipvsadm takes to show it; then HTTP_GET with
+# inhibit_on_failure, then quorum with a sorry server (TCP_CHECK).
 . /lib-kad/lan.sh
 lan c:100 r1:11 r2:12 r3:13
 dr_real_servers 10.0.0.50 r1 r2 r3
@@ -12,7 +12,13 @@ $IP addr add 10.0.0.50/32 dev br0
 start() { $IP netns exec $1 $BB httpd -f -p 80 -h /tmp/www-$1 & eval "pid_$1=$!"; }
 stop() { eval "kill \$pid_$1"; }
 start r1; start r2; start r3
+# conf EXTRA-VS-LINES CHECKER: CHECKER is tcp or http.
 conf() {
+    if [ "$2" = tcp ]; then
+        ck="TCP_CHECK { connect_timeout 1 retry 1 delay_before_retry 1 warmup 0 }"
+    else
+        ck="HTTP_GET { url { path /index.html } connect_timeout 1 retry 1 delay_before_retry 1 warmup 0 }"
+    fi
     cat > /tmp/k.conf <<EOT
 global_defs { lvs_notify_fifo /tmp/lvs.fifo }
 virtual_server 10.0.0.50 80 {
@@ -22,10 +28,10 @@ virtual_server 10.0.0.50 80 {
     delay_loop 2
 $1
     real_server 10.0.0.11 80 { weight 1
-        HTTP_GET { url { path /index.html } connect_timeout 1 retry 1 delay_before_retry 1 warmup 0 }
+        $ck
     }
     real_server 10.0.0.12 80 { weight 1
-        HTTP_GET { url { path /index.html } connect_timeout 1 retry 1 delay_before_retry 1 warmup 0 }
+        $ck
     }
 }
 EOT
@@ -56,7 +62,7 @@ reload() {
     i=0; while [ $i -lt 300 ] && [ "$(grep -c "IPVS reconciled" /tmp/kad.log)" = "$n" ]; do sleep 0.1; i=$((i+1)); done
 }
 
-conf ""
+conf "" tcp
 kad -n -f /tmp/k.conf --socket /tmp/kad.sock >/tmp/kad.log 2>&1 &
 kpid=$!
 i=0; while [ $i -lt 300 ] && ! [ -S /tmp/kad.sock ]; do sleep 0.1; i=$((i+1)); done
@@ -78,7 +84,7 @@ echo "=== r2-restarted"
 echo "up_secs $(until_table $t yes 10.0.0.12:80)"
 requests r2-restarted-requests
 # inhibit_on_failure: weight 0 instead of removal.
-conf "    inhibit_on_failure"
+conf "    inhibit_on_failure" http
 reload
 t=$(now); stop r2
 echo "=== inhibit"
@@ -90,7 +96,7 @@ echo "=== inhibit-restarted"
 echo "up_secs $(until_table $t yes '10.0.0.12:80 *Route *1 ')"
 # Quorum 2 with a sorry server: losing r2 installs the sorry server.
 conf "    quorum 2
-    sorry_server 10.0.0.13 80"
+    sorry_server 10.0.0.13 80" tcp
 reload
 sleep 1
 t=$(now); stop r2
@@ -103,6 +109,11 @@ echo "=== quorum-back"
 echo "back_secs $(until_table $t no 10.0.0.13:80)"
 ipvsadm -Ln | grep -- "->" | grep 10.0.0
 requests quorum-back-requests
+echo "=== http-request-time"
+# What one HTTP exchange with busybox httpd costs in this emulated VM.
+t=$(now)
+for i in 1 2 3 4 5; do printf 'GET /index.html HTTP/1.0\r\n\r\n' | $BB nc -w 3 10.0.0.11 80 >/dev/null; done
+echo "http_secs $(awk -v a=$t -v b=$(now) 'BEGIN { printf "%.3f", (b - a) / 5 }')"
 echo "=== checks-stats"
 kactl --socket /tmp/kad.sock status | grep "Checks:"
 echo "=== fifo"

@@ -72,6 +72,24 @@ pub fn dispatch_one<T>(ctx: &mut Ctx, context: &str, table: &[Kw<T>], n: &Node, 
         }
     }
     (k.apply)(ctx, n, target);
+    // keepalived reads one keyword per line: another keyword of this block
+    // later on the line is only an argument, so its setting would be lost
+    // without a word.
+    if n.block.is_none() {
+        if let Some(t) = n
+            .args
+            .iter()
+            .find(|t| !t.quoted && table.iter().any(|k| k.name == t.text))
+        {
+            ctx.warn(
+                t.pos,
+                format!(
+                    "'{}' after '{name}' on the same line is not read as a keyword (one keyword per line): it is ignored",
+                    t.text
+                ),
+            );
+        }
+    }
 }
 
 /// One row of the keyword reference.
