@@ -1,7 +1,7 @@
 # Health checks driving IPVS: LVS-DR with two real servers (busybox httpd
 # in namespaces). Stops and restarts a server's daemon under TCP_CHECK and
 # times how long ipvsadm takes to show it; then HTTP_GET with
-# inhibit_on_failure, then quorum with a sorry server (TCP_CHECK).
+# inhibit_on_failure, then quorum with a sorry server.
 . /lib-kad/lan.sh
 lan c:100 r1:11 r2:12 r3:13
 dr_real_servers 10.0.0.50 r1 r2 r3
@@ -12,13 +12,24 @@ $IP addr add 10.0.0.50/32 dev br0
 start() { $IP netns exec $1 $BB httpd -f -p 80 -h /tmp/www-$1 & eval "pid_$1=$!"; }
 stop() { eval "kill \$pid_$1"; }
 start r1; start r2; start r3
+# The checker block, one keyword per line (as keepalived reads them).
+checker() {
+    if [ "$1" = tcp ]; then
+        echo "TCP_CHECK {"
+    else
+        echo "HTTP_GET {
+            url {
+                path /index.html
+            }"
+    fi
+    echo "            connect_timeout 1
+            retry 1
+            delay_before_retry 1
+            warmup 0
+        }"
+}
 # conf EXTRA-VS-LINES CHECKER: CHECKER is tcp or http.
 conf() {
-    if [ "$2" = tcp ]; then
-        ck="TCP_CHECK { connect_timeout 1 retry 1 delay_before_retry 1 warmup 0 }"
-    else
-        ck="HTTP_GET { url { path /index.html } connect_timeout 1 retry 1 delay_before_retry 1 warmup 0 }"
-    fi
     cat > /tmp/k.conf <<EOT
 global_defs { lvs_notify_fifo /tmp/lvs.fifo }
 virtual_server 10.0.0.50 80 {
@@ -27,11 +38,13 @@ virtual_server 10.0.0.50 80 {
     lb_kind DR
     delay_loop 2
 $1
-    real_server 10.0.0.11 80 { weight 1
-        $ck
+    real_server 10.0.0.11 80 {
+        weight 1
+        $(checker $2)
     }
-    real_server 10.0.0.12 80 { weight 1
-        $ck
+    real_server 10.0.0.12 80 {
+        weight 1
+        $(checker $2)
     }
 }
 EOT
@@ -96,7 +109,7 @@ echo "=== inhibit-restarted"
 echo "up_secs $(until_table $t yes '10.0.0.12:80 *Route *1 ')"
 # Quorum 2 with a sorry server: losing r2 installs the sorry server.
 conf "    quorum 2
-    sorry_server 10.0.0.13 80" tcp
+    sorry_server 10.0.0.13 80" http
 reload
 sleep 1
 t=$(now); stop r2
@@ -116,6 +129,8 @@ for i in 1 2 3 4 5; do printf 'GET /index.html HTTP/1.0\r\n\r\n' | $BB nc -w 3 1
 echo "http_secs $(awk -v a=$t -v b=$(now) 'BEGIN { printf "%.3f", (b - a) / 5 }')"
 echo "=== checks-stats"
 kactl --socket /tmp/kad.sock status | grep "Checks:"
+echo "=== config-warnings"
+grep -c warning /tmp/kad.log
 echo "=== fifo"
 cat /tmp/fifo.out | tr -d '\000'
 echo "=== log"
