@@ -87,6 +87,20 @@ fn checkers_remove_restore_inhibit_and_install_the_sorry_server() {
             .collect::<Vec<_>>()
     );
     assert_eq!(block(o, "config-warnings"), ["0"], "{o}");
+    // Each health change touched exactly the affected destination: the log
+    // lines after the first DOWN, up to the next RS event.
+    let log = block(o, "log");
+    let first_down = log.iter().position(|l| l.contains("DOWN")).expect("a DOWN");
+    let ops: Vec<&String> = log[first_down + 1..]
+        .iter()
+        .take_while(|l| !l.contains(" RS "))
+        .filter(|l| l.contains("IPVS: TCP"))
+        .collect();
+    assert_eq!(ops.len(), 1, "{ops:?}");
+    assert!(
+        ops[0].ends_with("TCP 10.0.0.50:80: removing 10.0.0.12:80"),
+        "{ops:?}"
+    );
     let fifo = block(o, "fifo").join("\n");
     assert!(
         fifo.contains("RS [10.0.0.12]:tcp:80 [10.0.0.50]:tcp:80 DOWN"),
