@@ -1,9 +1,9 @@
 //! Health checks on a kernel with IPVS (the VM): a DR service with two
-//! real servers checked by HTTP_GET. Stopping one server's daemon takes it
-//! out of `ipvsadm -Ln` within connect_timeout + retry × delay_before_retry
-//! + delay_loop; restarting it brings it back; inhibit_on_failure keeps it
-//! at weight 0; losing quorum installs the sorry server; the client keeps
-//! being served by the live server.
+//! real servers checked by TCP_CHECK, then HTTP_GET. Stopping one server's
+//! daemon takes it out of `ipvsadm -Ln` within `connect_timeout`, plus
+//! `retry` × `delay_before_retry`, plus `delay_loop`; restarting it brings
+//! it back; inhibit_on_failure keeps it at weight 0; losing quorum installs
+//! the sorry server; the client keeps being served by the live server.
 
 use kad_integration::vm::{self, block};
 use std::time::Duration;

@@ -25,13 +25,11 @@ fn fail() -> Outcome {
     Outcome::Fail("refused".into())
 }
 
+type Trace = (Vec<(Micros, CheckId)>, Vec<(Micros, Action)>);
+
 /// Drive one checker: every check answers `f(time)` instantly. Returns the
 /// times the checks ran and the actions, until `end`.
-fn run(
-    h: &mut Health,
-    end: Micros,
-    mut f: impl FnMut(Micros, CheckId) -> Outcome,
-) -> (Vec<(Micros, CheckId)>, Vec<(Micros, Action)>) {
+fn run(h: &mut Health, end: Micros, mut f: impl FnMut(Micros, CheckId) -> Outcome) -> Trace {
     let (mut ran, mut acts) = (vec![], vec![]);
     while let Some(t) = h.next_deadline() {
         if t > end {

@@ -531,16 +531,16 @@ async fn genhash_prints_the_digest_keepalived_would_check() {
     let l = listen(0).await;
     let addr = l.local_addr().unwrap();
     tokio::spawn(http_server(l, None));
-    let (code, len, hex) = kad_ipvs::check::probe::genhash(
-        addr,
-        "/ok",
-        None,
-        false,
-        None,
-        HttpProtocol::Http10,
-        DigestKind::Md5,
-        STEP,
-    )
+    let (code, len, hex) = kad_ipvs::check::probe::genhash(kad_ipvs::check::probe::Genhash {
+        target: addr,
+        path: "/ok",
+        host: None,
+        ssl: false,
+        sni: None,
+        protocol: HttpProtocol::Http10,
+        kind: DigestKind::Md5,
+        timeout: STEP,
+    })
     .await
     .unwrap();
     assert_eq!(

@@ -82,14 +82,16 @@ pub fn run(args: Vec<String>) -> i32 {
         }
     };
     let r = rt.block_on(kad_ipvs::check::probe::genhash(
-        SocketAddr::new(g.server, port),
-        &g.url,
-        g.virtualhost.as_deref(),
-        g.ssl,
-        g.sni.as_deref(),
-        protocol,
-        kind,
-        Duration::from_secs(g.timeout.max(1)),
+        kad_ipvs::check::probe::Genhash {
+            target: SocketAddr::new(g.server, port),
+            path: &g.url,
+            host: g.virtualhost.as_deref(),
+            ssl: g.ssl,
+            sni: g.sni.as_deref(),
+            protocol,
+            kind,
+            timeout: Duration::from_secs(g.timeout.max(1)),
+        },
     ));
     match r {
         Ok((status, len, hex)) => {

@@ -4,7 +4,7 @@
 use super::{step, Spec};
 use crate::check::verdict::http::{request, Progress, Response};
 use crate::check::Outcome;
-use kad_config::model::{DigestKind, HttpCheck, HttpProtocol, Url};
+use kad_config::model::{DigestKind, HttpCheck, HttpProtocol};
 use rustls::pki_types::ServerName;
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -33,25 +33,27 @@ async fn open(
     Ok(Box::new(s))
 }
 
-/// Fetch one url; the finished response (not yet judged).
-async fn fetch(
-    spec: &Spec,
-    tls: Option<&Arc<rustls::ClientConfig>>,
-    sni: &str,
-    host: &str,
-    path: &str,
+/// One request to make.
+struct Fetch<'a> {
+    tls: Option<&'a Arc<rustls::ClientConfig>>,
+    sni: &'a str,
+    host: &'a str,
+    path: &'a str,
     protocol: HttpProtocol,
     digest: Option<DigestKind>,
     keep_body: bool,
-) -> Result<Response, String> {
-    let mut s = open(spec, tls, sni).await?;
+}
+
+/// Fetch one url; the finished response (not yet judged).
+async fn fetch(spec: &Spec, f: Fetch<'_>) -> Result<Response, String> {
+    let mut s = open(spec, f.tls, f.sni).await?;
     step(
         spec,
         "sending the request",
-        s.write_all(&request(path, host, protocol)),
+        s.write_all(&request(f.path, f.host, f.protocol)),
     )
     .await?;
-    let mut r = Response::new(digest, keep_body);
+    let mut r = Response::new(f.digest, f.keep_body);
     let mut buf = vec![0u8; 16 << 10];
     loop {
         let n = step(spec, "reading the response", s.read(&mut buf)).await?;
@@ -74,13 +76,15 @@ pub async fn probe(spec: &Spec, h: &HttpCheck, tls: Option<Arc<rustls::ClientCon
         let regex = spec.regexes.get(i).and_then(Option::as_ref);
         let r = fetch(
             spec,
-            tls.as_ref(),
-            sni,
-            host,
-            &url.path,
-            h.protocol,
-            url.digest.as_ref().map(|d| d.kind),
-            regex.is_some(),
+            Fetch {
+                tls: tls.as_ref(),
+                sni,
+                host,
+                path: &url.path,
+                protocol: h.protocol,
+                digest: url.digest.as_ref().map(|d| d.kind),
+                keep_body: regex.is_some(),
+            },
         )
         .await;
         if let Err(e) = r.and_then(|r| r.verdict(url, regex)) {
@@ -90,48 +94,54 @@ pub async fn probe(spec: &Spec, h: &HttpCheck, tls: Option<Arc<rustls::ClientCon
     Outcome::Pass
 }
 
-/// keepalived's genhash: fetch `path` and return (status, body length,
+/// What `kad -T` (keepalived's genhash) asks for.
+pub struct Genhash<'a> {
+    pub target: std::net::SocketAddr,
+    pub path: &'a str,
+    /// The Host header (default: the address).
+    pub host: Option<&'a str>,
+    pub ssl: bool,
+    /// SNI name (none sent without it).
+    pub sni: Option<&'a str>,
+    pub protocol: HttpProtocol,
+    pub kind: DigestKind,
+    pub timeout: std::time::Duration,
+}
+
+/// keepalived's genhash: fetch the path and return (status, body length,
 /// digest hex).
-pub async fn genhash(
-    target: std::net::SocketAddr,
-    path: &str,
-    host: Option<&str>,
-    ssl: bool,
-    sni: Option<&str>,
-    protocol: HttpProtocol,
-    kind: DigestKind,
-    timeout: std::time::Duration,
-) -> Result<(u16, u64, String), String> {
+pub async fn genhash(g: Genhash<'_>) -> Result<(u16, u64, String), String> {
     let spec = Spec {
         kind: kad_config::model::CheckKind::Tcp,
-        target,
+        target: g.target,
         bind: None,
         bind_if: None,
         fwmark: None,
-        step: timeout,
-        deadline: timeout,
-        host: host.map_or_else(|| target.ip().to_string(), str::to_string),
+        step: g.timeout,
+        deadline: g.timeout,
+        host: g
+            .host
+            .map_or_else(|| g.target.ip().to_string(), str::to_string),
         regexes: vec![],
         tls: None,
         file: None,
         configured_weight: 0,
     };
-    let tls = ssl.then(|| super::client_config(sni.is_some()));
+    let tls = g.ssl.then(|| super::client_config(g.sni.is_some()));
     let r = fetch(
         &spec,
-        tls.as_ref(),
-        sni.unwrap_or(&spec.host),
-        &spec.host,
-        path,
-        protocol,
-        Some(kind),
-        false,
+        Fetch {
+            tls: tls.as_ref(),
+            sni: g.sni.unwrap_or(&spec.host),
+            host: &spec.host,
+            path: g.path,
+            protocol: g.protocol,
+            digest: Some(g.kind),
+            keep_body: false,
+        },
     )
     .await?;
     let status = r.status().unwrap_or(0);
     let len = r.body_len;
     Ok((status, len, r.digest().unwrap_or_default()))
 }
-
-#[allow(dead_code)]
-fn _url_is_used(_: &Url) {}

@@ -14,7 +14,7 @@ mod tcp;
 mod tls;
 mod udp;
 
-pub use http::genhash;
+pub use http::{genhash, Genhash};
 pub use tls::client_config;
 
 use super::Outcome;
