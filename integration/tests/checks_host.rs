@@ -121,6 +121,8 @@ track_file tf {{ file {d}/file }}
 virtual_server 127.0.0.1 80 {{
     protocol TCP
     delay_loop 1
+    omega
+    quorum_down "/bin/sh -c 'touch {d}/quorum-down'"
     real_server 127.0.0.1 {tport} {{
         notify_down "/bin/sh -c 'touch {d}/tcp-down'"
         notify_up "/bin/sh -c 'touch {d}/tcp-up'"
@@ -150,6 +152,7 @@ virtual_server 127.0.0.1 80 {{
         FILE_CHECK {{ track_file tf retry 0 warmup 0 }}
     }}
     real_server 127.0.0.1 9 {{
+        notify_down "/bin/sh -c 'touch {d}/ping-down'"
         PING_CHECK {{ retry 0 warmup 0 }}
     }}
 }}
@@ -262,7 +265,13 @@ virtual_server 10.99.99.99 80 {{
     }
     assert_eq!(ping.checkers[0].kind, "PING_CHECK");
 
+    assert!(!dir.path().join("quorum-down").exists());
     drop(kad);
+    // omega: the down notifiers ran on shutdown.
+    if unsafe { libc::geteuid() } == 0 {
+        assert!(dir.path().join("ping-down").exists(), "omega notify_down");
+    }
+    assert!(dir.path().join("quorum-down").exists(), "omega quorum_down");
     let lines = reader.join().unwrap();
     assert!(
         lines.contains(&format!("RS {t} [127.0.0.1]:tcp:80 DOWN"))

@@ -336,6 +336,38 @@ fn notify_scripts_and_fifo_lines() {
 }
 
 #[test]
+fn omega_notifies_down_on_shutdown() {
+    let text = "virtual_server 10.0.0.1 80 { protocol TCP\n omega\n quorum_down /bin/qd\n \
+         real_server 10.0.0.11 80 { notify_down /bin/d1\n TCP_CHECK { warmup 0 } }\n \
+         real_server 10.0.0.12 80 { notify_down /bin/d2\n TCP_CHECK { warmup 0\n retry 0 } } }";
+    let c = cfg(text);
+    let mut h = Health::new(&c, 0, 1);
+    let ids = h.due(0);
+    h.result(0, ids[1], fail());
+    let names: Vec<String> = h
+        .shutdown()
+        .into_iter()
+        .map(|a| match a {
+            Action::Script(s) => s.command,
+            Action::Fifo(l) => l,
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "/bin/d1",
+            "RS [10.0.0.11]:tcp:80 [10.0.0.1]:tcp:80 DOWN",
+            "/bin/qd",
+            "VS [10.0.0.1]:tcp:80 DOWN"
+        ]
+    );
+    // Without omega: nothing.
+    let c = cfg(&text.replace("omega", ""));
+    assert!(Health::new(&c, 0, 1).shutdown().is_empty());
+}
+
+#[test]
 fn reload_migrates_state_of_unchanged_servers() {
     let c = pool(3, "");
     let mut h = Health::new(&c, 0, 1);

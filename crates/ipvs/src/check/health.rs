@@ -75,6 +75,8 @@ pub struct VsHealth {
     pub suspended: bool,
     pub rs: Vec<RsHealth>,
     pub changed_at: Micros,
+    /// `omega`: run the down notifiers on shutdown too.
+    pub omega: bool,
     script_up: Option<Script>,
     script_down: Option<Script>,
 }
@@ -192,6 +194,7 @@ impl Health {
                 suspended: false,
                 rs: rss,
                 changed_at: now,
+                omega: vs.omega,
                 script_up: vs.quorum_up.as_deref().cloned(),
                 script_down: vs.quorum_down.as_deref().cloned(),
             };
@@ -434,6 +437,24 @@ impl Health {
                 self.schedule(i, now);
             }
         }
+    }
+
+    /// On shutdown, `omega` virtual servers notify as if everything went
+    /// down: each live real server's `notify_down` and `RS … DOWN` line,
+    /// then `quorum_down` and `VS … DOWN` if quorum was up.
+    pub fn shutdown(&self) -> Vec<Action> {
+        let mut out = Vec::new();
+        for v in self.services.iter().filter(|v| v.omega) {
+            for rs in v.rs.iter().filter(|r| r.alive()) {
+                out.extend(rs.notify_down.clone().map(Action::Script));
+                out.push(Action::Fifo(format!("RS {} {} DOWN", rs.label, v.label)));
+            }
+            if v.quorum_up {
+                out.extend(v.script_down.clone().map(Action::Script));
+                out.push(Action::Fifo(format!("VS {} DOWN", v.label)));
+            }
+        }
+        out
     }
 
     /// The weight a real server should have in IPVS now (None: absent).

@@ -73,7 +73,12 @@ enum Cmd {
         Owned,
         oneshot::Sender<Option<Result<Programmed, IpvsError>>>,
     ),
+    /// Shutting down: run `omega` notifiers, then stop.
+    Stop(oneshot::Sender<()>),
 }
+
+/// How long shutdown waits for `omega` notify scripts.
+const OMEGA_WAIT: Duration = Duration::from_secs(5);
 
 #[derive(Clone)]
 pub struct Checks {
@@ -147,6 +152,14 @@ impl Checks {
         let (tx, rx) = oneshot::channel();
         self.cmd.send(Cmd::Reload(cfg, before, tx)).ok()?;
         rx.await.ok().flatten()
+    }
+
+    /// Stop checking; `omega` notifiers run first (waited for, up to 5 s).
+    pub async fn stop(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.cmd.send(Cmd::Stop(tx)).is_ok() {
+            let _ = rx.await;
+        }
     }
 
     pub fn status(&self) -> kactl::ChecksStatus {
@@ -392,6 +405,34 @@ async fn run(
                 }
             }
             Some(cmd) = cmds.recv() => match cmd {
+                Cmd::Stop(reply) => {
+                    let acts = match l.shared.lock() {
+                        Ok(s) => s.health.shutdown(),
+                        Err(_) => vec![],
+                    };
+                    let mut waiting = tokio::task::JoinSet::new();
+                    for a in acts {
+                        match a {
+                            Action::Script(sc) => {
+                                waiting.spawn(async move {
+                                    let _ = kad_ipvs::check::exec::run(&sc, OMEGA_WAIT).await;
+                                });
+                            }
+                            Action::Fifo(line) => {
+                                if let Some(f) = &mut l.fifo {
+                                    f.line(&line);
+                                }
+                            }
+                            Action::Changed { .. } => {}
+                        }
+                    }
+                    let _ = tokio::time::timeout(OMEGA_WAIT, async {
+                        while waiting.join_next().await.is_some() {}
+                    })
+                    .await;
+                    let _ = reply.send(());
+                    return;
+                }
                 Cmd::Reload(cfg, before, reply) => {
                     let shared = l.shared.clone();
                     let (want, cfg) = {

@@ -201,8 +201,9 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
     if let Some((spec, Some(inst))) = sync.clone() {
         engine.follow_sync(spec, inst);
     }
-    engine.set_checks(checks);
+    engine.set_checks(checks.clone());
     engine.run(erx, qrx).await;
+    checks.stop().await;
     if let Some((spec, _)) = sync {
         let _ = tokio::task::spawn_blocking(move || lvs::sync_set(&spec, &[])).await;
     }
