@@ -314,4 +314,31 @@ fn refusals_are_named_and_do_not_stop_the_rest() {
             && log.contains("module not found"),
         "the refusal names the service and the cause:\n{o}"
     );
+    // The reload after a refusal reconciles with the kernel; the next one,
+    // in sync, applies the configuration's difference: one change.
+    let fixed = block(o, "after-fix");
+    assert!(fixed.iter().any(|l| l == "-A -t 10.3.0.1:80 -s wrr"), "{o}");
+    assert!(
+        fixed
+            .iter()
+            .any(|l| l.contains("reconciling with the kernel")),
+        "{o}"
+    );
+    let synced = block(o, "in-sync");
+    assert!(
+        synced
+            .iter()
+            .any(|l| l == "-a -t 10.3.0.5:80 -r 10.3.0.6:80 -m -w 2"),
+        "{o}"
+    );
+    assert!(
+        synced
+            .iter()
+            .any(|l| l.contains("configuration's difference")),
+        "{o}"
+    );
+    assert!(
+        synced.iter().any(|l| l.contains("(1 changes, 0 refused)")),
+        "{o}"
+    );
 }

@@ -435,25 +435,28 @@ async fn run(
                 }
                 Cmd::Reload(cfg, before, reply) => {
                     let shared = l.shared.clone();
-                    let (want, cfg) = {
+                    let (want, cfg, previous) = {
                         let Ok(mut s) = shared.lock() else { return };
                         let t = now(epoch);
                         let mut h = Health::new(&cfg, t, seed());
                         h.migrate(&cfg, &s.health, &s.cfg);
                         let cfg = Arc::new(cfg);
                         let want = wanted_with(&cfg, &h);
+                        let previous = Table {
+                            services: l.last.iter().flat_map(|t| t.services.clone()).collect(),
+                        };
                         l.specs = specs(&cfg);
                         l.last = Loop::tables(&cfg, &h);
                         l.generation += 1;
                         s.health = h;
                         s.cfg = cfg.clone();
                         update_suspension(&mut s);
-                        (want, cfg)
+                        (want, cfg, previous)
                     };
                     match &l.writer {
                         Some(w) => {
                             let (tx, rx) = oneshot::channel();
-                            let _ = w.send(Job::Apply { cfg, want, before, reply: tx });
+                            let _ = w.send(Job::Apply { cfg, want, previous, before, reply: tx });
                             let r = rx.await.ok();
                             let _ = reply.send(r);
                         }

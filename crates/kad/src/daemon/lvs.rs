@@ -150,22 +150,55 @@ pub fn sync_set(spec: &kad_ipvs::netlink::msg::DaemonSpec, states: &[u32]) {
 pub enum Job {
     /// Health changes: exactly these operations.
     Ops(Vec<Op>),
-    /// A reload: reconcile the whole table.
+    /// A reload: bring IPVS from `previous` (what kad last made it) to
+    /// `want`.
     Apply {
         cfg: std::sync::Arc<Config>,
         want: Table,
+        previous: Table,
         before: BTreeSet<kad_ipvs::table::SvcId>,
         reply: tokio::sync::oneshot::Sender<Result<Programmed, IpvsError>>,
     },
 }
 
+/// A reload while every operation so far succeeded: the kernel holds what
+/// kad last made it (`previous`), so the difference between the old and
+/// new wanted tables is exactly what to apply — no dump of thousands of
+/// services (keepalived's reload diffs configurations the same way).
+/// After any refusal the writer reconciles against the kernel's dump.
+fn apply_difference(
+    c: &mut Client,
+    want: &Table,
+    previous: &Table,
+    before: &BTreeSet<kad_ipvs::table::SvcId>,
+) -> Programmed {
+    let owned: BTreeSet<_> = want.services.keys().cloned().collect();
+    let mut may_touch = owned.clone();
+    may_touch.extend(before.iter().cloned());
+    let ops = diff(want, previous, &may_touch);
+    let mut refused = 0;
+    for r in c.apply(&ops) {
+        if let Err(e) = r {
+            refused += 1;
+            tracing::error!("IPVS: {e}");
+        }
+    }
+    Programmed {
+        owned,
+        ops: ops.len(),
+        refused,
+    }
+}
+
 pub type Writer = std::sync::mpsc::Sender<Job>;
 
-pub fn spawn_writer() -> Writer {
+/// `in_sync`: the start-up programming had no refusal.
+pub fn spawn_writer(in_sync: bool) -> Writer {
     let (tx, rx) = std::sync::mpsc::channel::<Job>();
     let spawned = std::thread::Builder::new()
         .name("kad-ipvs".into())
         .spawn(move || {
+            let mut in_sync = in_sync;
             let mut client = None;
             while let Ok(job) = rx.recv() {
                 match job {
@@ -179,17 +212,35 @@ pub fn spawn_writer() -> Writer {
                         for (op, r) in ops.iter().zip(c.apply(&ops)) {
                             match r {
                                 Ok(()) => tracing::info!("IPVS: {}", describe(op)),
-                                Err(e) => tracing::error!("IPVS: {e}"),
+                                Err(e) => {
+                                    in_sync = false;
+                                    tracing::error!("IPVS: {e}");
+                                }
                             }
                         }
                     }
                     Job::Apply {
                         cfg,
                         want,
+                        previous,
                         before,
                         reply,
                     } => {
-                        let _ = reply.send(apply(&cfg, &want, &before, false));
+                        if client.is_none() {
+                            client = Client::open().ok();
+                        }
+                        let r = match (&mut client, in_sync) {
+                            (Some(c), true) => {
+                                tracing::info!("IPVS: applying the configuration's difference");
+                                Ok(apply_difference(c, &want, &previous, &before))
+                            }
+                            _ => {
+                                tracing::info!("IPVS: reconciling with the kernel's table");
+                                apply(&cfg, &want, &before, false)
+                            }
+                        };
+                        in_sync = matches!(&r, Ok(p) if p.refused == 0);
+                        let _ = reply.send(r);
                     }
                 }
             }

@@ -178,7 +178,9 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
         let _ = tokio::task::spawn_blocking(move || lvs::sync_set(&spec, &states)).await;
     }
     // Health checks: the IPVS writer applies what they change.
-    let writer = programmed.is_some().then(lvs::spawn_writer);
+    let writer = programmed
+        .as_ref()
+        .map(|p| lvs::spawn_writer(p.refused == 0));
     let checks = checks::Checks::spawn(cfg.clone(), writer);
     let owned = std::sync::Arc::new(std::sync::Mutex::new(programmed.map(|p| p.owned)));
     spawn_reload(cli, cfg.clone(), owned.clone(), checks.clone());
