@@ -226,7 +226,9 @@ impl Health {
     /// checkers by position and type (keepalived's `migrate_checkers()`).
     pub fn migrate(&mut self, cfg: &Config, old: &Health, old_cfg: &Config) {
         let mut by_key = HashMap::new();
+        let mut old_vs = HashMap::new();
         for (vi, vs) in old_cfg.virtual_servers.iter().enumerate() {
+            old_vs.insert((&vs.key, vs.protocol), vi);
             for (ri, rs) in vs.real_servers.iter().enumerate() {
                 by_key.insert((&vs.key, vs.protocol, rs.addr, rs.port), (vi, ri));
             }
@@ -269,13 +271,8 @@ impl Health {
             }
             let v = &mut self.services[vi];
             v.quorum_up = v.live_weight() >= u64::from(v.quorum);
-            if let Some(o) = old
-                .services
-                .iter()
-                .zip(&old_cfg.virtual_servers)
-                .find(|(_, ovs)| ovs.key == vs.key && ovs.protocol == vs.protocol)
-            {
-                v.suspended = o.0.suspended;
+            if let Some(&ovi) = old_vs.get(&(&vs.key, vs.protocol)) {
+                v.suspended = old.services[ovi].suspended;
             }
         }
     }

@@ -10,7 +10,7 @@ use kad_config::model::{CheckKind, Config, VsKey};
 use kad_ipvs::check::probe::{probe, Spec};
 use kad_ipvs::check::{Action, CheckId, Health, Micros, Outcome};
 use kad_ipvs::netlink::client::IpvsError;
-use kad_ipvs::{diff, services_of, wanted_with, Table};
+use kad_ipvs::{diff, services_of, Table};
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -441,12 +441,19 @@ async fn run(
                         let mut h = Health::new(&cfg, t, seed());
                         h.migrate(&cfg, &s.health, &s.cfg);
                         let cfg = Arc::new(cfg);
-                        let want = wanted_with(&cfg, &h);
+                        // Each virtual server's services once: kept per
+                        // server for health changes, joined for IPVS.
+                        let tables = Loop::tables(&cfg, &h);
+                        let want = Table {
+                            services: tables.iter().flat_map(|t| t.services.clone()).collect(),
+                        };
                         let previous = Table {
-                            services: l.last.iter().flat_map(|t| t.services.clone()).collect(),
+                            services: std::mem::replace(&mut l.last, tables)
+                                .into_iter()
+                                .flat_map(|t| t.services)
+                                .collect(),
                         };
                         l.specs = specs(&cfg);
-                        l.last = Loop::tables(&cfg, &h);
                         l.generation += 1;
                         s.health = h;
                         s.cfg = cfg.clone();

@@ -262,7 +262,9 @@ fn spawn_reload(cli: &Cli, running: kad_config::Config, owned: Owned, checks: ch
                 .reload(cfg.clone(), before.clone().unwrap_or_default())
                 .await;
             match (before, r) {
-                (None, _) => tracing::info!("reload: checkers updated (no IPVS)"),
+                (None, _) => {
+                    tracing::info!("reload: checkers updated in {:?} (no IPVS)", t.elapsed())
+                }
                 (Some(_), Some(Ok(p))) => {
                     tracing::info!(
                         "reload: IPVS reconciled in {:?} ({} changes, {} refused)",

@@ -41,8 +41,16 @@ impl ServerCertVerifier for AnyCert {
     }
 }
 
-/// The client configuration (SNI sent only with `enable_sni`).
+/// The client configuration (SNI sent only with `enable_sni`), built once
+/// per variant and shared by every SSL_GET checker.
 pub fn client_config(sni: bool) -> Arc<rustls::ClientConfig> {
+    static WITH: std::sync::OnceLock<Arc<rustls::ClientConfig>> = std::sync::OnceLock::new();
+    static WITHOUT: std::sync::OnceLock<Arc<rustls::ClientConfig>> = std::sync::OnceLock::new();
+    let cell = if sni { &WITH } else { &WITHOUT };
+    cell.get_or_init(|| build(sni)).clone()
+}
+
+fn build(sni: bool) -> Arc<rustls::ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut c = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
