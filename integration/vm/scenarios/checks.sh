@@ -60,15 +60,6 @@ until_table() {
     done
     $BB awk -v a=$t0 -v b=$(now) 'BEGIN { printf "%.2f\n", b - a }'
 }
-requests() {
-    echo "=== $1"
-    j=0
-    while [ $j -lt 8 ]; do
-        r=$(printf 'GET / HTTP/1.0\r\n\r\n' | $IP netns exec c $BB nc -w 3 10.0.0.50 80 | tail -1)
-        echo "${r:-none}"
-        j=$((j+1))
-    done
-}
 reload() {
     n=$(grep -c "IPVS reconciled" /tmp/kad.log)
     kill -HUP $kpid

@@ -33,16 +33,6 @@ conf "    real_server 10.0.0.11 80 { weight 3 }
 kad -n -f /tmp/k.conf --socket /tmp/kad.sock >/tmp/kad.log 2>&1 &
 pid=$!
 i=0; while [ $i -lt 300 ] && ! [ -S /tmp/kad.sock ]; do sleep 0.1; i=$((i+1)); done
-requests() {
-    echo "=== $1"
-    j=0
-    while [ $j -lt 8 ]; do
-        # busybox wget crashes inside a namespace; nc speaks HTTP/1.0 fine.
-        r=$(printf 'GET / HTTP/1.0\r\n\r\n' | $IP netns exec c $BB nc -w 3 10.0.0.50 80 | tail -1)
-        echo "${r:-none}"
-        j=$((j+1))
-    done
-}
 requests weights-3-1
 ipvsadm -Ln
 started=$(cut -d' ' -f1 /proc/uptime)
