@@ -383,6 +383,21 @@ fn reload_migrates_state_of_unchanged_servers() {
     assert_eq!(alive, [true, false, true], "10.0.1.2 up, .3 down, .4 new");
 }
 
+#[test]
+fn reload_keeps_quorum_inside_the_hysteresis_band() {
+    // quorum 7, hysteresis 2, 10 servers; 6 alive: quorum stays up (lost
+    // only below 5). A reload must not drop it (6 < 7).
+    let c = pool(10, "quorum 7\n hysteresis 2");
+    let mut h = Health::new(&c, 0, 1);
+    let mut now = 0;
+    drive_alive_all(&mut h, &mut now, 6);
+    assert!(h.services[0].quorum_up);
+    let mut h2 = Health::new(&c, now, 2);
+    h2.migrate(&c, &h, &c);
+    assert!(h2.services[0].quorum_up, "still up after the reload");
+    assert!(h2.same_as(0, &h, 0));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(3000))]
     /// Random outages against random timings: a server that stays broken

@@ -270,11 +270,35 @@ impl Health {
                 }
             }
             let v = &mut self.services[vi];
-            v.quorum_up = v.live_weight() >= u64::from(v.quorum);
-            if let Some(&ovi) = old_vs.get(&(&vs.key, vs.protocol)) {
-                v.suspended = old.services[ovi].suspended;
+            match old_vs.get(&(&vs.key, vs.protocol)) {
+                // Keep the quorum state and apply the hysteresis rule to
+                // it, so that a reload never flaps a server in the band.
+                Some(&ovi) => {
+                    let o = &old.services[ovi];
+                    v.suspended = o.suspended;
+                    v.changed_at = o.changed_at;
+                    let live = v.live_weight();
+                    v.quorum_up = if o.quorum_up {
+                        !(live == 0 || live < u64::from(v.quorum.saturating_sub(v.hysteresis)))
+                    } else {
+                        live >= u64::from(v.quorum) + u64::from(v.hysteresis)
+                    };
+                }
+                None => v.quorum_up = v.live_weight() >= u64::from(v.quorum),
             }
         }
+    }
+
+    /// Whether virtual server `vi` here and `ovi` in `old` want the same
+    /// destinations (same health of every real server and same quorum).
+    pub fn same_as(&self, vi: usize, old: &Health, ovi: usize) -> bool {
+        let (a, b) = (&self.services[vi], &old.services[ovi]);
+        a.quorum_up == b.quorum_up
+            && a.rs.len() == b.rs.len()
+            && a.rs
+                .iter()
+                .zip(&b.rs)
+                .all(|(x, y)| x.alive() == y.alive() && x.weight == y.weight)
     }
 
     /// When the next check is due.

@@ -299,6 +299,40 @@ struct Loop {
 }
 
 impl Loop {
+    /// The tables after a reload: a virtual server whose configuration and
+    /// health are unchanged keeps its table (cloned from `last`, which
+    /// still describes the kernel); the others are computed.
+    fn reuse_tables(
+        cfg: &Config,
+        h: &Health,
+        old_cfg: &Config,
+        old_h: &Health,
+        last: &mut [Table],
+    ) -> Vec<Table> {
+        let old: std::collections::HashMap<_, _> = old_cfg
+            .virtual_servers
+            .iter()
+            .enumerate()
+            .map(|(i, vs)| ((&vs.key, vs.protocol), i))
+            .collect();
+        cfg.virtual_servers
+            .iter()
+            .enumerate()
+            .map(|(vi, vs)| match old.get(&(&vs.key, vs.protocol)) {
+                Some(&ovi)
+                    if old_cfg.virtual_servers[ovi] == *vs
+                        && h.same_as(vi, old_h, ovi)
+                        && ovi < last.len() =>
+                {
+                    last[ovi].clone()
+                }
+                _ => Table {
+                    services: services_of(cfg, vi, h).into_iter().collect(),
+                },
+            })
+            .collect()
+    }
+
     fn tables(cfg: &Config, h: &Health) -> Vec<Table> {
         (0..cfg.virtual_servers.len())
             .map(|vi| Table {
@@ -438,12 +472,17 @@ async fn run(
                     let (want, cfg, previous) = {
                         let Ok(mut s) = shared.lock() else { return };
                         let t = now(epoch);
+                        let clock = Instant::now();
                         let mut h = Health::new(&cfg, t, seed());
                         h.migrate(&cfg, &s.health, &s.cfg);
+                        let t_health = clock.elapsed();
                         let cfg = Arc::new(cfg);
                         // Each virtual server's services once: kept per
-                        // server for health changes, joined for IPVS.
-                        let tables = Loop::tables(&cfg, &h);
+                        // server for health changes, joined for IPVS. A
+                        // server with the same configuration and health
+                        // keeps its table.
+                        let tables = Loop::reuse_tables(&cfg, &h, &s.cfg, &s.health, &mut l.last);
+                        let t_tables = clock.elapsed();
                         let want = Table {
                             services: tables.iter().flat_map(|t| t.services.clone()).collect(),
                         };
@@ -453,6 +492,11 @@ async fn run(
                                 .flat_map(|t| t.services)
                                 .collect(),
                         };
+                        tracing::debug!(
+                            "reload: health {t_health:?}, tables {:?}, all {:?}",
+                            t_tables - t_health,
+                            clock.elapsed()
+                        );
                         l.specs = specs(&cfg);
                         l.generation += 1;
                         s.health = h;
