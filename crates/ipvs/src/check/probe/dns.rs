@@ -8,8 +8,8 @@ use kad_config::model::DnsType;
 async fn socket(spec: &Spec) -> std::io::Result<tokio::net::UdpSocket> {
     let any: std::net::SocketAddr = match (spec.bind, spec.target.is_ipv6()) {
         (Some(b), _) => b,
-        (None, true) => "[::]:0".parse().expect("literal"),
-        (None, false) => "0.0.0.0:0".parse().expect("literal"),
+        (None, true) => (std::net::Ipv6Addr::UNSPECIFIED, 0).into(),
+        (None, false) => (std::net::Ipv4Addr::UNSPECIFIED, 0).into(),
     };
     let s = tokio::net::UdpSocket::bind(any).await?;
     if let Some(m) = spec.fwmark {

@@ -127,7 +127,10 @@ pub async fn genhash(g: Genhash<'_>) -> Result<(u16, u64, String), String> {
         file: None,
         configured_weight: 0,
     };
-    let tls = g.ssl.then(|| super::client_config(g.sni.is_some()));
+    let tls = match g.ssl {
+        true => Some(super::client_config(g.sni.is_some())?),
+        false => None,
+    };
     let r = fetch(
         &spec,
         Fetch {

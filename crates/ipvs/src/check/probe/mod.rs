@@ -38,7 +38,8 @@ pub struct Spec {
     /// virtual server, then the address.
     pub host: String,
     pub regexes: Vec<Option<regex::bytes::Regex>>,
-    pub tls: Option<Arc<rustls::ClientConfig>>,
+    /// SSL_GET's TLS client (or why there is none).
+    pub tls: Option<Result<Arc<rustls::ClientConfig>, String>>,
     /// FILE_CHECK: the file, and the real server's configured weight.
     pub file: Option<String>,
     pub configured_weight: u32,
@@ -83,7 +84,10 @@ impl Spec {
                             .and_then(|r| regex::bytes::Regex::new(r).ok())
                     })
                     .collect();
-                let tls = matches!(ck.kind, CheckKind::Ssl(_)).then(|| client_config(h.enable_sni));
+                let tls = match ck.kind {
+                    CheckKind::Ssl(_) => Some(client_config(h.enable_sni)),
+                    _ => None,
+                };
                 (host_default(&h.virtualhost), regexes, tls)
             }
             _ => (host_default(&None), vec![], None),
@@ -119,7 +123,11 @@ pub async fn probe(spec: &Spec) -> Outcome {
         match &spec.kind {
             CheckKind::Tcp => tcp::probe(spec).await,
             CheckKind::Http(h) => http::probe(spec, h, None).await,
-            CheckKind::Ssl(h) => http::probe(spec, h, spec.tls.clone()).await,
+            CheckKind::Ssl(h) => match &spec.tls {
+                Some(Ok(tls)) => http::probe(spec, h, Some(tls.clone())).await,
+                Some(Err(e)) => Outcome::Fail(e.clone()),
+                None => Outcome::Fail("no TLS client".into()),
+            },
             CheckKind::Misc(m) => misc::probe(m).await,
             CheckKind::Smtp { helo_name } => smtp::probe(spec, helo_name).await,
             CheckKind::Dns { query_type, name } => dns::probe(spec, *query_type, name).await,

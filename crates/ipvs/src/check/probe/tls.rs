@@ -41,23 +41,25 @@ impl ServerCertVerifier for AnyCert {
     }
 }
 
+type Built = Result<Arc<rustls::ClientConfig>, String>;
+
 /// The client configuration (SNI sent only with `enable_sni`), built once
 /// per variant and shared by every SSL_GET checker.
-pub fn client_config(sni: bool) -> Arc<rustls::ClientConfig> {
-    static WITH: std::sync::OnceLock<Arc<rustls::ClientConfig>> = std::sync::OnceLock::new();
-    static WITHOUT: std::sync::OnceLock<Arc<rustls::ClientConfig>> = std::sync::OnceLock::new();
+pub fn client_config(sni: bool) -> Built {
+    static WITH: std::sync::OnceLock<Built> = std::sync::OnceLock::new();
+    static WITHOUT: std::sync::OnceLock<Built> = std::sync::OnceLock::new();
     let cell = if sni { &WITH } else { &WITHOUT };
     cell.get_or_init(|| build(sni)).clone()
 }
 
-fn build(sni: bool) -> Arc<rustls::ClientConfig> {
+fn build(sni: bool) -> Built {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut c = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .expect("ring supports the default TLS versions")
+        .map_err(|e| format!("TLS client: {e}"))?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(AnyCert(provider)))
         .with_no_client_auth();
     c.enable_sni = sni;
-    Arc::new(c)
+    Ok(Arc::new(c))
 }
