@@ -965,12 +965,11 @@ fn init_track_file(f: &TrackFile) {
     }
 }
 
-/// A track_file's value: the first number in it (0 when missing or not a
-/// number).
+/// A track_file's value: its leading number (0 when missing or not a
+/// number), read as FILE_CHECK reads it.
 fn read_track_file(f: &TrackFile) -> i64 {
     std::fs::read_to_string(&f.file)
-        .ok()
-        .and_then(|t| t.split_whitespace().next().and_then(|w| w.parse().ok()))
+        .map(|t| kad_ipvs::check::verdict::file::value(&t))
         .unwrap_or(0)
 }
 
