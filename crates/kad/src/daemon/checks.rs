@@ -112,9 +112,28 @@ fn seed() -> u64 {
 impl Checks {
     /// Start checking. `writer`: where IPVS changes go (None without IPVS:
     /// the checks still run and show in `kactl status`).
-    pub fn spawn(cfg: Config, writer: Option<Writer>) -> Checks {
+    /// The start-up health (alpha servers down, the rest up) and each
+    /// virtual server's wanted services under it: computed once, programmed
+    /// by the daemon, then handed to `spawn`.
+    pub fn initial(cfg: &Config) -> (Health, Vec<Table>) {
+        let health = Health::new(cfg, 0, seed());
+        let tables = Loop::tables(cfg, &health);
+        (health, tables)
+    }
+
+    /// All the services of per-virtual-server tables.
+    pub fn joined(tables: &[Table]) -> Table {
+        Table {
+            services: tables.iter().flat_map(|t| t.services.clone()).collect(),
+        }
+    }
+
+    pub fn spawn(
+        cfg: Config,
+        (health, tables): (Health, Vec<Table>),
+        writer: Option<Writer>,
+    ) -> Checks {
         let epoch = Instant::now();
-        let health = Health::new(&cfg, 0, seed());
         let shared = Arc::new(Mutex::new(Shared {
             cfg: Arc::new(cfg),
             health,
@@ -132,7 +151,7 @@ impl Checks {
                     .enable_all()
                     .build()
                 {
-                    Ok(rt) => rt.block_on(run(s2, rx, writer)),
+                    Ok(rt) => rt.block_on(run(s2, rx, writer, tables)),
                     Err(e) => tracing::error!("checks: cannot start a runtime: {e}"),
                 }
             });
@@ -371,6 +390,7 @@ async fn run(
     shared: Arc<Mutex<Shared>>,
     mut cmds: mpsc::UnboundedReceiver<Cmd>,
     writer: Option<Writer>,
+    tables: Vec<Table>,
 ) {
     let (rtx, mut results) = mpsc::unbounded_channel::<(u64, CheckId, Outcome)>();
     let (epoch, mut l) = {
@@ -381,7 +401,7 @@ async fn run(
             shared: shared.clone(),
             writer,
             specs: specs(&s.cfg),
-            last: Loop::tables(&s.cfg, &s.health),
+            last: tables,
             fifo: open_fifo(&s.cfg),
             generation: 0,
         };
@@ -483,9 +503,7 @@ async fn run(
                         // keeps its table.
                         let tables = Loop::reuse_tables(&cfg, &h, &s.cfg, &s.health, &mut l.last);
                         let t_tables = clock.elapsed();
-                        let want = Table {
-                            services: tables.iter().flat_map(|t| t.services.clone()).collect(),
-                        };
+                        let want = Checks::joined(&tables);
                         let previous = Table {
                             services: std::mem::replace(&mut l.last, tables)
                                 .into_iter()

@@ -132,14 +132,11 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
     });
     // IPVS: reconcile the kernel's table with the configuration. Without
     // IPVS, say so once and run VRRP.
+    let start = checks::Checks::initial(&cfg);
+    let want = checks::Checks::joined(&start.1);
     let lvs_cfg = cfg.clone();
     let programmed = match tokio::task::spawn_blocking(move || {
-        lvs::apply(
-            &lvs_cfg,
-            &kad_ipvs::wanted(&lvs_cfg),
-            &Default::default(),
-            true,
-        )
+        lvs::apply(&lvs_cfg, &want, &Default::default(), true)
     })
     .await
     {
@@ -181,7 +178,7 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
     let writer = programmed
         .as_ref()
         .map(|p| lvs::spawn_writer(p.refused == 0));
-    let checks = checks::Checks::spawn(cfg.clone(), writer);
+    let checks = checks::Checks::spawn(cfg.clone(), start, writer);
     let owned = std::sync::Arc::new(std::sync::Mutex::new(programmed.map(|p| p.owned)));
     spawn_reload(cli, cfg.clone(), owned.clone(), checks.clone());
     let mut engine = match engine::Engine::new(&cfg, etx.clone()).await {
