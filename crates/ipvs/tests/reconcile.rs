@@ -133,15 +133,20 @@ fn fwmark_dr_tunnel_and_flags() {
     );
 }
 
+/// A plain service's settings with scheduler `sched`.
+fn attrs(sched: &str) -> ServiceAttrs {
+    ServiceAttrs {
+        scheduler: sched.into(),
+        flags: 0,
+        timeout: 0,
+        netmask: 0xffff_ffff,
+        pe_name: None,
+    }
+}
+
 fn svc(sched: &str, dests: &[(&str, u32)]) -> Service {
     Service {
-        attrs: ServiceAttrs {
-            scheduler: sched.into(),
-            flags: 0,
-            timeout: 0,
-            netmask: 0xffff_ffff,
-            pe_name: None,
-        },
+        attrs: attrs(sched),
         dests: dests
             .iter()
             .map(|(a, w)| {
@@ -307,13 +312,7 @@ fn arb_table() -> impl Strategy<Value = Table> {
                         port: 80,
                     },
                     Service {
-                        attrs: ServiceAttrs {
-                            scheduler: sched.into(),
-                            flags: 0,
-                            timeout: 0,
-                            netmask: 0xffff_ffff,
-                            pe_name: None,
-                        },
+                        attrs: attrs(sched),
                         dests,
                     },
                 )

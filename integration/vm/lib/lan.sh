@@ -24,14 +24,16 @@ dr_real_servers() {
         $IP netns exec $r $BB sh -c 'echo 1 > /proc/sys/net/ipv4/conf/all/arp_ignore; echo 2 > /proc/sys/net/ipv4/conf/all/arp_announce'
     done
 }
-# Eight HTTP/1.0 requests from namespace c to 10.0.0.50:80 under a
-# "=== NAME" header; prints the last line of each answer (or "none").
+# Eight HTTP/1.0 requests from namespace c to VIP:PORT (default
+# 10.0.0.50:80) under a "=== NAME" header; prints the last line of each
+# answer (or "none").
 requests() {
     echo "=== $1"
+    vip=${2:-10.0.0.50}; vport=${3:-80}
     j=0
     while [ $j -lt 8 ]; do
         # busybox wget crashes inside a namespace; nc speaks HTTP/1.0 fine.
-        r=$(printf 'GET / HTTP/1.0\r\n\r\n' | $IP netns exec c $BB nc -w 3 10.0.0.50 80 | tail -1)
+        r=$(printf 'GET / HTTP/1.0\r\n\r\n' | $IP netns exec c $BB nc -w 3 $vip $vport | tail -1)
         echo "${r:-none}"
         j=$((j+1))
     done

@@ -1,18 +1,9 @@
 # LVS-NAT: the client on its own subnet (10.2.0.0/24) reaches the VIP on the
 # director; real servers (10.0.0.0/24) route back through the director.
-IP=/usr/bin/ip
-BB=/bin/busybox
+. /lib-kad/lan.sh
 echo 1 > /proc/sys/net/ipv4/ip_forward
-$IP link add br0 type bridge && $IP link set br0 up
-$IP addr add 10.0.0.1/24 dev br0
-for h in r1:11 r2:12; do
-    name=${h%%:*}; a=${h##*:}
-    $IP netns add $name
-    $IP link add v$name type veth peer name eth0 netns $name
-    $IP link set v$name master br0 up
-    $IP netns exec $name $IP addr add 10.0.0.$a/24 dev eth0
-    $IP netns exec $name $IP link set eth0 up
-    $IP netns exec $name $IP link set lo up
+lan r1:11 r2:12
+for name in r1 r2; do
     $IP netns exec $name $IP route add default via 10.0.0.1
     mkdir -p /tmp/www-$name && echo $name > /tmp/www-$name/index.html
     $IP netns exec $name $BB httpd -p 8080 -h /tmp/www-$name
@@ -35,11 +26,5 @@ EOT
 kad -n -f /tmp/k.conf --socket /tmp/kad.sock >/tmp/kad.log 2>&1 &
 pid=$!
 i=0; while [ $i -lt 300 ] && ! [ -S /tmp/kad.sock ]; do sleep 0.1; i=$((i+1)); done
-echo "=== nat-1-3"
-j=0
-while [ $j -lt 8 ]; do
-    r=$(printf 'GET / HTTP/1.0\r\n\r\n' | $IP netns exec c $BB nc -w 3 10.2.0.1 80 | tail -1)
-    echo "${r:-none}"
-    j=$((j+1))
-done
+requests nat-1-3 10.2.0.1 80
 kill -TERM $pid; wait $pid

@@ -103,7 +103,7 @@ impl Response {
     }
 
     /// Feed bytes read from the server.
-    pub fn feed(&mut self, mut b: &[u8]) -> Progress {
+    pub fn feed(&mut self, b: &[u8]) -> Progress {
         if self.status.is_none() {
             self.head.extend_from_slice(b);
             let Some(end) = find(&self.head, b"\r\n\r\n") else {
@@ -119,7 +119,6 @@ impl Response {
             let rest = head[end + 4..].to_vec();
             return self.feed_body(&rest);
         }
-        let _ = &mut b;
         self.feed_body(b)
     }
 
