@@ -29,6 +29,17 @@ pub enum IoError {
     NoInterface(String),
 }
 
+/// Make a configured socket non-blocking and register it with tokio for
+/// reading.
+pub(crate) fn register_readable(
+    s: socket2::Socket,
+) -> Result<tokio::io::unix::AsyncFd<socket2::Socket>, IoError> {
+    s.set_nonblocking(true).map_err(os("O_NONBLOCK"))?;
+    // SAFETY: the socket is ours alone and registered once.
+    unsafe { tokio::io::unix::AsyncFd::register_with_interest(s, tokio::io::Interest::READABLE) }
+        .map_err(|e| os("registering the socket")(e.into()))
+}
+
 pub(crate) fn os(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> IoError {
     let what = what.into();
     move |source| IoError::Os { what, source }

@@ -8,7 +8,6 @@ use crate::packet::{self, IPPROTO_VRRP};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use tokio::io::unix::AsyncFd;
-use tokio::io::Interest;
 
 /// One IPv4 VRRP socket on one interface, for sending and receiving.
 pub struct VrrpSocket4 {
@@ -85,10 +84,7 @@ impl VrrpSocket4 {
             s.join_multicast_v4_n(g, &socket2::InterfaceIndexOrAddress::Index(ifindex))
                 .map_err(os(format!("joining {g} on {ifname}")))?;
         }
-        s.set_nonblocking(true).map_err(os("O_NONBLOCK"))?;
-        // SAFETY: the socket is ours alone and registered once.
-        let fd = unsafe { AsyncFd::register_with_interest(s, Interest::READABLE) }
-            .map_err(|e| os("registering the socket")(e.into()))?;
+        let fd = super::register_readable(s)?;
         Ok(VrrpSocket4 {
             fd,
             ifname: ifname.to_string(),

@@ -11,7 +11,6 @@ use socket2::{Domain, Protocol, Socket, Type};
 use std::net::{IpAddr, Ipv6Addr};
 use std::os::fd::AsRawFd;
 use tokio::io::unix::AsyncFd;
-use tokio::io::Interest;
 
 pub struct VrrpSocket6 {
     fd: AsyncFd<Socket>,
@@ -65,10 +64,7 @@ impl VrrpSocket6 {
             s.join_multicast_v6(g, ifindex)
                 .map_err(os(format!("joining {g} on {ifname}")))?;
         }
-        s.set_nonblocking(true).map_err(os("O_NONBLOCK"))?;
-        // SAFETY: the socket is ours alone and registered once.
-        let fd = unsafe { AsyncFd::register_with_interest(s, Interest::READABLE) }
-            .map_err(|e| os("registering the socket")(e.into()))?;
+        let fd = super::register_readable(s)?;
         Ok(VrrpSocket6 {
             fd,
             ifname: ifname.to_string(),
