@@ -3,6 +3,14 @@
 # The samples' VRRP instances name eth0 and eth1: give them dummies.
 ip link add eth0 type dummy && ip addr add 192.168.200.2/24 dev eth0 && ip link set eth0 up
 ip link add eth1 type dummy && ip addr add 192.168.201.2/24 dev eth1 && ip link set eth1 up
+# The MISC_CHECK samples run /usr/local/bin/script.sh; without it the check
+# fails at once and races the snapshot below. A passing script keeps the
+# start-up table (what this test compares) stable.
+# The samples' other real servers sit behind the dummies too, so their probes
+# hang until connect_timeout instead of failing at once with "no route".
+ip route add 10.0.0.0/8 dev eth0
+ip -6 addr add ae00::2/64 dev eth1 nodad
+mkdir -p /usr/local/bin && printf '#!/bin/sh\nexit 0\n' >/usr/local/bin/script.sh && chmod +x /usr/local/bin/script.sh
 for f in /samples/*; do
     name=$(basename "$f")
     grep -q virtual_server "$f" || continue
