@@ -15,7 +15,7 @@ use tokio::net::{TcpListener, UdpSocket};
 const STEP: Duration = Duration::from_millis(300);
 
 fn spec(kind: CheckKind, target: SocketAddr) -> Spec {
-    let tls = matches!(kind, CheckKind::Ssl(_)).then(|| client_config(false));
+    let tls = matches!(kind, CheckKind::Ssl(_)).then(|| client_config(false, None));
     let regexes = match &kind {
         CheckKind::Http(h) | CheckKind::Ssl(h) => h
             .urls
@@ -304,8 +304,105 @@ async fn ssl_get_self_signed_passes_and_plain_http_fails() {
     let a2 = l2.local_addr().unwrap();
     tokio::spawn(http_server(l2, Some(tls_acceptor())));
     let mut sp = spec(CheckKind::Ssl(h), a2);
-    sp.tls = Some(client_config(true));
+    sp.tls = Some(client_config(true, None));
     assert_eq!(probe(&sp).await, Outcome::Pass);
+}
+
+/// A TLS server that asks for a client certificate signed by `ca.pem`.
+fn tls_acceptor_requiring_client_cert() -> tokio_rustls::TlsAcceptor {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/");
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_file(format!("{dir}ca.pem")).unwrap())
+        .unwrap();
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .build()
+    .unwrap();
+    let cert = CertificateDer::from_pem_file(format!("{dir}cert.pem")).unwrap();
+    let key = PrivateKeyDer::from_pem_file(format!("{dir}key.pem")).unwrap();
+    let cfg = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(vec![cert], key)
+        .unwrap();
+    tokio_rustls::TlsAcceptor::from(Arc::new(cfg))
+}
+
+/// The SSL_GET checker's Spec as the daemon builds it from a configuration
+/// with this global `SSL {}` block.
+fn ssl_get_spec(ssl_block: &str, addr: SocketAddr) -> Spec {
+    let text = format!(
+        "{ssl_block}\nvirtual_server 10.0.0.1 443 {{\n  real_server {ip} {port} {{\n    SSL_GET {{\n      url {{\n        path /ok\n      }}\n      connect_timeout 1\n    }}\n  }}\n}}\n",
+        ip = addr.ip(),
+        port = addr.port()
+    );
+    let l = kad_config::load_str(
+        &text,
+        std::path::Path::new("/tmp/t.conf"),
+        &Default::default(),
+    );
+    assert!(!l.has_errors(), "{:?}", l.diagnostics);
+    let cfg = l.config;
+    let vs = &cfg.virtual_servers[0];
+    let rs = &vs.real_servers[0];
+    Spec::new(&cfg, vs, rs, &rs.checkers[0])
+}
+
+#[tokio::test]
+async fn ssl_get_presents_the_ssl_block_certificate() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/");
+    let l = listen(0).await;
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(http_server(l, Some(tls_acceptor_requiring_client_cert())));
+    // No SSL{} block: no client certificate, the server refuses (with
+    // TLS 1.3 the alert arrives after the handshake, on the first read).
+    let o = probe(&ssl_get_spec("", addr)).await;
+    assert!(fails(&o, "CertificateRequired"), "{o:?}");
+    // The block's certificate and key: accepted.
+    let plain = format!(
+        "SSL {{\n  certificate {dir}client.pem\n  key {dir}client-key.pem\n  ca {dir}ca.pem\n}}"
+    );
+    assert_eq!(probe(&ssl_get_spec(&plain, addr)).await, Outcome::Pass);
+    // An encrypted key with its password.
+    let enc = |pw: &str| {
+        format!("SSL {{\n  {pw}\n  certificate {dir}client.pem\n  key {dir}client-key-encrypted.pem\n}}")
+    };
+    assert_eq!(
+        probe(&ssl_get_spec(&enc("password s3cret"), addr)).await,
+        Outcome::Pass
+    );
+    let o = probe(&ssl_get_spec(&enc("password wrong"), addr)).await;
+    assert!(fails(&o, "cannot decrypt"), "{o:?}");
+    let o = probe(&ssl_get_spec(&enc(""), addr)).await;
+    assert!(fails(&o, "no password"), "{o:?}");
+    // Certificate and key in one file, no `key`: as keepalived.
+    let tmp = std::env::temp_dir().join(format!("kad-combined-{}.pem", std::process::id()));
+    let both = std::fs::read_to_string(format!("{dir}client.pem")).unwrap()
+        + &std::fs::read_to_string(format!("{dir}client-key.pem")).unwrap();
+    std::fs::write(&tmp, both).unwrap();
+    let combined = format!("SSL {{\n  certificate {}\n}}", tmp.display());
+    assert_eq!(probe(&ssl_get_spec(&combined, addr)).await, Outcome::Pass);
+    let _ = std::fs::remove_file(&tmp);
+    // Unreadable files fail the checker with the file named.
+    let o = probe(&ssl_get_spec(
+        &format!("SSL {{\n  ca {dir}missing.pem\n}}"),
+        addr,
+    ))
+    .await;
+    assert!(fails(&o, "SSL ca") && fails(&o, "missing.pem"), "{o:?}");
+    let o = probe(&ssl_get_spec(
+        "SSL {\n  certificate /nonexistent/c.pem\n}",
+        addr,
+    ))
+    .await;
+    assert!(fails(&o, "/nonexistent/c.pem"), "{o:?}");
 }
 
 fn misc(cmd: &str, timeout: Duration, dynamic: bool) -> CheckKind {

@@ -283,7 +283,7 @@ pub struct UpDownDelay {
 }
 
 /// The global `SSL { ... }` block for `SSL_GET`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SslConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,

@@ -515,6 +515,8 @@ async fn run(
                             t_tables - t_health,
                             clock.elapsed()
                         );
+                        // SSL{} files are read again, as keepalived does.
+                        kad_ipvs::check::probe::forget_client_configs();
                         l.specs = specs(&cfg);
                         l.generation += 1;
                         s.health = h;

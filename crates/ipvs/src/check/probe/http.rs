@@ -128,7 +128,8 @@ pub async fn genhash(g: Genhash<'_>) -> Result<(u16, u64, String), String> {
         configured_weight: 0,
     };
     let tls = match g.ssl {
-        true => Some(super::client_config(g.sni.is_some())?),
+        // genhash is a tool of its own: keepalived's reads no SSL{} block.
+        true => Some(super::client_config(g.sni.is_some(), None)?),
         false => None,
     };
     let r = fetch(

@@ -15,7 +15,7 @@ mod tls;
 mod udp;
 
 pub use http::{genhash, Genhash};
-pub use tls::client_config;
+pub use tls::{client_config, forget_client_configs};
 
 use super::Outcome;
 use kad_config::model::{CheckKind, Checker, Config, RealServer, VirtualServer};
@@ -85,7 +85,7 @@ impl Spec {
                     })
                     .collect();
                 let tls = match ck.kind {
-                    CheckKind::Ssl(_) => Some(client_config(h.enable_sni)),
+                    CheckKind::Ssl(_) => Some(client_config(h.enable_sni, cfg.ssl.as_ref())),
                     _ => None,
                 };
                 (host_default(&h.virtualhost), regexes, tls)

@@ -1,10 +1,17 @@
-//! SSL_GET's TLS client: as keepalived, the server's certificate is not
-//! verified (a checker asks "does it answer", not "is it trusted").
+//! SSL_GET's TLS client. As keepalived: the global `SSL {}` block's
+//! `certificate` and `key` (decrypted with `password`) are presented to
+//! servers that ask for a client certificate; its `ca` is read (a broken
+//! file fails the checker) but, as keepalived sets no verify mode, the
+//! server's certificate is not verified: a checker asks "does it answer",
+//! not "is it trusted".
 
+use kad_config::model::SslConfig;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 #[derive(Debug)]
 struct AnyCert(Arc<rustls::crypto::CryptoProvider>);
@@ -42,24 +49,98 @@ impl ServerCertVerifier for AnyCert {
 }
 
 type Built = Result<Arc<rustls::ClientConfig>, String>;
+type Key = (bool, Option<SslConfig>);
+
+fn cache() -> &'static Mutex<HashMap<Key, Built>> {
+    static CACHE: OnceLock<Mutex<HashMap<Key, Built>>> = OnceLock::new();
+    CACHE.get_or_init(Default::default)
+}
 
 /// The client configuration (SNI sent only with `enable_sni`), built once
 /// per variant and shared by every SSL_GET checker.
-pub fn client_config(sni: bool) -> Built {
-    static WITH: std::sync::OnceLock<Built> = std::sync::OnceLock::new();
-    static WITHOUT: std::sync::OnceLock<Built> = std::sync::OnceLock::new();
-    let cell = if sni { &WITH } else { &WITHOUT };
-    cell.get_or_init(|| build(sni)).clone()
+pub fn client_config(sni: bool, ssl: Option<&SslConfig>) -> Built {
+    let key = (sni, ssl.cloned());
+    let mut c = cache().lock().unwrap_or_else(|p| p.into_inner());
+    c.entry(key).or_insert_with(|| build(sni, ssl)).clone()
 }
 
-fn build(sni: bool) -> Built {
+/// Drop the built configurations so a reload reads the files again.
+pub fn forget_client_configs() {
+    cache().lock().unwrap_or_else(|p| p.into_inner()).clear();
+}
+
+fn build(sni: bool, ssl: Option<&SslConfig>) -> Built {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut c = rustls::ClientConfig::builder_with_provider(provider.clone())
+    let b = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("TLS client: {e}"))?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(AnyCert(provider)))
-        .with_no_client_auth();
+        .with_custom_certificate_verifier(Arc::new(AnyCert(provider)));
+    let ssl = ssl.cloned().unwrap_or_default();
+    if let Some(ca) = &ssl.ca {
+        read_ca(ca)?;
+    }
+    let mut c = match (&ssl.certificate, &ssl.key) {
+        (Some(cert), key) => {
+            let chain = read_chain(cert)?;
+            // keepalived reads the key from the certificate file when no
+            // `key` is given (a combined PEM).
+            let key = read_key(key.as_deref().unwrap_or(cert), ssl.password.as_deref())?;
+            b.with_client_auth_cert(chain, key)
+                .map_err(|e| format!("SSL certificate {cert}: {e}"))?
+        }
+        (None, Some(key)) => return Err(format!("SSL key {key} given without a certificate")),
+        (None, None) => b.with_no_client_auth(),
+    };
     c.enable_sni = sni;
     Ok(Arc::new(c))
+}
+
+fn read_chain(path: &str) -> Result<Vec<CertificateDer<'static>>, String> {
+    let chain: Vec<_> = CertificateDer::pem_file_iter(path)
+        .and_then(|i| i.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| format!("SSL certificate {path}: {e}"))?;
+    match chain.is_empty() {
+        true => Err(format!(
+            "SSL certificate {path}: no CERTIFICATE in the file"
+        )),
+        false => Ok(chain),
+    }
+}
+
+fn read_ca(path: &str) -> Result<(), String> {
+    read_chain(path)
+        .map(drop)
+        .map_err(|e| e.replacen("SSL certificate", "SSL ca", 1))
+}
+
+fn read_key(path: &str, password: Option<&str>) -> Result<PrivateKeyDer<'static>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("SSL key {path}: {e}"))?;
+    if text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
+        let password = password
+            .ok_or_else(|| format!("SSL key {path} is encrypted and no password is given"))?;
+        return decrypt(&text, password).map_err(|e| format!("SSL key {path}: {e}"));
+    }
+    if text.contains("Proc-Type: 4,ENCRYPTED") {
+        return Err(format!(
+            "SSL key {path}: legacy OpenSSL-encrypted keys are not read; convert with `openssl pkcs8 -topk8`"
+        ));
+    }
+    PrivateKeyDer::from_pem_slice(text.as_bytes()).map_err(|e| format!("SSL key {path}: {e}"))
+}
+
+fn decrypt(pem: &str, password: &str) -> Result<PrivateKeyDer<'static>, String> {
+    use pkcs8::der::Decode;
+    let start = pem
+        .find("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+        .unwrap_or(0);
+    let doc = pkcs8::der::Document::from_pem(&pem[start..])
+        .map_err(|e| format!("PEM: {e}"))?
+        .1;
+    let info = pkcs8::EncryptedPrivateKeyInfo::from_der(doc.as_bytes())
+        .map_err(|e| format!("PKCS#8: {e}"))?;
+    let plain = info
+        .decrypt(password)
+        .map_err(|_| "cannot decrypt (wrong password or unsupported cipher)".to_string())?;
+    Ok(PrivateKeyDer::Pkcs8(plain.as_bytes().to_vec().into()))
 }
