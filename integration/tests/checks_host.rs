@@ -126,7 +126,11 @@ virtual_server 127.0.0.1 80 {{
     real_server 127.0.0.1 {tport} {{
         notify_down "/bin/sh -c 'touch {d}/tcp-down'"
         notify_up "/bin/sh -c 'touch {d}/tcp-up'"
-        TCP_CHECK {{ connect_timeout 1 retry 0 warmup 0 }}
+        TCP_CHECK {{
+            connect_timeout 1
+            retry 0
+            warmup 0
+        }}
     }}
     real_server 127.0.0.1 {hport} {{
         HTTP_GET {{
@@ -149,11 +153,18 @@ virtual_server 127.0.0.1 80 {{
         }}
     }}
     real_server 127.0.0.3 80 {{
-        FILE_CHECK {{ track_file tf retry 0 warmup 0 }}
+        FILE_CHECK {{
+            track_file tf
+            retry 0
+            warmup 0
+        }}
     }}
     real_server 127.0.0.1 9 {{
         notify_down "/bin/sh -c 'touch {d}/ping-down'"
-        PING_CHECK {{ retry 0 warmup 0 }}
+        PING_CHECK {{
+            retry 0
+            warmup 0
+        }}
     }}
 }}
 virtual_server 10.99.99.99 80 {{
@@ -161,7 +172,10 @@ virtual_server 10.99.99.99 80 {{
     delay_loop 1
     ha_suspend
     real_server 127.0.0.1 {tport} {{
-        TCP_CHECK {{ retry 0 warmup 0 }}
+        TCP_CHECK {{
+            retry 0
+            warmup 0
+        }}
     }}
 }}
 "#
@@ -182,11 +196,13 @@ virtual_server 10.99.99.99 80 {{
     let fifo = dir.path().join("lvs.fifo");
     assert!(wait_for(Duration::from_secs(10), || fifo.exists()));
     let f2 = fifo.clone();
+    let t = format!("[127.0.0.1]:tcp:{tport}");
+    let rs_up = format!("RS {t} [127.0.0.1]:tcp:80 UP");
     let reader = std::thread::spawn(move || {
         let mut f = std::fs::File::open(f2).unwrap();
         let mut all = String::new();
         let mut buf = [0u8; 4096];
-        while !all.contains("RS [127.0.0.1]:tcp:") || all.matches(" UP").count() < 3 {
+        while !all.contains(&rs_up) {
             match f.read(&mut buf) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => all.push_str(&String::from_utf8_lossy(&buf[..n])),
@@ -195,7 +211,6 @@ virtual_server 10.99.99.99 80 {{
         all
     });
 
-    let t = format!("[127.0.0.1]:tcp:{tport}");
     let h = format!("[127.0.0.1]:tcp:{hport}");
     until(&sock, &t, |s| s.0);
     until(&sock, &h, |s| s.0);
@@ -276,6 +291,14 @@ virtual_server 10.99.99.99 80 {{
     assert!(
         lines.contains(&format!("RS {t} [127.0.0.1]:tcp:80 DOWN"))
             && lines.contains(&format!("RS {t} [127.0.0.1]:tcp:80 UP")),
+        "{lines}"
+    );
+    // As keepalived, each virtual server starting with quorum says so
+    // first (no sorry servers here, so none starting without it speaks).
+    let first: Vec<&str> = lines.lines().take(2).collect();
+    assert!(
+        first.contains(&"VS [127.0.0.1]:tcp:80 UP")
+            && first.contains(&"VS [10.99.99.99]:tcp:80 UP"),
         "{lines}"
     );
 }

@@ -398,6 +398,102 @@ fn reload_keeps_quorum_inside_the_hysteresis_band() {
     assert!(h2.same_as(0, &h, 0));
 }
 
+/// The scripts' commands and FIFO lines of some actions.
+fn notices(acts: &[Action]) -> Vec<String> {
+    acts.iter()
+        .filter_map(|a| match a {
+            Action::Script(sc) => Some(format!("run {}", sc.command)),
+            Action::Fifo(l) => Some(l.clone()),
+            Action::Changed { .. } => None,
+        })
+        .collect()
+}
+
+#[test]
+fn start_up_quorum_state_and_its_notifications_as_keepalived() {
+    // keepalived starts each virtual server without quorum and gains it at
+    // quorum + hysteresis (init_service_vs → update_quorum_state(vs, init)).
+    let scripts = "quorum_up /bin/up.sh\n quorum_down /bin/down.sh\n";
+    // 3 servers, quorum 2 ± 1: starts with quorum; quorum_up runs.
+    let c = pool(3, &format!("quorum 2\n hysteresis 1\n {scripts}"));
+    let h = Health::new(&c, 0, 1);
+    assert!(h.services[0].quorum_up);
+    assert_eq!(
+        notices(&h.startup()),
+        ["run /bin/up.sh", "VS [10.0.0.1]:tcp:80 UP"]
+    );
+    // 2 servers (inside the band): starts without quorum; with no sorry
+    // server nothing is said and the pool is programmed as is.
+    let c = pool(2, &format!("quorum 2\n hysteresis 1\n {scripts}"));
+    let h = Health::new(&c, 0, 1);
+    assert!(!h.services[0].quorum_up);
+    assert!(h.startup().is_empty());
+    assert_eq!(
+        wanted_with(&c, &h)
+            .services
+            .values()
+            .next()
+            .unwrap()
+            .dests
+            .len(),
+        2
+    );
+    // ... with a sorry server, it goes in instead of the pool and
+    // quorum_down runs.
+    let c = pool(
+        2,
+        &format!("quorum 2\n hysteresis 1\n sorry_server 10.9.9.9 80\n {scripts}"),
+    );
+    let h = Health::new(&c, 0, 1);
+    assert_eq!(
+        notices(&h.startup()),
+        ["run /bin/down.sh", "VS [10.0.0.1]:tcp:80 DOWN"]
+    );
+    let t = wanted_with(&c, &h);
+    let dests: Vec<String> = t
+        .services
+        .values()
+        .next()
+        .unwrap()
+        .dests
+        .keys()
+        .map(|d| d.addr.to_string())
+        .collect();
+    assert_eq!(dests, ["10.9.9.9"]);
+}
+
+#[test]
+fn reload_notifies_quorum_changes_and_new_virtual_servers() {
+    let scripts = "quorum_up /bin/up.sh\n quorum_down /bin/down.sh\n";
+    let c = pool(3, &format!("quorum 2\n {scripts}"));
+    let mut h = Health::new(&c, 0, 1);
+    let mut now = 0;
+    drive_alive_all(&mut h, &mut now, 3);
+    // Same configuration: nothing to say.
+    let mut h2 = Health::new(&c, now, 2);
+    assert!(h2.migrate(&c, &h, &c).is_empty());
+    // quorum raised above the live weight: lost, quorum_down runs.
+    let c2 = pool(3, &format!("quorum 5\n {scripts}"));
+    let mut h3 = Health::new(&c2, now, 3);
+    assert_eq!(
+        notices(&h3.migrate(&c2, &h2, &c)),
+        ["run /bin/down.sh", "VS [10.0.0.1]:tcp:80 DOWN"]
+    );
+    // A new virtual server: its start-up notifications.
+    let text = |q: u32| {
+        format!(
+            "virtual_server 10.0.0.2 80 {{ protocol TCP\n quorum {q}\n quorum_up /bin/up2.sh\n \
+             real_server 10.0.2.1 80 {{ weight 1\n TCP_CHECK {{ warmup 0 }} }} }}\n"
+        )
+    };
+    let c4 = cfg(&text(1));
+    let mut h4 = Health::new(&c4, now, 4);
+    assert_eq!(
+        notices(&h4.migrate(&c4, &h3, &c2)),
+        ["run /bin/up2.sh", "VS [10.0.0.2]:tcp:80 UP"]
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(3000))]
     /// Random outages against random timings: a server that stays broken

@@ -90,6 +90,12 @@ impl VsHealth {
             .sum()
     }
 
+    /// keepalived starts a virtual server without quorum and gains it at
+    /// `quorum + hysteresis`, so that is the start-up threshold too.
+    fn starts_with_quorum(&self) -> bool {
+        self.live_weight() >= u64::from(self.quorum) + u64::from(self.hysteresis)
+    }
+
     /// Whether the sorry server stands in for the real servers now.
     pub fn sorry_active(&self) -> bool {
         self.has_sorry && !self.quorum_up
@@ -198,10 +204,7 @@ impl Health {
                 script_up: vs.quorum_up.as_deref().cloned(),
                 script_down: vs.quorum_down.as_deref().cloned(),
             };
-            // The start-up state, without notifications.
-            if v.live_weight() < u64::from(v.quorum) {
-                v.quorum_up = false;
-            }
+            v.quorum_up = v.starts_with_quorum();
             h.services.push(v);
         }
         h
@@ -224,7 +227,11 @@ impl Health {
     /// Carry checker and server state over from the health before a
     /// reload, matching real servers by service, address and port, and
     /// checkers by position and type (keepalived's `migrate_checkers()`).
-    pub fn migrate(&mut self, cfg: &Config, old: &Health, old_cfg: &Config) {
+    /// Returns the quorum notifications the reload causes: a virtual
+    /// server whose quorum state the new configuration changes, and new
+    /// virtual servers' start-up state (as keepalived's `init_service_vs`).
+    pub fn migrate(&mut self, cfg: &Config, old: &Health, old_cfg: &Config) -> Vec<Action> {
+        let mut out = Vec::new();
         let mut by_key = HashMap::new();
         let mut old_vs = HashMap::new();
         for (vi, vs) in old_cfg.virtual_servers.iter().enumerate() {
@@ -270,6 +277,9 @@ impl Health {
                 }
             }
             let v = &mut self.services[vi];
+            let was = old_vs
+                .get(&(&vs.key, vs.protocol))
+                .is_some_and(|&o| old.services[o].quorum_up);
             match old_vs.get(&(&vs.key, vs.protocol)) {
                 // Keep the quorum state and apply the hysteresis rule to
                 // it, so that a reload never flaps a server in the band.
@@ -284,9 +294,46 @@ impl Health {
                         live >= u64::from(v.quorum) + u64::from(v.hysteresis)
                     };
                 }
-                None => v.quorum_up = v.live_weight() >= u64::from(v.quorum),
+                None => {
+                    v.quorum_up = v.starts_with_quorum();
+                    self.start_notices(vi, &mut out);
+                    continue;
+                }
+            }
+            if self.services[vi].quorum_up != was {
+                self.quorum_notices(vi, &mut out);
             }
         }
+        out
+    }
+
+    /// The notifications of the start-up quorum state (keepalived's
+    /// `update_quorum_state(vs, init)`): `quorum_up` and `VS … UP` for a
+    /// virtual server starting with quorum; `quorum_down` and `VS … DOWN`
+    /// for one starting without it only when a sorry server goes in.
+    pub fn startup(&self) -> Vec<Action> {
+        let mut out = Vec::new();
+        for vi in 0..self.services.len() {
+            self.start_notices(vi, &mut out);
+        }
+        out
+    }
+
+    fn start_notices(&self, vi: usize, out: &mut Vec<Action>) {
+        let v = &self.services[vi];
+        if v.quorum_up || v.has_sorry {
+            self.quorum_notices(vi, out);
+        }
+    }
+
+    fn quorum_notices(&self, vi: usize, out: &mut Vec<Action>) {
+        let v = &self.services[vi];
+        let (script, state) = match v.quorum_up {
+            true => (&v.script_up, "UP"),
+            false => (&v.script_down, "DOWN"),
+        };
+        out.extend(script.clone().map(Action::Script));
+        out.push(Action::Fifo(format!("VS {} {state}", v.label)));
     }
 
     /// Whether virtual server `vi` here and `ovi` in `old` want the same
@@ -420,18 +467,9 @@ impl Health {
         }
         v.quorum_up = up;
         v.changed_at = now;
-        let script = if up {
-            v.script_up.clone()
-        } else {
-            v.script_down.clone()
-        };
-        out.extend(script.map(Action::Script));
-        out.push(Action::Fifo(format!(
-            "VS {} {}",
-            v.label,
-            if up { "UP" } else { "DOWN" }
-        )));
-        if v.has_sorry && !out.contains(&Action::Changed { vs: vi }) {
+        let has_sorry = v.has_sorry;
+        self.quorum_notices(vi, out);
+        if has_sorry && !out.contains(&Action::Changed { vs: vi }) {
             out.push(Action::Changed { vs: vi });
         }
     }

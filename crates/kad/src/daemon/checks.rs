@@ -397,7 +397,7 @@ async fn run(
         let Ok(mut s) = shared.lock() else { return };
         // Before any check runs.
         update_suspension(&mut s);
-        let l = Loop {
+        let mut l = Loop {
             shared: shared.clone(),
             writer,
             specs: specs(&s.cfg),
@@ -405,6 +405,8 @@ async fn run(
             fifo: open_fifo(&s.cfg),
             generation: 0,
         };
+        // The start-up quorum state's scripts and FIFO lines.
+        l.act(&s, s.health.startup());
         (s.epoch, l)
     };
     let mut suspend_tick = tokio::time::interval(Duration::from_secs(1));
@@ -494,7 +496,7 @@ async fn run(
                         let t = now(epoch);
                         let clock = Instant::now();
                         let mut h = Health::new(&cfg, t, seed());
-                        h.migrate(&cfg, &s.health, &s.cfg);
+                        let notices = h.migrate(&cfg, &s.health, &s.cfg);
                         let t_health = clock.elapsed();
                         let cfg = Arc::new(cfg);
                         // Each virtual server's services once: kept per
@@ -522,6 +524,7 @@ async fn run(
                         s.health = h;
                         s.cfg = cfg.clone();
                         update_suspension(&mut s);
+                        l.act(&s, notices);
                         (want, cfg, previous)
                     };
                     match &l.writer {
