@@ -16,13 +16,34 @@ pub const DEFAULT_SOCKET: &str = "/run/kad/kad.sock";
 #[serde(tag = "cmd", rename_all = "snake_case")]
 pub enum Request {
     Status,
+    /// Replay the IPVS connection table to the sync backups now.
+    SyncBulk,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Response {
     Status(Status),
+    SyncBulk(SyncBulkReport),
     Error { error: String },
+}
+
+/// What one bulk replay of the connection table did.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncBulkReport {
+    /// Rows read from /proc/net/ip_vs_conn.
+    pub rows: usize,
+    /// Connections (and templates) sent.
+    pub sent: usize,
+    pub datagrams: usize,
+    /// Rows left out: a state the sync protocol cannot carry, no matching
+    /// service or real server, or a row that did not parse.
+    pub skipped_state: usize,
+    pub skipped_service: usize,
+    pub unparsed: usize,
+    pub interface: String,
+    pub syncid: u8,
+    pub millis: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

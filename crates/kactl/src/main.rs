@@ -22,6 +22,12 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Replay the IPVS connection table to the sync backups now (the
+    /// kernel's own sync skips connections that stay idle).
+    SyncBulk {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() {
@@ -39,15 +45,31 @@ fn main() {
                 }
                 0
             }
-            Ok(Response::Error { error }) => {
-                eprintln!("kactl: {error}");
-                1
+            other => failed(other),
+        },
+        Cmd::SyncBulk { json } => match client::request(&cli.socket, &Request::SyncBulk) {
+            Ok(Response::SyncBulk(r)) => {
+                if json {
+                    match serde_json::to_string_pretty(&r) {
+                        Ok(s) => println!("{s}"),
+                        Err(e) => eprintln!("kactl: {e}"),
+                    }
+                } else {
+                    print!("{}", render::sync_bulk(&r));
+                }
+                0
             }
-            Err(e) => {
-                eprintln!("kactl: {e}");
-                1
-            }
+            other => failed(other),
         },
     };
     std::process::exit(code);
+}
+
+fn failed(r: Result<Response, client::ClientError>) -> i32 {
+    match r {
+        Err(e) => eprintln!("kactl: {e}"),
+        Ok(Response::Error { error }) => eprintln!("kactl: {error}"),
+        Ok(_) => eprintln!("kactl: kad answered another request"),
+    }
+    1
 }

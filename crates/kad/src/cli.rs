@@ -59,6 +59,12 @@ pub struct Cli {
     #[arg(short = 'C', long = "check")]
     pub check_only: bool,
 
+    /// kad's own: replay the IPVS connection table to the sync backups
+    /// every SECS seconds while this node is the sync master (the kernel
+    /// never syncs connections that stay idle). Also `kactl sync-bulk`.
+    #[arg(long = "sync-bulk-interval", value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub sync_bulk_interval: Option<u64>,
+
     /// Keep the IPVS table on stop.
     #[arg(short = 'I', long = "dont-release-ipvs")]
     pub dont_release_ipvs: bool,

@@ -6,4 +6,5 @@
 
 pub mod bulk;
 pub mod conns;
+pub mod send;
 pub mod wire;

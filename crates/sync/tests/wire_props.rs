@@ -11,35 +11,40 @@ fn conn() -> impl Strategy<Value = Conn> {
         any::<[u8; 16]>(),
         any::<(u16, u16, u16, u32, u32, u16)>(),
         proptest::option::of(any::<[u8; 24]>()),
-        proptest::option::of(("[a-z]{1,16}", proptest::collection::vec(any::<u8>(), 1..255))),
+        proptest::option::of((
+            "[a-z]{1,16}",
+            proptest::collection::vec(any::<u8>(), 1..255),
+        )),
         any::<bool>(),
     )
-        .prop_map(|(v6, a, (cport, vport, dport, fwmark, timeout, state), seq, pe, tpl)| {
-            let ip = |k: u8| -> IpAddr {
-                let mut b = a;
-                b[0] ^= k;
-                if v6 {
-                    IpAddr::V6(Ipv6Addr::from(b))
-                } else {
-                    IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3]))
+        .prop_map(
+            |(v6, a, (cport, vport, dport, fwmark, timeout, state), seq, pe, tpl)| {
+                let ip = |k: u8| -> IpAddr {
+                    let mut b = a;
+                    b[0] ^= k;
+                    if v6 {
+                        IpAddr::V6(Ipv6Addr::from(b))
+                    } else {
+                        IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3]))
+                    }
+                };
+                Conn {
+                    protocol: 6,
+                    flags: flags::DROUTE | if tpl { flags::TEMPLATE } else { 0 },
+                    state,
+                    caddr: ip(1),
+                    cport,
+                    vaddr: ip(2),
+                    vport,
+                    daddr: ip(3),
+                    dport,
+                    fwmark,
+                    timeout,
+                    seq,
+                    pe,
                 }
-            };
-            Conn {
-                protocol: 6,
-                flags: flags::DROUTE | if tpl { flags::TEMPLATE } else { 0 },
-                state,
-                caddr: ip(1),
-                cport,
-                vaddr: ip(2),
-                vport,
-                daddr: ip(3),
-                dport,
-                fwmark,
-                timeout,
-                seq,
-                pe,
-            }
-        })
+            },
+        )
 }
 
 proptest! {

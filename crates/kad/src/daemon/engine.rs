@@ -84,6 +84,9 @@ pub struct Engine {
     /// `lvs_sync_daemon ... inst NAME`: the sync daemon follows NAME.
     sync: Option<(kad_ipvs::netlink::msg::DaemonSpec, String)>,
     checks: Option<super::checks::Checks>,
+    /// Where `kactl sync-bulk` (and the periodic replay) send the table,
+    /// and how often (`--sync-bulk-interval`).
+    bulk: Option<(super::sync_bulk::BulkTarget, Option<Duration>)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -362,7 +365,50 @@ impl Engine {
             stopping: None,
             sync: None,
             checks: None,
+            bulk: None,
         })
+    }
+
+    /// Enable connection-table replays to the sync backups.
+    pub fn set_sync_bulk(&mut self, t: super::sync_bulk::BulkTarget, every: Option<Duration>) {
+        self.bulk = Some((t, every));
+    }
+
+    /// Replay now unless the sync instance is not MASTER here (a backup's
+    /// table is the master's business).
+    fn sync_bulk(&self, reply: Option<tokio::sync::oneshot::Sender<Response>>) {
+        let Some((t, _)) = self.bulk.clone() else {
+            if let Some(r) = reply {
+                let _ = r.send(Response::Error {
+                    error: "no lvs_sync_daemon in the configuration (or no IPVS)".into(),
+                });
+            }
+            return;
+        };
+        tokio::task::spawn_blocking(move || {
+            let r = super::sync_bulk::replay(&t);
+            match (reply, r) {
+                (Some(tx), Ok(r)) => {
+                    let _ = tx.send(Response::SyncBulk(r));
+                }
+                (Some(tx), Err(error)) => {
+                    let _ = tx.send(Response::Error { error });
+                }
+                (None, Err(e)) => tracing::warn!("sync bulk: {e}"),
+                (None, Ok(_)) => {}
+            }
+        });
+    }
+
+    /// Whether this node is the sync master (always, without `inst`).
+    fn sync_master(&self) -> bool {
+        match &self.sync {
+            Some((_, name)) => self
+                .insts
+                .iter()
+                .any(|i| &i.cfg.name == name && i.fsm.state() == State::Master),
+            None => true,
+        }
     }
 
     /// Let the IPVS sync daemon follow `instance`'s state (keepalived's
@@ -396,6 +442,10 @@ impl Engine {
         for i in 0..self.insts.len() {
             self.drive(i, Input::Start).await;
         }
+        // The periodic replay (the first one a period after start).
+        let bulk_every = self.bulk.as_ref().and_then(|b| b.1);
+        let period = bulk_every.unwrap_or(Duration::from_secs(3600));
+        let mut bulk_tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         let timer = match super::timer::Timer::new() {
             Ok(t) => t,
             Err(e) => {
@@ -420,8 +470,17 @@ impl Engine {
                     None => break,
                 },
                 q = queries.recv() => {
-                    if let Some((req, reply)) = q {
-                        let _ = reply.send(self.answer(req));
+                    match q {
+                        Some((Request::SyncBulk, reply)) => self.sync_bulk(Some(reply)),
+                        Some((req, reply)) => {
+                            let _ = reply.send(self.answer(req));
+                        }
+                        None => {}
+                    }
+                }
+                _ = bulk_tick.tick(), if bulk_every.is_some() => {
+                    if self.sync_master() && self.stopping.is_none() {
+                        self.sync_bulk(None);
                     }
                 }
                 r = timer.wait(), if wake.is_some() => {
@@ -877,6 +936,10 @@ impl Engine {
     fn answer(&self, req: Request) -> Response {
         match req {
             Request::Status => Response::Status(self.status()),
+            // Answered on a blocking thread (see `sync_bulk`).
+            Request::SyncBulk => Response::Error {
+                error: "sync bulk is answered elsewhere".into(),
+            },
         }
     }
 

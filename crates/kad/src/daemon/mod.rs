@@ -9,6 +9,7 @@ pub mod fifo;
 pub mod ipvs_probe;
 pub mod lvs;
 pub mod scripts;
+pub mod sync_bulk;
 pub mod timer;
 
 use crate::cli::Cli;
@@ -197,8 +198,12 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
             return 1;
         }
     };
-    if let Some((spec, Some(inst))) = sync.clone() {
-        engine.follow_sync(spec, inst);
+    if let Some((spec, inst)) = sync.clone() {
+        let every = cli.sync_bulk_interval.map(std::time::Duration::from_secs);
+        engine.set_sync_bulk(sync_bulk::BulkTarget::from_spec(&spec), every);
+        if let Some(inst) = inst {
+            engine.follow_sync(spec, inst);
+        }
     }
     engine.set_checks(checks.clone());
     engine.run(erx, qrx).await;

@@ -1,0 +1,117 @@
+//! Replaying the IPVS connection table to the sync backups: read
+//! /proc/net/ip_vs_conn, take flags and fwmarks from the kernel's own
+//! services, and multicast the entries as the kernel's master would. Runs
+//! on a blocking thread (a big table is a big file).
+
+use kactl::SyncBulkReport;
+use kad_ipvs::netlink::client::Client;
+use kad_ipvs::netlink::msg::DaemonSpec;
+use kad_ipvs::table::{SvcId, Table};
+use kad_sync::bulk::{entries, ServiceView, ViewKey};
+use kad_sync::conns;
+use kad_sync::send::{Sender, Target};
+use kad_sync::wire::{self, Packer};
+use std::time::{Duration, Instant};
+
+/// Between datagrams: 10,000 a second (about 400,000 connections) stays
+/// well inside a backup's default receive buffer.
+const GAP: Duration = Duration::from_micros(100);
+
+/// Where and how `lvs_sync_daemon` says the backups listen.
+#[derive(Clone, Debug)]
+pub struct BulkTarget {
+    pub target: Target,
+    pub syncid: u8,
+    pub maxlen: usize,
+}
+
+impl BulkTarget {
+    pub fn from_spec(spec: &DaemonSpec) -> BulkTarget {
+        BulkTarget {
+            target: Target {
+                ifname: spec.ifname.clone(),
+                group: spec.group.unwrap_or(wire::DEFAULT_GROUP.into()),
+                port: spec.port.unwrap_or(wire::DEFAULT_PORT),
+                ttl: spec.ttl.unwrap_or(1),
+            },
+            syncid: spec.sync_id as u8,
+            maxlen: spec.maxlen.map_or(wire::DEFAULT_MAXLEN, usize::from),
+        }
+    }
+}
+
+/// The kernel's services as the replay needs them.
+pub fn views(t: &Table) -> Vec<ServiceView> {
+    t.services
+        .iter()
+        .map(|(id, s)| ServiceView {
+            key: match id {
+                SvcId::Addr {
+                    protocol,
+                    addr,
+                    port,
+                } => ViewKey::Addr {
+                    protocol: *protocol as u8,
+                    addr: *addr,
+                    port: *port,
+                },
+                SvcId::Fwmark { mark, .. } => ViewKey::Fwmark(*mark),
+            },
+            dests: s
+                .dests
+                .iter()
+                .map(|(d, a)| (d.addr, d.port, a.fwd))
+                .collect(),
+        })
+        .collect()
+}
+
+/// One replay of the whole table.
+pub fn replay(t: &BulkTarget) -> Result<SyncBulkReport, String> {
+    let started = Instant::now();
+    let text = std::fs::read_to_string("/proc/net/ip_vs_conn")
+        .map_err(|e| format!("reading /proc/net/ip_vs_conn: {e}"))?;
+    let (rows, bad) = conns::parse(&text);
+    let table = Client::open()
+        .and_then(|mut c| c.table())
+        .map_err(|e| e.to_string())?;
+    let (conns, skipped) = entries(&rows, &views(&table));
+    let mut p = Packer::new(t.syncid, t.maxlen);
+    let (mut datagrams, mut sent) = (Vec::new(), 0);
+    for c in &conns {
+        match p.push(c) {
+            Ok(d) => {
+                datagrams.extend(d);
+                sent += 1;
+            }
+            Err(e) => tracing::debug!("sync bulk: {e}"),
+        }
+    }
+    datagrams.extend(p.finish());
+    let sender =
+        Sender::open(&t.target).map_err(|e| format!("sync socket on {}: {e}", t.target.ifname))?;
+    sender
+        .send_paced(&datagrams, GAP)
+        .map_err(|e| format!("sending on {}: {e}", t.target.ifname))?;
+    let report = SyncBulkReport {
+        rows: rows.len(),
+        sent,
+        datagrams: datagrams.len(),
+        skipped_state: skipped.state,
+        skipped_service: skipped.service + (conns.len() - sent),
+        unparsed: bad.len(),
+        interface: t.target.ifname.clone(),
+        syncid: t.syncid,
+        millis: started.elapsed().as_millis() as u64,
+    };
+    tracing::info!(
+        "sync bulk: {} connections in {} datagrams on {} ({} rows, {} left out) in {} ms",
+        report.sent,
+        report.datagrams,
+        report.interface,
+        report.rows,
+        report.skipped_state + report.skipped_service + report.unparsed,
+        report.millis
+    );
+    Ok(report)
+}

@@ -1,0 +1,92 @@
+//! Sending sync datagrams the way the kernel's master does: UDP to the
+//! multicast group on one interface, loop off, the configured TTL. A
+//! backup's kernel only takes datagrams that arrive on its sync interface
+//! addressed to the group, so this is all it needs.
+
+use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+pub struct Sender {
+    sock: Socket,
+}
+
+/// Where the datagrams go.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub ifname: String,
+    pub group: IpAddr,
+    pub port: u16,
+    pub ttl: u8,
+}
+
+impl Sender {
+    pub fn open(t: &Target) -> std::io::Result<Sender> {
+        let v6 = t.group.is_ipv6();
+        let domain = if v6 { Domain::IPV6 } else { Domain::IPV4 };
+        let sock = Socket::new(domain, Type::DGRAM, Some(Protocol::UDP))?;
+        sock.bind_device(Some(t.ifname.as_bytes()))?;
+        let index = ifindex(&t.ifname)?;
+        if v6 {
+            sock.set_multicast_if_v6(index)?;
+            sock.set_multicast_hops_v6(u32::from(t.ttl))?;
+            sock.set_multicast_loop_v6(false)?;
+        } else {
+            set_multicast_ifindex_v4(&sock, index)?;
+            sock.set_multicast_ttl_v4(u32::from(t.ttl))?;
+            sock.set_multicast_loop_v4(false)?;
+        }
+        sock.connect(&SockAddr::from(SocketAddr::new(t.group, t.port)))?;
+        Ok(Sender { sock })
+    }
+
+    /// Send each datagram, `gap` apart so a backup's receive buffer is
+    /// never overrun; returns how many were sent.
+    pub fn send_paced(&self, datagrams: &[Vec<u8>], gap: Duration) -> std::io::Result<usize> {
+        let start = Instant::now();
+        for (i, d) in datagrams.iter().enumerate() {
+            let due = start + gap * i as u32;
+            let now = Instant::now();
+            if due > now {
+                std::thread::sleep(due - now);
+            }
+            self.sock.send(d)?;
+        }
+        Ok(datagrams.len())
+    }
+}
+
+fn ifindex(name: &str) -> std::io::Result<u32> {
+    let c = std::ffi::CString::new(name)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "interface name"))?;
+    // SAFETY: a valid NUL-terminated string.
+    match unsafe { libc::if_nametoindex(c.as_ptr()) } {
+        0 => Err(std::io::Error::last_os_error()),
+        i => Ok(i),
+    }
+}
+
+/// IP_MULTICAST_IF by interface index (socket2 only takes an address).
+fn set_multicast_ifindex_v4(sock: &Socket, index: u32) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let m = libc::ip_mreqn {
+        imr_multiaddr: libc::in_addr { s_addr: 0 },
+        imr_address: libc::in_addr { s_addr: 0 },
+        imr_ifindex: index as libc::c_int,
+    };
+    // SAFETY: a valid socket and a correctly sized ip_mreqn.
+    let r = unsafe {
+        libc::setsockopt(
+            sock.as_raw_fd(),
+            libc::IPPROTO_IP,
+            libc::IP_MULTICAST_IF,
+            (&m as *const libc::ip_mreqn).cast(),
+            std::mem::size_of::<libc::ip_mreqn>() as libc::socklen_t,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}

@@ -1,0 +1,97 @@
+# Connection sync of idle connections. The director (this namespace, kad)
+# and a backup director (namespace b: the kernel's own backup sync daemon
+# set up with ipvsadm, the oracle) share a LAN with a client and a DR real
+# server that echoes. Idle connections never reach the backup through the
+# kernel's sync (2 packets, below sync_threshold); `kactl sync-bulk`
+# replays them; after the VIP moves to the backup, a replayed connection
+# still echoes and one opened after the replay is reset. Then a second
+# backup starting late gets the table from the periodic replay
+# (--sync-bulk-interval 20: the first one comes after the checks above).
+. /lib-kad/lan.sh
+lan c:100 r1:11 b:2
+dr_real_servers 10.0.0.50 r1
+$IP addr add 10.0.0.50/32 dev br0
+# r1: every connection runs cat, so it stays open and echoes.
+$IP netns exec r1 $BB nc -ll -p 80 -e /bin/cat &
+# The backup: same service, the kernel's backup daemon on eth0, syncid 5.
+$IP netns exec b ipvsadm -A -t 10.0.0.50:80 -s rr -p 300
+$IP netns exec b ipvsadm -a -t 10.0.0.50:80 -r 10.0.0.11:80 -g
+$IP netns exec b ipvsadm --start-daemon backup --mcast-interface eth0 --syncid 5
+cat > /tmp/k.conf <<EOT
+global_defs {
+    lvs_sync_daemon br0 id 5
+}
+virtual_server 10.0.0.50 80 {
+    protocol TCP
+    lb_algo rr
+    lb_kind DR
+    persistence_timeout 300
+    real_server 10.0.0.11 80 {
+        weight 1
+    }
+}
+EOT
+kad -n -f /tmp/k.conf --socket /tmp/kad.sock --sync-bulk-interval 20 >/tmp/kad.log 2>&1 &
+i=0; while [ $i -lt 300 ] && ! [ -S /tmp/kad.sock ]; do sleep 0.1; i=$((i+1)); done
+# One connection per FIFO, each held open by a writer on fd 3+n.
+open_conn() {
+    mkfifo /tmp/in-$1
+    $IP netns exec c $BB nc 10.0.0.50 80 </tmp/in-$1 >/tmp/out-$1 &
+    eval "exec $2>/tmp/in-$1"
+}
+open_conn replayed 3
+n=0
+while [ $n -lt 20 ]; do
+    sleep 1000 | $IP netns exec c $BB nc 10.0.0.50 80 >/dev/null &
+    n=$((n+1))
+done
+sleep 3
+echo "=== master"
+grep -c ESTABLISHED /proc/net/ip_vs_conn
+echo "=== backup-before"
+$IP netns exec b grep -c ESTABLISHED /proc/net/ip_vs_conn
+echo "=== replay"
+kactl --socket /tmp/kad.sock sync-bulk --json
+sleep 1
+echo "=== backup-after"
+$IP netns exec b cat /proc/net/ip_vs_conn_sync
+echo "=== master-conns"
+cat /proc/net/ip_vs_conn
+# A connection the backup never hears of.
+open_conn late 4
+sleep 1
+# Fail over: the VIP moves to the backup.
+$IP addr del 10.0.0.50/32 dev br0
+$IP netns exec b $IP addr add 10.0.0.50/32 dev eth0
+$IP netns exec c $IP neigh flush all
+echo hello-replayed >&3
+echo hello-late >&4
+sleep 3
+echo "=== echo-replayed"
+cat /tmp/out-replayed
+echo "=== echo-late"
+cat /tmp/out-late
+# A backup that starts late: only the periodic replay can tell it.
+$IP netns add b2
+$IP link add vb2 type veth peer name eth0 netns b2
+$IP link set vb2 master br0 up
+$IP netns exec b2 $IP addr add 10.0.0.3/24 dev eth0
+$IP netns exec b2 $IP link set eth0 up
+$IP netns exec b2 ipvsadm -A -t 10.0.0.50:80 -s rr -p 300
+$IP netns exec b2 ipvsadm -a -t 10.0.0.50:80 -r 10.0.0.11:80 -g
+$IP netns exec b2 ipvsadm --start-daemon backup --mcast-interface eth0 --syncid 5
+want=$(grep -c ESTABLISHED /proc/net/ip_vs_conn)
+i=0
+while [ $i -lt 300 ]; do
+    got=$($IP netns exec b2 grep -c ESTABLISHED /proc/net/ip_vs_conn)
+    [ "$got" = "$want" ] && break
+    sleep 0.1; i=$((i+1))
+done
+echo "=== late-backup"
+echo "master $want"
+echo "backup $got"
+echo "=== backup-stats"
+$IP netns exec b ipvsadm -Ln --stats
+echo "=== log"
+grep -i "sync" /tmp/kad.log
+echo "=== end"
