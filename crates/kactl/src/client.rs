@@ -26,7 +26,12 @@ pub fn request(socket: &Path, req: &Request) -> Result<Response, ClientError> {
         path: socket.display().to_string(),
         source,
     })?;
-    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    // A replay of a big connection table takes a while (it is paced).
+    let wait = match req {
+        Request::SyncBulk => 600,
+        _ => 10,
+    };
+    s.set_read_timeout(Some(Duration::from_secs(wait)))?;
     let mut line = serde_json::to_string(req)?;
     line.push('\n');
     s.write_all(line.as_bytes())?;

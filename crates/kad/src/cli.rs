@@ -65,6 +65,12 @@ pub struct Cli {
     #[arg(long = "sync-bulk-interval", value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub sync_bulk_interval: Option<u64>,
 
+    /// kad's own: datagrams per second of a replay (each carries up to 40
+    /// connections). A backup's kernel drops what overflows its receive
+    /// buffer, so keep it within what the backup processes.
+    #[arg(long = "sync-bulk-rate", value_name = "N", default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub sync_bulk_rate: u32,
+
     /// Keep the IPVS table on stop.
     #[arg(short = 'I', long = "dont-release-ipvs")]
     pub dont_release_ipvs: bool,

@@ -13,20 +13,21 @@ use kad_sync::send::{Sender, Target};
 use kad_sync::wire::{self, Packer};
 use std::time::{Duration, Instant};
 
-/// Between datagrams: 10,000 a second (about 400,000 connections) stays
-/// well inside a backup's default receive buffer.
-const GAP: Duration = Duration::from_micros(100);
-
 /// Where and how `lvs_sync_daemon` says the backups listen.
 #[derive(Clone, Debug)]
 pub struct BulkTarget {
     pub target: Target,
     pub syncid: u8,
     pub maxlen: usize,
+    /// Between datagrams: multicast has no flow control, and a backup's
+    /// kernel drops what overflows its receive buffer (about 90 full
+    /// datagrams by default), so the replay is paced.
+    pub gap: Duration,
 }
 
 impl BulkTarget {
-    pub fn from_spec(spec: &DaemonSpec) -> BulkTarget {
+    /// `rate`: datagrams per second (of up to 40 connections each).
+    pub fn from_spec(spec: &DaemonSpec, rate: u32) -> BulkTarget {
         BulkTarget {
             target: Target {
                 ifname: spec.ifname.clone(),
@@ -36,6 +37,7 @@ impl BulkTarget {
             },
             syncid: spec.sync_id as u8,
             maxlen: spec.maxlen.map_or(wire::DEFAULT_MAXLEN, usize::from),
+            gap: Duration::from_secs(1) / rate.max(1),
         }
     }
 }
@@ -91,7 +93,7 @@ pub fn replay(t: &BulkTarget) -> Result<SyncBulkReport, String> {
     let sender =
         Sender::open(&t.target).map_err(|e| format!("sync socket on {}: {e}", t.target.ifname))?;
     sender
-        .send_paced(&datagrams, GAP)
+        .send_paced(&datagrams, t.gap)
         .map_err(|e| format!("sending on {}: {e}", t.target.ifname))?;
     let report = SyncBulkReport {
         rows: rows.len(),
