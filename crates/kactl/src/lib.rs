@@ -43,7 +43,10 @@ pub struct SyncBulkReport {
     pub unparsed: usize,
     pub interface: String,
     pub syncid: u8,
+    /// The whole replay, and the paced sending part of it.
     pub millis: u64,
+    #[serde(default)]
+    pub send_millis: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -34,35 +34,33 @@ fn main() {
     let cli = Cli::parse();
     let code = match cli.cmd {
         Cmd::Status { json } => match client::request(&cli.socket, &Request::Status) {
-            Ok(Response::Status(st)) => {
-                if json {
-                    match serde_json::to_string_pretty(&st) {
-                        Ok(s) => println!("{s}"),
-                        Err(e) => eprintln!("kactl: {e}"),
-                    }
-                } else {
-                    print!("{}", render::status(&st));
-                }
-                0
-            }
+            Ok(Response::Status(st)) => show(json, &st, render::status),
             other => failed(other),
         },
         Cmd::SyncBulk { json } => match client::request(&cli.socket, &Request::SyncBulk) {
-            Ok(Response::SyncBulk(r)) => {
-                if json {
-                    match serde_json::to_string_pretty(&r) {
-                        Ok(s) => println!("{s}"),
-                        Err(e) => eprintln!("kactl: {e}"),
-                    }
-                } else {
-                    print!("{}", render::sync_bulk(&r));
-                }
-                0
-            }
+            Ok(Response::SyncBulk(r)) => show(json, &r, render::sync_bulk),
             other => failed(other),
         },
     };
     std::process::exit(code);
+}
+
+/// Print an answer as JSON or as text.
+fn show<T: serde::Serialize>(json: bool, v: &T, text: fn(&T) -> String) -> i32 {
+    if !json {
+        print!("{}", text(v));
+        return 0;
+    }
+    match serde_json::to_string_pretty(v) {
+        Ok(s) => {
+            println!("{s}");
+            0
+        }
+        Err(e) => {
+            eprintln!("kactl: {e}");
+            1
+        }
+    }
 }
 
 fn failed(r: Result<Response, client::ClientError>) -> i32 {

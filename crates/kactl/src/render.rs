@@ -182,13 +182,14 @@ fn checks(o: &mut String, c: &crate::ChecksStatus) {
 /// One bulk replay, as `kactl sync-bulk` prints it.
 pub fn sync_bulk(r: &crate::SyncBulkReport) -> String {
     format!(
-        "sent {} connections in {} datagrams on {} (syncid {}) in {} ms\n\
+        "sent {} connections in {} datagrams on {} (syncid {}) in {} ms ({} ms sending)\n\
          read {} rows; left out: {} state, {} no service, {} unparsed\n",
         r.sent,
         r.datagrams,
         r.interface,
         r.syncid,
         r.millis,
+        r.send_millis,
         r.rows,
         r.skipped_state,
         r.skipped_service,

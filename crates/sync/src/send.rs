@@ -41,18 +41,71 @@ impl Sender {
     }
 
     /// Send each datagram, `gap` apart so a backup's receive buffer is
-    /// never overrun; returns how many were sent.
+    /// never overrun; returns how many were sent. A sleep that overshoots
+    /// is made up for, but never by more than `BURST` datagrams at once.
     pub fn send_paced(&self, datagrams: &[Vec<u8>], gap: Duration) -> std::io::Result<usize> {
-        let start = Instant::now();
-        for (i, d) in datagrams.iter().enumerate() {
-            let due = start + gap * i as u32;
+        let mut pace = Pace::new(Instant::now(), gap);
+        for d in datagrams {
             let now = Instant::now();
-            if due > now {
-                std::thread::sleep(due - now);
+            if let Some(wait) = pace.wait(now) {
+                std::thread::sleep(wait);
             }
             self.sock.send(d)?;
+            pace.sent(Instant::now());
         }
         Ok(datagrams.len())
+    }
+}
+
+/// At most this many datagrams go back to back to catch up.
+const BURST: u32 = 8;
+
+/// The pacing schedule (pure: times in, waits out).
+#[derive(Clone, Debug)]
+pub struct Pace {
+    next: Instant,
+    gap: Duration,
+}
+
+impl Pace {
+    pub fn new(start: Instant, gap: Duration) -> Pace {
+        Pace { next: start, gap }
+    }
+
+    /// How long to wait before the next datagram, if at all.
+    pub fn wait(&self, now: Instant) -> Option<Duration> {
+        (self.next > now).then(|| self.next - now)
+    }
+
+    /// One datagram went out at `now`.
+    pub fn sent(&mut self, now: Instant) {
+        let floor = now.checked_sub(self.gap * (BURST - 1)).unwrap_or(now);
+        self.next = self.next.max(floor) + self.gap;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paces_and_bounds_catch_up_bursts() {
+        let t0 = Instant::now();
+        let gap = Duration::from_millis(1);
+        let mut p = Pace::new(t0, gap);
+        assert_eq!(p.wait(t0), None);
+        p.sent(t0);
+        assert_eq!(p.wait(t0), Some(gap));
+        // A sleep overshoots by 50 ms: only BURST datagrams go at once.
+        let late = t0 + Duration::from_millis(51);
+        let mut burst = 0;
+        while p.wait(late).is_none() {
+            p.sent(late);
+            burst += 1;
+        }
+        assert_eq!(burst, BURST);
+        // Then one per gap again.
+        assert_eq!(p.wait(late), Some(gap));
     }
 }
 

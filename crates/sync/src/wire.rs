@@ -253,6 +253,20 @@ pub struct Decoded {
     pub stopped: Option<DecodeError>,
 }
 
+impl Decoded {
+    fn new(syncid: u8, version: u8, entries: usize) -> Decoded {
+        Decoded {
+            message: Message {
+                syncid,
+                conns: Vec::with_capacity(entries),
+            },
+            version,
+            skipped: 0,
+            stopped: None,
+        }
+    }
+}
+
 /// Decode a datagram as a kernel backup would (`ip_vs_process_message`).
 pub fn decode(b: &[u8]) -> Result<Decoded, DecodeError> {
     if b.len() < HDR_V0 {
@@ -275,15 +289,7 @@ pub fn decode(b: &[u8]) -> Result<Decoded, DecodeError> {
 
 fn decode_v1(b: &[u8], syncid: u8) -> Result<Decoded, DecodeError> {
     let n = usize::from(b[4]);
-    let mut d = Decoded {
-        message: Message {
-            syncid,
-            conns: Vec::with_capacity(n),
-        },
-        version: 1,
-        skipped: 0,
-        stopped: None,
-    };
+    let mut d = Decoded::new(syncid, 1, n);
     let mut p = HDR_V1;
     for i in 0..n {
         // Entries start on 4-byte boundaries.
@@ -387,15 +393,7 @@ fn options(mut o: &[u8], c: &mut Conn) -> Result<bool, ()> {
 /// entry whose flags carry SEQ_MASK; no timeout nor fwmark.
 fn decode_v0(b: &[u8], syncid: u8) -> Decoded {
     let n = usize::from(b[0]);
-    let mut d = Decoded {
-        message: Message {
-            syncid,
-            conns: Vec::with_capacity(n),
-        },
-        version: 0,
-        skipped: 0,
-        stopped: None,
-    };
+    let mut d = Decoded::new(syncid, 0, n);
     let mut p = HDR_V0;
     for i in 0..n {
         if p + 24 > b.len() {

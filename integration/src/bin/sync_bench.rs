@@ -5,7 +5,7 @@
 //! replay's time and how many connections b installed, and how long it took
 //! — against what the kernel's own sync gives b for idle connections: none.
 //!
-//! Usage: sync-bench [N:RATE ...]       (default 10000:10000 10000:2000 100000:2000)
+//! Usage: sync-bench [N:RATE ...]       (default 10000:2000 100000:2000 100000:500)
 //!        sync-bench inject N IF SYNCID (inside the VM)
 
 use kad_sync::send::{Sender, Target};
@@ -53,7 +53,8 @@ fn inject(a: &[String]) {
         ttl: 1,
     })
     .expect("sync socket");
-    s.send_paced(&d, Duration::from_micros(200)).expect("send");
+    // Slow enough for an emulated kernel: the injection is not measured.
+    s.send_paced(&d, Duration::from_millis(2)).expect("send");
     println!(
         "injected {n} connections in {} datagrams in {} ms",
         d.len(),
@@ -64,7 +65,7 @@ fn inject(a: &[String]) {
 fn in_vm(args: &[String]) {
     // "N:RATE": N connections, kad sending RATE datagrams a second.
     let runs: Vec<(usize, u32)> = if args.is_empty() {
-        vec![(10_000, 10_000), (10_000, 2_000), (100_000, 2_000)]
+        vec![(10_000, 2_000), (100_000, 2_000), (100_000, 500)]
     } else {
         args.iter()
             .filter_map(|a| {
@@ -95,11 +96,11 @@ fn in_vm(args: &[String]) {
                     .collect()
             })
             .unwrap_or_default();
-        if let [in_table, before, sent, datagrams, ms, installed, secs] = v[..] {
+        if let [in_table, before, sent, datagrams, ms, installed, secs, send_ms] = v[..] {
             println!(
                 "  {n:>7} connections, {rate} datagrams/s: master's table {in_table}, the kernel's own sync gave the backup {before}; \
-                 kad replayed {sent} in {datagrams} datagrams in {ms} ms; the backup installed {installed} ({:.1} %) within {secs:.1} s",
-                100.0 * installed / (*n as f64)
+                 kad replayed {sent} in {datagrams} datagrams in {ms} ms ({send_ms} ms sending); the backup installed {installed} ({:.1} % of the table) within {secs:.1} s",
+                100.0 * installed / in_table.max(1.0)
             );
             complete += 1;
         } else {

@@ -7,14 +7,24 @@ lan() {
     $IP link add br0 type bridge && $IP link set br0 up
     $IP addr add 10.0.0.1/24 dev br0
     for h in "$@"; do
-        name=${h%%:*}; a=${h##*:}
-        $IP netns add $name
-        $IP link add v$name type veth peer name eth0 netns $name
-        $IP link set v$name master br0 up
-        $IP netns exec $name $IP addr add 10.0.0.$a/24 dev eth0
-        $IP netns exec $name $IP link set eth0 up
-        $IP netns exec $name $IP link set lo up
+        lan_join ${h%%:*} ${h##*:}
     done
+}
+# lan_join NAME LASTOCTET: one more namespace on br0 (eth0 = 10.0.0.LASTOCTET).
+lan_join() {
+    $IP netns add $1
+    $IP link add v$1 type veth peer name eth0 netns $1
+    $IP link set v$1 master br0 up
+    $IP netns exec $1 $IP addr add 10.0.0.$2/24 dev eth0
+    $IP netns exec $1 $IP link set eth0 up
+    $IP netns exec $1 $IP link set lo up
+}
+# backup_director NAME SYNCID: the DR service 10.0.0.50:80 -> 10.0.0.11:80
+# set up with ipvsadm and the kernel's backup sync daemon on eth0.
+backup_director() {
+    $IP netns exec $1 ipvsadm -A -t 10.0.0.50:80 -s rr ${3:-}
+    $IP netns exec $1 ipvsadm -a -t 10.0.0.50:80 -r 10.0.0.11:80 -g
+    $IP netns exec $1 ipvsadm --start-daemon backup --mcast-interface eth0 --syncid $2
 }
 # DR real servers: the VIP on lo, never answering ARP for it.
 dr_real_servers() {

@@ -3,21 +3,13 @@
 # in m replays them (syncid 6) to the kernel backup in b, and we time how
 # long b takes to hold them all, kad sending RATE datagrams a second.
 # Prints "RESULT N RATE in_table before sent datagrams replay_ms installed
-# seconds".
+# seconds send_ms".
 . /lib-kad/lan.sh
 lan c:100 r1:11
 now() { cut -d' ' -f1 /proc/uptime; }
 director() {
-    ns=$1; a=$2; id=$3
-    $IP netns add $ns
-    $IP link add v$ns type veth peer name eth0 netns $ns
-    $IP link set v$ns master br0 up
-    $IP netns exec $ns $IP addr add 10.0.0.$a/24 dev eth0
-    $IP netns exec $ns $IP link set eth0 up
-    $IP netns exec $ns $IP link set lo up
-    $IP netns exec $ns ipvsadm -A -t 10.0.0.50:80 -s rr
-    $IP netns exec $ns ipvsadm -a -t 10.0.0.50:80 -r 10.0.0.11:80 -g
-    $IP netns exec $ns ipvsadm --start-daemon backup --mcast-interface eth0 --syncid $id
+    lan_join $1 $2
+    backup_director $1 $3
 }
 # Established connections bound to the real server: the kernel's counter
 # (reading 100,000 rows of /proc under emulation takes seconds).
@@ -66,8 +58,9 @@ EOT
     installed=$(count $b)
     sent=$(sed -n 's/.*"sent": \([0-9]*\).*/\1/p' /tmp/$m.json)
     dg=$(sed -n 's/.*"datagrams": \([0-9]*\).*/\1/p' /tmp/$m.json)
-    ms=$(sed -n 's/.*"millis": \([0-9]*\).*/\1/p' /tmp/$m.json)
-    echo "RESULT $n $rate $in_table $before ${sent:-0} ${dg:-0} ${ms:-0} $installed $secs"
+    ms=$(sed -n 's/.*"millis": \([0-9]*\).*/\1/p' /tmp/$m.json | head -1)
+    sms=$(sed -n 's/.*"send_millis": \([0-9]*\).*/\1/p' /tmp/$m.json)
+    echo "RESULT $n $rate $in_table $before ${sent:-0} ${dg:-0} ${ms:-0} $installed $secs ${sms:-0}"
     cat /tmp/$m.json
     kill $kpid; wait $kpid
 done < /extra/params

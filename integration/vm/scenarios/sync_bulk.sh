@@ -14,9 +14,7 @@ $IP addr add 10.0.0.50/32 dev br0
 # r1: every connection runs cat, so it stays open and echoes.
 $IP netns exec r1 $BB nc -ll -p 80 -e /bin/cat &
 # The backup: same service, the kernel's backup daemon on eth0, syncid 5.
-$IP netns exec b ipvsadm -A -t 10.0.0.50:80 -s rr -p 300
-$IP netns exec b ipvsadm -a -t 10.0.0.50:80 -r 10.0.0.11:80 -g
-$IP netns exec b ipvsadm --start-daemon backup --mcast-interface eth0 --syncid 5
+backup_director b 5 "-p 300"
 cat > /tmp/k.conf <<EOT
 global_defs {
     lvs_sync_daemon br0 id 5
@@ -72,14 +70,8 @@ cat /tmp/out-replayed
 echo "=== echo-late"
 cat /tmp/out-late
 # A backup that starts late: only the periodic replay can tell it.
-$IP netns add b2
-$IP link add vb2 type veth peer name eth0 netns b2
-$IP link set vb2 master br0 up
-$IP netns exec b2 $IP addr add 10.0.0.3/24 dev eth0
-$IP netns exec b2 $IP link set eth0 up
-$IP netns exec b2 ipvsadm -A -t 10.0.0.50:80 -s rr -p 300
-$IP netns exec b2 ipvsadm -a -t 10.0.0.50:80 -r 10.0.0.11:80 -g
-$IP netns exec b2 ipvsadm --start-daemon backup --mcast-interface eth0 --syncid 5
+lan_join b2 3
+backup_director b2 5 "-p 300"
 want=$(grep -c ESTABLISHED /proc/net/ip_vs_conn)
 i=0
 while [ $i -lt 300 ]; do

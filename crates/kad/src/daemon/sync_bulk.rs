@@ -92,6 +92,7 @@ pub fn replay(t: &BulkTarget) -> Result<SyncBulkReport, String> {
     datagrams.extend(p.finish());
     let sender =
         Sender::open(&t.target).map_err(|e| format!("sync socket on {}: {e}", t.target.ifname))?;
+    let sending = Instant::now();
     sender
         .send_paced(&datagrams, t.gap)
         .map_err(|e| format!("sending on {}: {e}", t.target.ifname))?;
@@ -105,6 +106,7 @@ pub fn replay(t: &BulkTarget) -> Result<SyncBulkReport, String> {
         interface: t.target.ifname.clone(),
         syncid: t.syncid,
         millis: started.elapsed().as_millis() as u64,
+        send_millis: sending.elapsed().as_millis() as u64,
     };
     tracing::info!(
         "sync bulk: {} connections in {} datagrams on {} ({} rows, {} left out) in {} ms",
