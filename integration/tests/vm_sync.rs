@@ -54,6 +54,22 @@ fn idle_connections_replayed_to_a_kernel_backup_survive_failover() {
     // A backup started late learns every connection from the periodic
     // replay (including the late one, which the master still holds).
     assert_eq!(block(o, "late-backup"), ["master 22", "backup 22"], "{o}");
+    // kactl status: the replays, periodic every 20 s, and the last one.
+    let st: kactl::Status =
+        serde_json::from_str(&block(o, "status").join("\n")).expect("status JSON");
+    let b = st.sync_bulk.expect("sync_bulk in kactl status");
+    assert_eq!(
+        (b.interface.as_str(), b.syncid, b.interval_secs),
+        ("br0", 5, Some(20)),
+        "{o}"
+    );
+    assert!(b.replays >= 2 && b.failures == 0, "{o}");
+    assert_eq!(b.last.map(|r| r.sent), Some(23), "{o}");
+    let text = block(o, "status-text").join("\n");
+    assert!(
+        text.contains("sync replays on br0 (syncid 5, every 20 s)"),
+        "{o}"
+    );
     let log = block(o, "log").join("\n");
     assert!(log.matches("sync bulk:").count() >= 2, "{o}");
 }

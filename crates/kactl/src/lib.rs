@@ -60,6 +60,22 @@ pub struct Status {
     /// Health checks: per virtual server, real server and checker.
     #[serde(default)]
     pub checks: ChecksStatus,
+    /// Connection-table replays (`lvs_sync_daemon` with IPVS), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sync_bulk: Option<SyncBulkStatus>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncBulkStatus {
+    pub interface: String,
+    pub syncid: u8,
+    /// `--sync-bulk-interval`, if replays are periodic.
+    pub interval_secs: Option<u64>,
+    pub replays: u64,
+    pub failures: u64,
+    /// The last replay that went out, and the last error.
+    pub last: Option<SyncBulkReport>,
+    pub last_error: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -121,6 +121,22 @@ pub fn status(st: &Status) -> String {
         }
     }
     checks(&mut o, &st.checks);
+    if let Some(b) = &st.sync_bulk {
+        let _ = writeln!(
+            o,
+            "\nsync replays on {} (syncid {}, {}): {} sent, {} failed{}",
+            b.interface,
+            b.syncid,
+            b.interval_secs
+                .map_or("on request".to_string(), |s| format!("every {s} s")),
+            b.replays,
+            b.failures,
+            b.last.as_ref().map_or(String::new(), |r| format!(
+                "; last {} connections in {} ms",
+                r.sent, r.millis
+            ))
+        );
+    }
     o
 }
 

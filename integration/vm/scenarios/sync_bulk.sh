@@ -82,6 +82,10 @@ done
 echo "=== late-backup"
 echo "master $want"
 echo "backup $got"
+echo "=== status"
+kactl --socket /tmp/kad.sock status --json
+echo "=== status-text"
+kactl --socket /tmp/kad.sock status | grep "sync replays"
 echo "=== backup-stats"
 $IP netns exec b ipvsadm -Ln --stats
 echo "=== log"

@@ -87,6 +87,8 @@ pub struct Engine {
     /// Where `kactl sync-bulk` (and the periodic replay) send the table,
     /// and how often (`--sync-bulk-interval`).
     bulk: Option<(super::sync_bulk::BulkTarget, Option<Duration>)>,
+    /// What the replays did, for `kactl status`.
+    bulk_status: Arc<std::sync::Mutex<Option<kactl::SyncBulkStatus>>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -366,11 +368,20 @@ impl Engine {
             sync: None,
             checks: None,
             bulk: None,
+            bulk_status: Default::default(),
         })
     }
 
     /// Enable connection-table replays to the sync backups.
     pub fn set_sync_bulk(&mut self, t: super::sync_bulk::BulkTarget, every: Option<Duration>) {
+        if let Ok(mut st) = self.bulk_status.lock() {
+            *st = Some(kactl::SyncBulkStatus {
+                interface: t.target.ifname.clone(),
+                syncid: t.syncid,
+                interval_secs: every.map(|d| d.as_secs()),
+                ..Default::default()
+            });
+        }
         self.bulk = Some((t, every));
     }
 
@@ -385,8 +396,23 @@ impl Engine {
             }
             return;
         };
+        let status = self.bulk_status.clone();
         tokio::task::spawn_blocking(move || {
             let r = super::sync_bulk::replay(&t);
+            if let Ok(mut st) = status.lock() {
+                if let Some(st) = st.as_mut() {
+                    match &r {
+                        Ok(r) => {
+                            st.replays += 1;
+                            st.last = Some(r.clone());
+                        }
+                        Err(e) => {
+                            st.failures += 1;
+                            st.last_error = Some(e.clone());
+                        }
+                    }
+                }
+            }
             match (reply, r) {
                 (Some(tx), Ok(r)) => {
                     let _ = tx.send(Response::SyncBulk(r));
@@ -1011,6 +1037,7 @@ impl Engine {
             vrrp,
             ipvs,
             checks: self.checks.as_ref().map(|c| c.status()).unwrap_or_default(),
+            sync_bulk: self.bulk_status.lock().ok().and_then(|s| s.clone()),
         }
     }
 }
