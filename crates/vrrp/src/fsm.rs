@@ -249,6 +249,32 @@ impl Instance {
         }
     }
 
+    /// A reload changed this instance's parameters (priority, advert
+    /// interval, preemption, GARP timers) without changing what it is: the
+    /// state stays. A MASTER advertises at once with the new values; a
+    /// BACKUP re-arms its Master_Down timer from now. The effective
+    /// priority arrives separately (`Input::Priority`), as trackers give it.
+    pub fn reconfigure(&mut self, now: Time, p: Params) -> Vec<Action> {
+        let mut out = Vec::new();
+        let interval_changed = p.advert_int != self.p.advert_int;
+        self.p = p;
+        match self.state {
+            State::Master if self.release_at.is_none() => {
+                let prio = self.priority;
+                self.send_advert(prio, &mut out);
+                self.adver = Some(now + self.p.advert_int.as_duration());
+            }
+            State::Backup => {
+                if interval_changed && (self.p.version == Version::V2 || self.master.is_none()) {
+                    self.master_adv_int = self.p.advert_int;
+                }
+                self.master_down = Some(now + self.master_down_interval());
+            }
+            _ => {}
+        }
+        out
+    }
+
     fn enter_backup(&mut self, now: Time, out: &mut Vec<Action>) {
         self.master_adv_int = self.p.advert_int;
         self.master = None;

@@ -343,3 +343,40 @@ fn garp_refresh_repeats_while_master() {
     assert_eq!(i.state(), State::Backup);
     assert!(i.next_deadline().unwrap() <= now + i.master_down_interval());
 }
+
+#[test]
+fn reconfigure_keeps_the_state_and_applies_the_new_values() {
+    // A MASTER reloaded with a new interval stays MASTER, advertises at
+    // once, then every new interval.
+    let (mut m, d) = master(params(150));
+    let mut p = params(150);
+    p.advert_int = Centis(50);
+    let a = m.reconfigure(d, p);
+    assert_eq!(a, vec![Action::SendAdvert { priority: 150 }]);
+    assert_eq!(m.state(), State::Master);
+    assert_eq!(m.next_deadline(), Some(d + Duration::from_millis(500)));
+    // A lower priority is what the next adverts carry; a peer above it
+    // then wins, as after any priority change.
+    m.handle(d, Input::Priority(50));
+    let a = m.handle(d + Duration::from_millis(100), adv(20, 100));
+    assert_eq!(m.state(), State::Backup);
+    assert!(a.contains(&Action::RemoveVips));
+    // A BACKUP re-arms its Master_Down timer with the new interval
+    // (3 × 0.5 s + v2's skew, (256 − 100) / 256 s).
+    let mut b = Instance::new(params(100));
+    b.handle(t(0), Input::Start);
+    b.handle(t(100), adv(20, 200));
+    let mut p = params(100);
+    p.advert_int = Centis(50);
+    assert!(b.reconfigure(t(200), p).is_empty());
+    assert_eq!(b.state(), State::Backup);
+    let down = b.next_deadline().unwrap();
+    assert_eq!(down, t(200) + b.master_down_interval());
+    assert_eq!(
+        b.master_down_interval(),
+        Duration::from_millis(1500) + b.skew(100)
+    );
+    // Nothing heard after that: it takes over at that deadline.
+    b.handle(down, Input::Tick);
+    assert_eq!(b.state(), State::Master);
+}

@@ -26,6 +26,8 @@ const NOTIFY_TIMEOUT: Duration = Duration::from_secs(30);
 /// removed regardless.
 const STOP_GRACE: Duration = Duration::from_secs(5);
 
+mod reload;
+
 pub enum Event {
     Rx(usize, Received),
     RxError(usize, String),
@@ -33,6 +35,8 @@ pub enum Event {
     Script(usize, bool),
     /// A `track_file` has a new value.
     File(usize, i64),
+    /// A reloaded configuration (checked, without errors).
+    Reload(Box<Config>),
     Stop,
 }
 
@@ -569,6 +573,11 @@ impl Engine {
                 self.files[idx].1 = v;
                 for i in 0..self.insts.len() {
                     self.recompute(i, true).await;
+                }
+            }
+            Event::Reload(cfg) => {
+                if self.stopping.is_none() {
+                    self.reload(&cfg).await;
                 }
             }
             Event::Stop => {

@@ -181,7 +181,7 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
         .map(|p| lvs::spawn_writer(p.refused == 0));
     let checks = checks::Checks::spawn(cfg.clone(), start, writer);
     let owned = std::sync::Arc::new(std::sync::Mutex::new(programmed.map(|p| p.owned)));
-    spawn_reload(cli, cfg.clone(), owned.clone(), checks.clone());
+    spawn_reload(cli, cfg.clone(), owned.clone(), checks.clone(), etx.clone());
     let mut engine = match engine::Engine::new(&cfg, etx.clone()).await {
         Ok(e) => e,
         Err(e) => {
@@ -234,7 +234,13 @@ async fn release(owned: &Owned, flush: bool) {
 /// SIGHUP: re-read and validate the configuration; one with errors changes
 /// nothing; otherwise the checkers carry their state over and IPVS is
 /// reconciled (only the difference is applied).
-fn spawn_reload(cli: &Cli, running: kad_config::Config, owned: Owned, checks: checks::Checks) {
+fn spawn_reload(
+    cli: &Cli,
+    running: kad_config::Config,
+    owned: Owned,
+    checks: checks::Checks,
+    events: tokio::sync::mpsc::Sender<engine::Event>,
+) {
     use tokio::signal::unix::{signal, SignalKind};
     let Ok(mut hup) = signal(SignalKind::hangup()) else {
         return;
@@ -257,9 +263,9 @@ fn spawn_reload(cli: &Cli, running: kad_config::Config, owned: Owned, checks: ch
             if cfg.vrrp_instances != running.vrrp_instances
                 || cfg.sync_groups != running.sync_groups
             {
-                tracing::warn!(
-                    "reload: VRRP changes are not applied by a reload yet; restart kad for them"
-                );
+                let _ = events
+                    .send(engine::Event::Reload(Box::new(cfg.clone())))
+                    .await;
             }
             let before = owned.lock().ok().and_then(|o| o.clone());
             let t = std::time::Instant::now();
