@@ -265,6 +265,39 @@ virtual_server 10.99.99.99 80 {{
         susp.real_servers[0].checkers[0].last_result, None,
         "{susp:?}"
     );
+    // The address arrives: the checks resume on the address event (the
+    // safety-net poll runs only every 5 s).
+    if unsafe { libc::geteuid() } == 0 {
+        struct Addr;
+        impl Drop for Addr {
+            fn drop(&mut self) {
+                let _ = std::process::Command::new("ip")
+                    .args(["addr", "del", "10.99.99.99/32", "dev", "lo"])
+                    .status();
+            }
+        }
+        let _addr = Addr;
+        let t = std::time::Instant::now();
+        let added = std::process::Command::new("ip")
+            .args(["addr", "add", "10.99.99.99/32", "dev", "lo"])
+            .status()
+            .unwrap();
+        assert!(added.success());
+        let resumed = || {
+            status(&sock).is_some_and(|st| {
+                st.checks
+                    .services
+                    .iter()
+                    .any(|v| v.service == "[10.99.99.99]:tcp:80" && !v.suspended)
+            })
+        };
+        assert!(wait_for(Duration::from_secs(3), resumed));
+        assert!(
+            t.elapsed() < Duration::from_millis(1500),
+            "resumed after {:?}",
+            t.elapsed()
+        );
+    }
 
     // PING of loopback (root, or ping_group_range) stays up.
     let st = status(&sock).unwrap();

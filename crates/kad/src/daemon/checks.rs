@@ -409,7 +409,9 @@ async fn run(
         l.act(&s, s.health.startup());
         (s.epoch, l)
     };
-    let mut suspend_tick = tokio::time::interval(Duration::from_secs(1));
+    // ha_suspend follows address events; the slow tick is a safety net.
+    let mut addr_events = watch_addrs();
+    let mut suspend_tick = tokio::time::interval(Duration::from_secs(5));
     // One timer, moved only when the next deadline moves.
     let far = || tokio::time::Instant::now() + Duration::from_secs(3600);
     let sleep = tokio::time::sleep_until(far());
@@ -538,6 +540,12 @@ async fn run(
                     }
                 }
             },
+            Some(()) = async { addr_events.as_mut()?.recv().await } => {
+                // Take every event already waiting: one look at the addresses.
+                while addr_events.as_mut().is_some_and(|r| r.try_recv().is_ok()) {}
+                let Ok(mut s) = l.shared.lock() else { return };
+                update_suspension(&mut s);
+            }
             _ = suspend_tick.tick() => {
                 let Ok(mut s) = l.shared.lock() else { return };
                 update_suspension(&mut s);
@@ -546,9 +554,33 @@ async fn run(
     }
 }
 
+/// Address added or removed anywhere on this node (rtnetlink events), or
+/// None when the monitor cannot be opened (the tick then does the work).
+fn watch_addrs() -> Option<mpsc::UnboundedReceiver<()>> {
+    use futures::StreamExt;
+    use rtnetlink::MulticastGroup;
+    let groups = [MulticastGroup::Ipv4Ifaddr, MulticastGroup::Ipv6Ifaddr];
+    let (conn, _handle, mut messages) = match rtnetlink::new_multicast_connection(&groups) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!("checks: no address events ({e}); ha_suspend polls every 5 s");
+            return None;
+        }
+    };
+    tokio::spawn(conn);
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while messages.next().await.is_some() {
+            if tx.send(()).is_err() {
+                return;
+            }
+        }
+    });
+    Some(rx)
+}
+
 /// `ha_suspend`: checks of a virtual server whose address is not on this
-/// node wait (keepalived follows address events; a poll each second is
-/// enough for checks that run every few seconds).
+/// node wait, and resume when it arrives (address events, as keepalived).
 fn update_suspension(s: &mut Shared) {
     let want: Vec<(usize, std::net::IpAddr)> = s
         .cfg
