@@ -842,9 +842,17 @@ impl Engine {
     }
 
     async fn add_vips(&mut self, i: usize) {
+        let vips = Self::all_vips(&self.insts[i]);
+        self.add_addrs(i, &vips).await;
+        self.routes(i, true).await;
+    }
+
+    /// Add addresses of instance `i`; returns those that went in.
+    async fn add_addrs(&mut self, i: usize, addrs: &[IpAddress]) -> Vec<IpAddress> {
         let inst = &self.insts[i];
-        for a in Self::all_vips(inst) {
-            let Some(idx) = self.index_of(inst, &a).await else {
+        let mut added = Vec::new();
+        for a in addrs {
+            let Some(idx) = self.index_of(inst, a).await else {
                 tracing::warn!(
                     "({}) interface {:?} for {} does not exist",
                     inst.cfg.name,
@@ -853,11 +861,24 @@ impl Engine {
                 );
                 continue;
             };
-            if let Err(e) = addr::add(&self.handle, idx, &a).await {
+            match addr::add(&self.handle, idx, a).await {
+                Ok(()) => added.push(a.clone()),
+                Err(e) => tracing::warn!("({}) {e}", inst.cfg.name),
+            }
+        }
+        added
+    }
+
+    async fn del_addrs(&self, i: usize, addrs: &[IpAddress]) {
+        let inst = &self.insts[i];
+        for a in addrs {
+            let Some(idx) = self.index_of(inst, a).await else {
+                continue;
+            };
+            if let Err(e) = addr::del(&self.handle, idx, a.addr.addr, a.addr.len).await {
                 tracing::warn!("({}) {e}", inst.cfg.name);
             }
         }
-        self.routes(i, true).await;
     }
 
     /// Add (or remove) the instance's `virtual_routes`.
@@ -897,31 +918,30 @@ impl Engine {
 
     async fn remove_vips(&mut self, i: usize) {
         self.routes(i, false).await;
-        let inst = &self.insts[i];
-        for a in Self::all_vips(inst) {
-            let Some(idx) = self.index_of(inst, &a).await else {
-                continue;
-            };
-            if let Err(e) = addr::del(&self.handle, idx, a.addr.addr, a.addr.len).await {
-                tracing::warn!("({}) {e}", inst.cfg.name);
-            }
-        }
+        let vips = Self::all_vips(&self.insts[i]);
+        self.del_addrs(i, &vips).await;
     }
 
     fn garp(&mut self, i: usize, repeat: u32) {
-        let inst = &self.insts[i];
-        let vips = Self::all_vips(inst);
+        let vips = Self::all_vips(&self.insts[i]);
         for _ in 0..repeat {
-            for a in &vips {
-                if a.dev
-                    .as_ref()
-                    .is_some_and(|d| Some(d) != inst.cfg.interface.as_ref())
-                {
-                    continue;
-                }
-                if let Err(e) = inst.garp.announce(a.addr.addr) {
-                    tracing::warn!("({}) {e}", inst.cfg.name);
-                }
+            self.announce(i, &vips);
+        }
+    }
+
+    /// One gratuitous ARP / unsolicited NA for each address on the
+    /// instance's own interface.
+    fn announce(&mut self, i: usize, addrs: &[IpAddress]) {
+        let inst = &self.insts[i];
+        for a in addrs {
+            if a.dev
+                .as_ref()
+                .is_some_and(|d| Some(d) != inst.cfg.interface.as_ref())
+            {
+                continue;
+            }
+            if let Err(e) = inst.garp.announce(a.addr.addr) {
+                tracing::warn!("({}) {e}", inst.cfg.name);
             }
         }
     }

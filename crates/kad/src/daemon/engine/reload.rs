@@ -114,30 +114,9 @@ impl Engine {
                 .filter(|a| !old_vips.contains(a))
                 .cloned()
                 .collect();
-            for a in &gone {
-                if let Some(idx) = self.index_of(&self.insts[i], a).await {
-                    if let Err(e) =
-                        kad_vrrp::io::addr::del(&self.handle, idx, a.addr.addr, a.addr.len).await
-                    {
-                        tracing::warn!("({}) {e}", self.insts[i].cfg.name);
-                    }
-                }
-            }
-            for a in &added {
-                let Some(idx) = self.index_of(&self.insts[i], a).await else {
-                    continue;
-                };
-                if let Err(e) = kad_vrrp::io::addr::add(&self.handle, idx, a).await {
-                    tracing::warn!("({}) {e}", self.insts[i].cfg.name);
-                    continue;
-                }
-                let inst = &mut self.insts[i];
-                if a.dev.is_none() || a.dev == inst.cfg.interface {
-                    if let Err(e) = inst.garp.announce(a.addr.addr) {
-                        tracing::warn!("({}) {e}", inst.cfg.name);
-                    }
-                }
-            }
+            self.del_addrs(i, &gone).await;
+            let added = self.add_addrs(i, &added).await;
+            self.announce(i, &added);
         }
         let actions = self.insts[i].fsm.reconfigure(now, p);
         for a in actions {
