@@ -67,6 +67,16 @@ reload() {
 }
 
 conf "" tcp
+# phase NAME stop|start KEY yes|no PATTERN: stop or start r2, then under
+# "=== NAME" the seconds until `ipvsadm -Ln` matches (yes) or stops
+# matching (no) PATTERN, the table, and requests under NAME-requests.
+phase() {
+    t=$(now); $2 r2
+    echo "=== $1"
+    echo "$3 $(until_table $t $4 "$5")"
+    ipvsadm -Ln | grep -- "->" | grep 10.0.0
+    requests $1-requests
+}
 kad -n -f /tmp/k.conf --socket /tmp/kad.sock >/tmp/kad.log 2>&1 &
 kpid=$!
 i=0; while [ $i -lt 300 ] && ! [ -S /tmp/kad.sock ]; do sleep 0.1; i=$((i+1)); done
@@ -76,43 +86,22 @@ sleep 3
 echo "=== both-up"
 ipvsadm -Ln | grep -- "->" | grep 10.0.0
 requests both-up-requests
-t=$(now); stop r2
-echo "=== r2-stopped"
-echo "down_secs $(until_table $t no 10.0.0.12:80)"
-ipvsadm -Ln | grep -- "->" | grep 10.0.0
-requests r2-stopped-requests
+phase r2-stopped stop down_secs no 10.0.0.12:80
 echo "=== status-down"
 kactl --socket /tmp/kad.sock status | grep -A2 "RS \[10.0.0.12\]"
-t=$(now); start r2
-echo "=== r2-restarted"
-echo "up_secs $(until_table $t yes 10.0.0.12:80)"
-requests r2-restarted-requests
+phase r2-restarted start up_secs yes 10.0.0.12:80
 # inhibit_on_failure: weight 0 instead of removal.
 conf "    inhibit_on_failure" http
 reload
-t=$(now); stop r2
-echo "=== inhibit"
-echo "down_secs $(until_table $t yes '10.0.0.12:80 *Route *0 ')"
-ipvsadm -Ln | grep -- "->" | grep 10.0.0
-requests inhibit-requests
-t=$(now); start r2
-echo "=== inhibit-restarted"
-echo "up_secs $(until_table $t yes '10.0.0.12:80 *Route *1 ')"
+phase inhibit stop down_secs yes '10.0.0.12:80 *Route *0 '
+phase inhibit-restarted start up_secs yes '10.0.0.12:80 *Route *1 '
 # Quorum 2 with a sorry server: losing r2 installs the sorry server.
 conf "    quorum 2
     sorry_server 10.0.0.13 80" http
 reload
 sleep 1
-t=$(now); stop r2
-echo "=== quorum-lost"
-echo "sorry_secs $(until_table $t yes 10.0.0.13:80)"
-ipvsadm -Ln | grep -- "->" | grep 10.0.0
-requests quorum-lost-requests
-t=$(now); start r2
-echo "=== quorum-back"
-echo "back_secs $(until_table $t no 10.0.0.13:80)"
-ipvsadm -Ln | grep -- "->" | grep 10.0.0
-requests quorum-back-requests
+phase quorum-lost stop sorry_secs yes 10.0.0.13:80
+phase quorum-back start back_secs no 10.0.0.13:80
 echo "=== http-request-time"
 # What one HTTP exchange with busybox httpd costs in this emulated VM.
 t=$(now)
