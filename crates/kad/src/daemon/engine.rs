@@ -88,11 +88,8 @@ pub struct Engine {
     /// `lvs_sync_daemon ... inst NAME`: the sync daemon follows NAME.
     sync: Option<(kad_ipvs::netlink::msg::DaemonSpec, String)>,
     checks: Option<super::checks::Checks>,
-    /// Where `kactl sync-bulk` (and the periodic replay) send the table,
-    /// and how often (`--sync-bulk-interval`).
-    bulk: Option<(super::sync_bulk::BulkTarget, Option<Duration>)>,
-    /// What the replays did, for `kactl status`.
-    bulk_status: Arc<std::sync::Mutex<Option<kactl::SyncBulkStatus>>>,
+    /// `kactl sync-bulk` and the periodic replay (`--sync-bulk-interval`).
+    bulk: Option<super::sync_bulk::Replays>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -372,61 +369,33 @@ impl Engine {
             sync: None,
             checks: None,
             bulk: None,
-            bulk_status: Default::default(),
         })
     }
 
     /// Enable connection-table replays to the sync backups.
-    pub fn set_sync_bulk(&mut self, t: super::sync_bulk::BulkTarget, every: Option<Duration>) {
-        if let Ok(mut st) = self.bulk_status.lock() {
-            *st = Some(kactl::SyncBulkStatus {
-                interface: t.target.ifname.clone(),
-                syncid: t.syncid,
-                interval_secs: every.map(|d| d.as_secs()),
-                ..Default::default()
-            });
-        }
-        self.bulk = Some((t, every));
+    pub fn set_sync_bulk(&mut self, r: super::sync_bulk::Replays) {
+        self.bulk = Some(r);
     }
 
-    /// Replay now unless the sync instance is not MASTER here (a backup's
-    /// table is the master's business).
+    /// Replay the table now, on a blocking thread; answer `reply` if asked.
     fn sync_bulk(&self, reply: Option<tokio::sync::oneshot::Sender<Response>>) {
-        let Some((t, _)) = self.bulk.clone() else {
-            if let Some(r) = reply {
-                let _ = r.send(Response::Error {
+        let Some(r) = self.bulk.clone() else {
+            if let Some(tx) = reply {
+                let _ = tx.send(Response::Error {
                     error: "no lvs_sync_daemon in the configuration (or no IPVS)".into(),
                 });
             }
             return;
         };
-        let status = self.bulk_status.clone();
-        tokio::task::spawn_blocking(move || {
-            let r = super::sync_bulk::replay(&t);
-            if let Ok(mut st) = status.lock() {
-                if let Some(st) = st.as_mut() {
-                    match &r {
-                        Ok(r) => {
-                            st.replays += 1;
-                            st.last = Some(r.clone());
-                        }
-                        Err(e) => {
-                            st.failures += 1;
-                            st.last_error = Some(e.clone());
-                        }
-                    }
-                }
+        tokio::task::spawn_blocking(move || match (reply, r.run()) {
+            (Some(tx), Ok(r)) => {
+                let _ = tx.send(Response::SyncBulk(r));
             }
-            match (reply, r) {
-                (Some(tx), Ok(r)) => {
-                    let _ = tx.send(Response::SyncBulk(r));
-                }
-                (Some(tx), Err(error)) => {
-                    let _ = tx.send(Response::Error { error });
-                }
-                (None, Err(e)) => tracing::warn!("sync bulk: {e}"),
-                (None, Ok(_)) => {}
+            (Some(tx), Err(error)) => {
+                let _ = tx.send(Response::Error { error });
             }
+            (None, Err(e)) => tracing::warn!("sync bulk: {e}"),
+            (None, Ok(_)) => {}
         });
     }
 
@@ -473,7 +442,7 @@ impl Engine {
             self.drive(i, Input::Start).await;
         }
         // The periodic replay (the first one a period after start).
-        let bulk_every = self.bulk.as_ref().and_then(|b| b.1);
+        let bulk_every = self.bulk.as_ref().and_then(|b| b.every);
         let period = bulk_every.unwrap_or(Duration::from_secs(3600));
         let mut bulk_tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         let timer = match super::timer::Timer::new() {
@@ -1066,7 +1035,7 @@ impl Engine {
             vrrp,
             ipvs,
             checks: self.checks.as_ref().map(|c| c.status()).unwrap_or_default(),
-            sync_bulk: self.bulk_status.lock().ok().and_then(|s| s.clone()),
+            sync_bulk: self.bulk.as_ref().and_then(|b| b.status()),
         }
     }
 }

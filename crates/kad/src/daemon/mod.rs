@@ -200,10 +200,8 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
     };
     if let Some((spec, inst)) = sync.clone() {
         let every = cli.sync_bulk_interval.map(std::time::Duration::from_secs);
-        engine.set_sync_bulk(
-            sync_bulk::BulkTarget::from_spec(&spec, cli.sync_bulk_rate),
-            every,
-        );
+        let target = sync_bulk::BulkTarget::from_spec(&spec, cli.sync_bulk_rate);
+        engine.set_sync_bulk(sync_bulk::Replays::new(target, every));
         if let Some(inst) = inst {
             engine.follow_sync(spec, inst);
         }

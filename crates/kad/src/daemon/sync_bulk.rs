@@ -3,7 +3,7 @@
 //! services, and multicast the entries as the kernel's master would. Runs
 //! on a blocking thread (a big table is a big file).
 
-use kactl::SyncBulkReport;
+use kactl::{SyncBulkReport, SyncBulkStatus};
 use kad_ipvs::netlink::client::Client;
 use kad_ipvs::netlink::msg::DaemonSpec;
 use kad_ipvs::table::{SvcId, Table};
@@ -11,6 +11,7 @@ use kad_sync::bulk::{entries, ServiceView, ViewKey};
 use kad_sync::conns;
 use kad_sync::send::{Sender, Target};
 use kad_sync::wire::{self, Packer};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Where and how `lvs_sync_daemon` says the backups listen.
@@ -118,4 +119,51 @@ pub fn replay(t: &BulkTarget) -> Result<SyncBulkReport, String> {
         report.millis
     );
     Ok(report)
+}
+
+/// The replays of one daemon: where they go, how often, and what they did
+/// (for `kactl status`).
+#[derive(Clone)]
+pub struct Replays {
+    pub target: BulkTarget,
+    pub every: Option<Duration>,
+    status: Arc<Mutex<SyncBulkStatus>>,
+}
+
+impl Replays {
+    pub fn new(target: BulkTarget, every: Option<Duration>) -> Replays {
+        let status = SyncBulkStatus {
+            interface: target.target.ifname.clone(),
+            syncid: target.syncid,
+            interval_secs: every.map(|d| d.as_secs()),
+            ..Default::default()
+        };
+        Replays {
+            target,
+            every,
+            status: Arc::new(Mutex::new(status)),
+        }
+    }
+
+    /// One replay, counted (blocking).
+    pub fn run(&self) -> Result<SyncBulkReport, String> {
+        let r = replay(&self.target);
+        if let Ok(mut st) = self.status.lock() {
+            match &r {
+                Ok(r) => {
+                    st.replays += 1;
+                    st.last = Some(r.clone());
+                }
+                Err(e) => {
+                    st.failures += 1;
+                    st.last_error = Some(e.clone());
+                }
+            }
+        }
+        r
+    }
+
+    pub fn status(&self) -> Option<SyncBulkStatus> {
+        self.status.lock().ok().map(|s| s.clone())
+    }
 }
