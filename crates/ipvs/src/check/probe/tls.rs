@@ -77,12 +77,13 @@ fn build(sni: bool, ssl: Option<&SslConfig>) -> Built {
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(AnyCert(provider)));
     let ssl = ssl.cloned().unwrap_or_default();
+    // Read (a broken file fails the checker), not used to verify.
     if let Some(ca) = &ssl.ca {
-        read_ca(ca)?;
+        read_chain("ca", ca)?;
     }
     let mut c = match (&ssl.certificate, &ssl.key) {
         (Some(cert), key) => {
-            let chain = read_chain(cert)?;
+            let chain = read_chain("certificate", cert)?;
             // keepalived reads the key from the certificate file when no
             // `key` is given (a combined PEM).
             let key = read_key(key.as_deref().unwrap_or(cert), ssl.password.as_deref())?;
@@ -96,22 +97,15 @@ fn build(sni: bool, ssl: Option<&SslConfig>) -> Built {
     Ok(Arc::new(c))
 }
 
-fn read_chain(path: &str) -> Result<Vec<CertificateDer<'static>>, String> {
+/// The certificates of a PEM file; `what` names the keyword in errors.
+fn read_chain(what: &str, path: &str) -> Result<Vec<CertificateDer<'static>>, String> {
     let chain: Vec<_> = CertificateDer::pem_file_iter(path)
         .and_then(|i| i.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| format!("SSL certificate {path}: {e}"))?;
+        .map_err(|e| format!("SSL {what} {path}: {e}"))?;
     match chain.is_empty() {
-        true => Err(format!(
-            "SSL certificate {path}: no CERTIFICATE in the file"
-        )),
+        true => Err(format!("SSL {what} {path}: no CERTIFICATE in the file")),
         false => Ok(chain),
     }
-}
-
-fn read_ca(path: &str) -> Result<(), String> {
-    read_chain(path)
-        .map(drop)
-        .map_err(|e| e.replacen("SSL certificate", "SSL ca", 1))
 }
 
 fn read_key(path: &str, password: Option<&str>) -> Result<PrivateKeyDer<'static>, String> {
