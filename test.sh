@@ -29,6 +29,15 @@ if [ ${#need[@]} -gt 0 ]; then
     fi
 fi
 
+# keepalived's sample configurations, which tests read, come from its package;
+# an image that leaves /usr/share/doc out gets them from the package file.
+if [ -z "${KAD_KEEPALIVED_SAMPLES:-}" ] && ! ls /usr/share/doc/keepalived/samples/keepalived.conf.* >/dev/null 2>&1; then
+    deb=target/keepalived-deb
+    rm -rf "$deb" && mkdir -p "$deb"
+    (cd "$deb" && apt-get download keepalived >/dev/null 2>&1) && dpkg-deb -x "$deb"/keepalived_*.deb "$deb/root"
+    export KAD_KEEPALIVED_SAMPLES=$PWD/$deb/root/usr/share/doc/keepalived/samples
+fi
+
 cargo build --workspace --all-targets
 cargo test --workspace -- --test-threads=2
 

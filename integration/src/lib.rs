@@ -2,6 +2,7 @@
 //! real peers and oracles (keepalived, ipvsadm, tcpdump) they run against.
 
 pub mod netns;
+pub mod samples;
 pub mod vm;
 
 use std::path::{Path, PathBuf};
@@ -13,11 +14,6 @@ pub fn root() -> PathBuf {
         .parent()
         .expect("workspace root")
         .to_path_buf()
-}
-
-/// `../shared` beside the project: reference material and corpora.
-pub fn shared() -> PathBuf {
-    root().join("../shared")
 }
 
 /// Path of a binary of this workspace (next to the running executable:
@@ -66,25 +62,22 @@ pub fn require(tool: &str) -> PathBuf {
     panic!("{tool} is not installed: `.ci/run` installs it (apt-get install {tool})");
 }
 
-/// Every sample configuration: the shared keepalived corpus and `conf.d/`.
+/// Every sample configuration: keepalived's (from its package, see
+/// [`samples`]) and kad's `conf.d/`.
 pub fn sample_configs() -> Vec<PathBuf> {
-    let mut v = Vec::new();
-    for dir in [
-        shared().join("corpus/keepalived-samples"),
-        root().join("conf.d"),
-    ] {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-            .flatten()
-            .map(|e| e.path())
-            .collect();
-        entries.sort();
-        for p in entries {
-            if p.is_file() {
-                v.push(p);
-            } else if p.join("keepalived.conf").is_file() {
-                v.push(p.join("keepalived.conf"));
-            }
+    let mut v = samples::configs();
+    let dir = root().join("conf.d");
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_file() {
+            v.push(p);
+        } else if p.join("keepalived.conf").is_file() {
+            v.push(p.join("keepalived.conf"));
         }
     }
     v

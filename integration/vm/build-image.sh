@@ -68,7 +68,20 @@ cp "$here"/scenarios/* "$stage/scenarios/"
 mkdir -p "$stage/lib-kad" && cp "$here"/lib/* "$stage/lib-kad/"
 # Extra files for a scenario (benchmarks bring their generated inputs).
 if [ -n "${KAD_VM_EXTRA:-}" ]; then mkdir -p "$stage/extra" && cp -r "$KAD_VM_EXTRA"/. "$stage/extra/"; fi
-cp -r "$root/../shared/corpus/keepalived-samples" "$stage/samples"
+# keepalived's sample configurations, from its package (test.sh installs it);
+# some distributions gzip them.
+samples=${KAD_KEEPALIVED_SAMPLES:-/usr/share/doc/keepalived/samples}
+ls "$samples"/keepalived.conf.* >/dev/null 2>&1 || {
+    echo "keepalived's samples are not in $samples: apt-get install keepalived (test.sh and .ci/run do)" >&2
+    exit 1
+}
+mkdir -p "$stage/samples"
+for f in "$samples"/keepalived.conf.*; do
+    case $f in
+    *.gz) gzip -dc "$f" >"$stage/samples/$(basename "$f" .gz)" ;;
+    *) cp "$f" "$stage/samples/" ;;
+    esac
+done
 cp "$here/init" "$stage/init"
 chmod +x "$stage/init" "$stage"/scenarios/*.sh
 (cd "$stage" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$out/initrd.gz"

@@ -1,6 +1,9 @@
 //! The wanted table from keepalived's samples, and the reconciliation diff:
 //! only the difference, in an order that never empties a service that stays.
 
+#[path = "../../../integration/src/samples.rs"]
+mod samples;
+
 use kad_config::{load, load_str, LoadOptions};
 use kad_ipvs::reconcile::{diff, Op};
 use kad_ipvs::table::{
@@ -12,9 +15,7 @@ use std::net::IpAddr;
 use std::path::Path;
 
 fn sample(name: &str) -> kad_config::Config {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus/keepalived-samples")
-        .join(name);
+    let p = samples::path(name);
     load(
         &p,
         &LoadOptions {

@@ -9,7 +9,7 @@ use std::path::Path;
 /// Ethernet frames of a classic pcap file (link type 1).
 fn frames(name: &str) -> Vec<Vec<u8>> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus/keepalived-captures")
+        .join("tests/data/keepalived-captures")
         .join(name);
     let b = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     assert_eq!(&b[0..4], &[0xd4, 0xc3, 0xb2, 0xa1], "little-endian pcap");
