@@ -3,6 +3,7 @@
 //! multicast TTL is 255 too (multicast ignores IP_TTL), bound to the device,
 //! multicast loop off; the receive side joins the group on the interface.
 
+pub use super::received::Received;
 use super::{os, IoError};
 use crate::packet::{self, IPPROTO_VRRP};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
@@ -14,17 +15,6 @@ pub struct VrrpSocket4 {
     fd: AsyncFd<Socket>,
     ifname: String,
     id: std::sync::atomic::AtomicU16,
-}
-
-/// A received packet: the header fields a receiver checks and the VRRP
-/// payload.
-pub struct Received {
-    pub src: IpAddr,
-    pub dst: IpAddr,
-    /// TTL (IPv4) or hop limit (IPv6).
-    pub ttl: u8,
-    pub protocol: u8,
-    pub payload: Vec<u8>,
 }
 
 /// The socket of one interface and address family.
@@ -129,33 +119,27 @@ impl VrrpSocket4 {
 
     /// Wait for the next packet.
     pub async fn recv(&self) -> Result<Received, IoError> {
-        let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 2048];
+        let mut buf = [0u8; 2048];
         loop {
             let mut guard = self
                 .fd
                 .readable()
                 .await
                 .map_err(os("waiting for adverts"))?;
-            match guard.try_io(|inner| inner.get_ref().recv(&mut buf)) {
-                Ok(Ok(n)) => {
-                    // SAFETY: recv initialised the first n bytes.
-                    let bytes: Vec<u8> = buf[..n]
-                        .iter()
-                        .map(|b| unsafe { b.assume_init() })
-                        .collect();
-                    match packet::parse_ipv4(&bytes) {
-                        Ok((meta, payload)) => {
-                            return Ok(Received {
-                                src: meta.src.into(),
-                                dst: meta.dst.into(),
-                                ttl: meta.ttl,
-                                protocol: meta.protocol,
-                                payload: payload.to_vec(),
-                            })
-                        }
-                        Err(_) => continue,
+            // `Read for &Socket`: recv(2) into initialised bytes.
+            match guard.try_io(|inner| std::io::Read::read(&mut inner.get_ref(), &mut buf)) {
+                Ok(Ok(n)) => match packet::parse_ipv4(&buf[..n]) {
+                    Ok((meta, payload)) => {
+                        return Ok(Received {
+                            src: meta.src.into(),
+                            dst: meta.dst.into(),
+                            ttl: meta.ttl,
+                            protocol: meta.protocol,
+                            payload: payload.to_vec(),
+                        })
                     }
-                }
+                    Err(_) => continue,
+                },
                 Ok(Err(e)) => return Err(os(format!("receiving on {}", self.ifname))(e)),
                 Err(_would_block) => continue,
             }

@@ -4,7 +4,7 @@
 //! received packets come as control messages (raw IPv6 sockets do not
 //! deliver the header).
 
-use super::socket::Received;
+use super::received::Received;
 use super::{os, IoError};
 use crate::packet::IPPROTO_VRRP;
 use socket2::{Domain, Protocol, Socket, Type};
