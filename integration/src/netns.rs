@@ -11,8 +11,7 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// Fail clearly when not root: these tests need namespaces (CI is root).
 pub fn require_root() {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
+    if !nix::unistd::geteuid().is_root() {
         panic!("this test needs root (network namespaces); run ./test.sh as root");
     }
 }

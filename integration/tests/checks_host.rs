@@ -87,8 +87,11 @@ struct Kad(std::process::Child);
 
 impl Drop for Kad {
     fn drop(&mut self) {
-        // SAFETY: signalling our own child.
-        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
+        use nix::sys::signal::{kill, Signal};
+        let _ = kill(
+            nix::unistd::Pid::from_raw(self.0.id() as i32),
+            Signal::SIGTERM,
+        );
         let _ = self.0.wait();
     }
 }
@@ -286,7 +289,7 @@ virtual_server 10.99.99.99 80 {{
     );
     // The address arrives: the checks resume on the address event (the
     // safety-net poll runs only every 5 s).
-    if unsafe { libc::geteuid() } == 0 {
+    if nix::unistd::geteuid().is_root() {
         struct Addr;
         impl Drop for Addr {
             fn drop(&mut self) {
@@ -327,7 +330,7 @@ virtual_server 10.99.99.99 80 {{
         .flat_map(|v| &v.real_servers)
         .find(|r| r.address == "[127.0.0.1]:tcp:9")
         .unwrap();
-    if unsafe { libc::geteuid() } == 0 {
+    if nix::unistd::geteuid().is_root() {
         assert!(ping.alive, "{ping:?}");
     }
     assert_eq!(ping.checkers[0].kind, "PING_CHECK");
@@ -335,7 +338,7 @@ virtual_server 10.99.99.99 80 {{
     assert!(!dir.path().join("quorum-down").exists());
     drop(kad);
     // omega: the down notifiers ran on shutdown.
-    if unsafe { libc::geteuid() } == 0 {
+    if nix::unistd::geteuid().is_root() {
         assert!(dir.path().join("ping-down").exists(), "omega notify_down");
     }
     assert!(dir.path().join("quorum-down").exists(), "omega quorum_down");

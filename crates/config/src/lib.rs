@@ -48,14 +48,10 @@ impl Default for LoadOptions {
 /// The short host name (up to the first dot), keepalived's default
 /// config-id.
 pub fn short_hostname() -> String {
-    let mut buf = [0u8; 256];
-    // SAFETY: gethostname writes at most buf.len() bytes into buf.
-    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
-    if rc != 0 {
+    let Ok(name) = nix::unistd::gethostname() else {
         return String::new();
-    }
-    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-    let name = String::from_utf8_lossy(&buf[..end]).into_owned();
+    };
+    let name = name.to_string_lossy();
     name.split('.').next().unwrap_or("").to_string()
 }
 

@@ -585,7 +585,7 @@ async fn ping_check() {
     // Needs root or ping_group_range (CI is root).
     let o = probe(&spec(CheckKind::Ping, "127.0.0.1:0".parse().unwrap())).await;
     if matches!(&o, Outcome::Fail(r) if r.contains("ICMP socket"))
-        && unsafe { libc::geteuid() } != 0
+        && !nix::unistd::geteuid().is_root()
     {
         eprintln!("skipped: no ICMP socket without root");
         return;
@@ -689,7 +689,7 @@ async fn tcp_check_binds_its_source_and_marks() {
     let (o, peer) = tokio::join!(probe(&sp), async { l.accept().await.unwrap().1 });
     assert_eq!(o, Outcome::Pass);
     assert_eq!(peer, sp.bind.unwrap());
-    if unsafe { libc::geteuid() } == 0 {
+    if nix::unistd::geteuid().is_root() {
         sp.bind = None;
         sp.fwmark = Some(7);
         let (o, _) = tokio::join!(probe(&sp), l.accept());

@@ -16,12 +16,11 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 fn rlimit() {
-    let r = libc::rlimit {
-        rlim_cur: 1 << 20,
-        rlim_max: 1 << 20,
-    };
-    // SAFETY: plain syscall with a valid struct.
-    unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &r) };
+    let _ = nix::sys::resource::setrlimit(
+        nix::sys::resource::Resource::RLIMIT_NOFILE,
+        1 << 20,
+        1 << 20,
+    );
 }
 
 fn addr(i: usize) -> String {

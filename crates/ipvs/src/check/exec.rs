@@ -44,36 +44,24 @@ pub fn command(s: &Script, extra: &[String]) -> Option<Command> {
     Some(c)
 }
 
-/// uid and gid of `user` (and of `group` when given).
+/// uid and gid of `user` (and of `group` when given), from the password
+/// and group databases (getpwnam_r, getgrnam_r: safe on any thread).
 pub fn lookup_user(user: &str, group: Option<&str>) -> Option<(u32, u32)> {
-    let name = std::ffi::CString::new(user).ok()?;
-    // SAFETY: getpwnam returns a pointer into static storage or null; the
-    // fields are copied out at once (kad's engine is single-threaded).
-    let pw = unsafe { libc::getpwnam(name.as_ptr()) };
-    if pw.is_null() {
-        return None;
-    }
-    // SAFETY: pw is not null.
-    let (uid, mut gid) = unsafe { ((*pw).pw_uid, (*pw).pw_gid) };
-    if let Some(g) = group {
-        let gname = std::ffi::CString::new(g).ok()?;
-        // SAFETY: as above, for getgrnam.
-        let gr = unsafe { libc::getgrnam(gname.as_ptr()) };
-        if gr.is_null() {
-            return None;
-        }
-        // SAFETY: gr is not null.
-        gid = unsafe { (*gr).gr_gid };
-    }
-    Some((uid, gid))
+    let pw = nix::unistd::User::from_name(user).ok()??;
+    let gid = match group {
+        Some(g) => nix::unistd::Group::from_name(g).ok()??.gid,
+        None => pw.gid,
+    };
+    Some((pw.uid.as_raw(), gid.as_raw()))
 }
 
+/// SIGKILL to the process group a script leads (`process_group(0)`).
 pub fn kill_group(pid: Option<u32>) {
-    if let Some(pid) = pid {
-        // SAFETY: kill(2) on the process group we created.
-        unsafe {
-            libc::kill(-(pid as i32), libc::SIGKILL);
-        }
+    if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()) {
+        let _ = nix::sys::signal::killpg(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
     }
 }
 

@@ -273,38 +273,41 @@ fn open_fifo(cfg: &Config) -> Option<Fifo> {
         .ok()
 }
 
-/// The local addresses, for `ha_suspend`.
-fn local_addrs() -> BTreeSet<std::net::IpAddr> {
-    let mut out = BTreeSet::new();
-    let mut ifa: *mut libc::ifaddrs = std::ptr::null_mut();
-    // SAFETY: getifaddrs fills a list we walk read-only and free once.
-    unsafe {
-        if libc::getifaddrs(&mut ifa) != 0 {
-            return out;
-        }
-        let mut p = ifa;
-        while !p.is_null() {
-            let a = (*p).ifa_addr;
-            if !a.is_null() {
-                match i32::from((*a).sa_family) {
-                    libc::AF_INET => {
-                        let s = &*(a as *const libc::sockaddr_in);
-                        out.insert(
-                            std::net::Ipv4Addr::from(u32::from_be(s.sin_addr.s_addr)).into(),
-                        );
-                    }
-                    libc::AF_INET6 => {
-                        let s = &*(a as *const libc::sockaddr_in6);
-                        out.insert(std::net::Ipv6Addr::from(s.sin6_addr.s6_addr).into());
-                    }
-                    _ => {}
-                }
+/// The node's addresses, for `ha_suspend`, dumped with rtnetlink when a
+/// virtual server uses it (an empty set when netlink fails: every such
+/// server waits, as when its address is missing).
+struct LocalAddrs(Option<rtnetlink::Handle>);
+
+impl LocalAddrs {
+    /// On the checks runtime, which drives the connection.
+    fn new() -> LocalAddrs {
+        match rtnetlink::new_connection() {
+            Ok((conn, handle, _)) => {
+                tokio::spawn(conn);
+                LocalAddrs(Some(handle))
             }
-            p = (*p).ifa_next;
+            Err(e) => {
+                tracing::warn!("checks: no netlink for ha_suspend ({e})");
+                LocalAddrs(None)
+            }
         }
-        libc::freeifaddrs(ifa);
     }
-    out
+
+    async fn for_cfg(&self, cfg: &Config) -> BTreeSet<std::net::IpAddr> {
+        let Some(h) = self
+            .0
+            .as_ref()
+            .filter(|_| cfg.virtual_servers.iter().any(|v| v.ha_suspend))
+        else {
+            return BTreeSet::new();
+        };
+        kad_vrrp::io::iface::node_addrs(h)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!("checks: ha_suspend: {e}");
+                BTreeSet::new()
+            })
+    }
 }
 
 struct Loop {
@@ -393,10 +396,15 @@ async fn run(
     tables: Vec<Table>,
 ) {
     let (rtx, mut results) = mpsc::unbounded_channel::<(u64, CheckId, Outcome)>();
+    let addrs = LocalAddrs::new();
+    let Some(cfg) = shared.lock().ok().map(|s| s.cfg.clone()) else {
+        return;
+    };
+    let local = addrs.for_cfg(&cfg).await;
     let (epoch, mut l) = {
         let Ok(mut s) = shared.lock() else { return };
         // Before any check runs.
-        update_suspension(&mut s);
+        update_suspension(&mut s, &local);
         let mut l = Loop {
             shared: shared.clone(),
             writer,
@@ -492,6 +500,7 @@ async fn run(
                     return;
                 }
                 Cmd::Reload(cfg, before, reply) => {
+                    let local = addrs.for_cfg(&cfg).await;
                     let shared = l.shared.clone();
                     let (want, cfg, previous) = {
                         let Ok(mut s) = shared.lock() else { return };
@@ -525,7 +534,7 @@ async fn run(
                         l.generation += 1;
                         s.health = h;
                         s.cfg = cfg.clone();
-                        update_suspension(&mut s);
+                        update_suspension(&mut s, &local);
                         l.act(&s, notices);
                         (want, cfg, previous)
                     };
@@ -543,12 +552,16 @@ async fn run(
             Some(()) = async { addr_events.as_mut()?.recv().await } => {
                 // Take every event already waiting: one look at the addresses.
                 while addr_events.as_mut().is_some_and(|r| r.try_recv().is_ok()) {}
+                let Some(cfg) = l.shared.lock().ok().map(|s| s.cfg.clone()) else { return };
+                let local = addrs.for_cfg(&cfg).await;
                 let Ok(mut s) = l.shared.lock() else { return };
-                update_suspension(&mut s);
+                update_suspension(&mut s, &local);
             }
             _ = suspend_tick.tick() => {
+                let Some(cfg) = l.shared.lock().ok().map(|s| s.cfg.clone()) else { return };
+                let local = addrs.for_cfg(&cfg).await;
                 let Ok(mut s) = l.shared.lock() else { return };
-                update_suspension(&mut s);
+                update_suspension(&mut s, &local);
             }
         }
     }
@@ -581,7 +594,7 @@ fn watch_addrs() -> Option<mpsc::UnboundedReceiver<()>> {
 
 /// `ha_suspend`: checks of a virtual server whose address is not on this
 /// node wait, and resume when it arrives (address events, as keepalived).
-fn update_suspension(s: &mut Shared) {
+fn update_suspension(s: &mut Shared, local: &BTreeSet<std::net::IpAddr>) {
     let want: Vec<(usize, std::net::IpAddr)> = s
         .cfg
         .virtual_servers
@@ -596,7 +609,6 @@ fn update_suspension(s: &mut Shared) {
     if want.is_empty() {
         return;
     }
-    let local = local_addrs();
     let t = now(s.epoch);
     for (i, a) in want {
         s.health.suspend(t, i, !local.contains(&a));

@@ -2,7 +2,6 @@
 //! (`INSTANCE "VI_1" MASTER 100`, `GROUP "G" BACKUP 0`).
 
 use kad_config::model::NotifyFifo;
-use std::ffi::CString;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 
@@ -30,12 +29,9 @@ impl Fifo {
     pub fn open_quiet(cfg: &NotifyFifo) -> std::io::Result<Fifo> {
         let path = std::path::Path::new(&cfg.path);
         if !path.exists() {
-            let c = CString::new(cfg.path.as_bytes())
-                .map_err(|_| std::io::Error::other("NUL in FIFO path"))?;
-            // SAFETY: c is a valid C string.
-            if unsafe { libc::mkfifo(c.as_ptr(), 0o600) } != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
+            use nix::sys::stat::Mode;
+            nix::unistd::mkfifo(path, Mode::S_IRUSR | Mode::S_IWUSR)
+                .map_err(std::io::Error::from)?;
         }
         let file = std::fs::OpenOptions::new()
             .read(true)

@@ -79,3 +79,27 @@ pub async fn lookup(handle: &rtnetlink::Handle, name: &str) -> Result<Interface,
         addrs,
     })
 }
+
+/// Every address on every interface of this node (as getifaddrs lists
+/// them: the local address of IPv4 ones).
+pub async fn node_addrs(
+    handle: &rtnetlink::Handle,
+) -> Result<std::collections::BTreeSet<IpAddr>, IoError> {
+    let mut out = std::collections::BTreeSet::new();
+    let mut stream = handle.address().get().execute();
+    while let Some(msg) = stream
+        .try_next()
+        .await
+        .map_err(nl("reading the node's addresses"))?
+    {
+        for a in &msg.attributes {
+            match a {
+                AddressAttribute::Local(ip) | AddressAttribute::Address(ip @ IpAddr::V6(_)) => {
+                    out.insert(*ip);
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(out)
+}
