@@ -25,6 +25,9 @@ fn idle_connections_replayed_to_a_kernel_backup_survive_failover() {
     // reaches the backup by itself, one whose handshake needed a
     // retransmission (a loaded emulated machine) may have.
     assert_eq!(block(o, "master"), ["21"], "{o}");
+    // Measured before any replay: the periodic one (every 20 s) comes
+    // after these checks unless the machine is far too slow.
+    assert_eq!(block(o, "replays-before"), ["0"], "{o}");
     let master = block(o, "master-conns");
     let master_ports = client_ports(&master);
     let kernel_synced = client_ports(&block(o, "backup-before"));
@@ -73,6 +76,8 @@ fn idle_connections_replayed_to_a_kernel_backup_survive_failover() {
     // After the failover the replayed connection carries on; the one
     // opened after the replay is unknown to the backup.
     assert_eq!(block(o, "echo-replayed"), ["hello-replayed"], "{o}");
+    // Only the replay asked for so far.
+    assert_eq!(block(o, "replays-before-failover"), ["1"], "{o}");
     let late = block(o, "late-port");
     assert_eq!(
         late.len(),

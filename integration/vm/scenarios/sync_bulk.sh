@@ -46,6 +46,16 @@ client_port() {
         $IP netns exec c cat /proc/net/tcp | awk -v i="$ino" '$10 == i { split($2, a, ":"); print a[2] }'
     done
 }
+# Until N connections are ESTABLISHED on this director (up to 60 s: on a
+# loaded emulated machine a handshake may need retransmissions), then 2 s
+# more for late retransmitted handshake packets.
+established() {
+    i=0
+    while [ $i -lt 600 ] && [ "$(grep -c ESTABLISHED /proc/net/ip_vs_conn)" -lt $1 ]; do
+        sleep 0.1; i=$((i+1))
+    done
+    sleep 2
+}
 # Three candidates for the connection that must survive the failover (fd 3,
 # 5, 6), and 18 more.
 open_conn cand1 3
@@ -56,12 +66,16 @@ while [ $n -lt 18 ]; do
     sleep 1000 | $IP netns exec c $BB nc 10.0.0.50 80 >/dev/null &
     n=$((n+1))
 done
-sleep 3
+established 21
 echo "=== master"
 grep -c ESTABLISHED /proc/net/ip_vs_conn
 # What the kernel's own sync already told the backup: a connection whose
 # handshake took a third packet (a retransmitted SYN or ACK on a loaded
 # machine) reaches sync_threshold and is synced; an idle one never is.
+# The periodic replay must not have run yet (the checks here take seconds,
+# the period is 20 s).
+echo "=== replays-before"
+grep -c "sync bulk: " /tmp/kad.log
 echo "=== backup-before"
 $IP netns exec b cat /proc/net/ip_vs_conn
 # The failover check uses a candidate the backup does not know yet: only the
@@ -87,7 +101,7 @@ cat /proc/net/ip_vs_conn
 # check uses one the kernel's own sync did not tell the backup either.
 open_conn late1 4
 open_conn late2 7
-sleep 2
+established 23
 late=
 for c in late1 late2; do
     port=$(client_port $c)
@@ -96,6 +110,8 @@ for c in late1 late2; do
         break
     fi
 done
+echo "=== replays-before-failover"
+grep -c "sync bulk: " /tmp/kad.log
 echo "=== late-port"
 [ -n "$late" ] && client_port $late
 echo "=== backup-before-failover"
