@@ -4,7 +4,7 @@
 use super::{os, IoError};
 use crate::garp;
 use std::net::IpAddr;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 
 pub struct GarpSender {
     fd: OwnedFd,
@@ -14,29 +14,25 @@ pub struct GarpSender {
 
 impl GarpSender {
     pub fn open(ifindex: u32, mac: [u8; 6]) -> Result<GarpSender, IoError> {
-        // SAFETY: plain socket(2); the descriptor is owned below.
-        let fd = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_RAW | libc::SOCK_CLOEXEC, 0) };
-        if fd < 0 {
-            return Err(os("opening an AF_PACKET socket")(
-                std::io::Error::last_os_error(),
-            ));
-        }
-        // SAFETY: fd is a fresh descriptor we own.
-        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        let s = socket2::Socket::new(socket2::Domain::PACKET, socket2::Type::RAW, None)
+            .map_err(os("opening an AF_PACKET socket"))?;
         Ok(GarpSender {
-            fd,
+            fd: s.into(),
             ifindex: ifindex as i32,
             mac,
         })
     }
 
     fn send_frame(&self, frame: &[u8], proto: u16, dst: [u8; 6]) -> Result<(), IoError> {
-        // SAFETY: sockaddr_ll is plain old data; zeroed is a valid value.
-        let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
-        sll.sll_family = libc::AF_PACKET as u16;
-        sll.sll_protocol = proto.to_be();
-        sll.sll_ifindex = self.ifindex;
-        sll.sll_halen = 6;
+        let mut sll = libc::sockaddr_ll {
+            sll_family: libc::AF_PACKET as u16,
+            sll_protocol: proto.to_be(),
+            sll_ifindex: self.ifindex,
+            sll_hatype: 0,
+            sll_pkttype: 0,
+            sll_halen: 6,
+            sll_addr: [0; 8],
+        };
         sll.sll_addr[..6].copy_from_slice(&dst);
         // SAFETY: frame and sll outlive the call; lengths are theirs.
         let rc = unsafe {
