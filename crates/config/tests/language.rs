@@ -203,7 +203,7 @@ fn diagnostics_render_with_caret() {
         .expect("range error");
     let s = d.to_string();
     assert!(
-        s.starts_with("/virtual/k.conf:3:20: error: number '999' outside range [1, 255]"),
+        s.starts_with("/virtual/k.conf:3:20: warning: number '999' outside range [1, 255]"),
         "{s}"
     );
     assert!(

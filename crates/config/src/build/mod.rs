@@ -32,7 +32,12 @@ impl Builder {
     /// Note a named definition; a second one with the same name is reported.
     fn define(&mut self, c: &mut Ctx, kind: &'static str, name: &str, pos: Pos) -> bool {
         if self.names.contains_key(&(kind, name.to_string())) {
-            c.error(pos, format!("{kind} {name} is defined twice"));
+            // keepalived: "vrrp instance X already defined", the block
+            // skipped.
+            c.warn(
+                pos,
+                format!("{kind} {name} already defined - ignoring this one"),
+            );
             return false;
         }
         self.names.insert((kind, name.to_string()), pos);
@@ -230,9 +235,9 @@ impl Builder {
                 if !instances.contains(m) {
                     c.warn(*pos, format!("Virtual router {m} specified in sync group {gname} doesn't exist - ignoring"));
                 } else if let Some(other) = member_of.get(m) {
-                    c.error(
+                    c.warn(
                         *pos,
-                        format!("VRRP instance {m} is already in sync group {other}"),
+                        format!("VRRP instance {m} is already in sync group {other} - ignoring"),
                     );
                 } else {
                     member_of.insert(m.clone(), gname.clone());
@@ -276,7 +281,7 @@ impl Builder {
             };
             if let Some((gname, gpos)) = gref {
                 if !groups.contains(gname) {
-                    c.error(
+                    c.warn(
                         *gpos,
                         format!("virtual_server_group {gname} not found - removing virtual server"),
                     );
@@ -288,10 +293,25 @@ impl Builder {
             } else {
                 vs.protocol
             };
-            if seen_vs.insert((vs.key.clone(), proto), *pos).is_some() {
-                c.error(
+            if vs.real_servers.is_empty() {
+                c.warn(
                     *pos,
-                    format!("virtual server {} is defined twice", lvs::vs_name(vs)),
+                    format!(
+                        "Virtual server {} has no real servers - ignoring",
+                        lvs::vs_name(vs)
+                    ),
+                );
+                return false;
+            }
+            if seen_vs.insert((vs.key.clone(), proto), *pos).is_some() {
+                // keepalived 2.2.7 says nothing and its second IPVS add
+                // fails: the first one is the service.
+                c.quiet(
+                    *pos,
+                    format!(
+                        "virtual server {} is defined twice: the second is ignored",
+                        lvs::vs_name(vs)
+                    ),
                 );
                 return false;
             }
@@ -299,7 +319,7 @@ impl Builder {
                 for ch in &rs.checkers {
                     if let CheckKind::File { track_file, .. } = &ch.kind {
                         if !files.contains(track_file) {
-                            c.error(
+                            c.warn(
                                 *pos,
                                 format!("FILE_CHECK track_file {track_file} not found"),
                             );
@@ -308,7 +328,7 @@ impl Builder {
                 }
                 for tf in &rs.track_files {
                     if !files.contains(&tf.name) {
-                        c.error(
+                        c.warn(
                             *pos,
                             format!("real server track_file {} not found", tf.name),
                         );

@@ -81,7 +81,8 @@ pub fn dispatch_one<T>(ctx: &mut Ctx, context: &str, table: &[Kw<T>], n: &Node, 
             .iter()
             .find(|t| !t.quoted && table.iter().any(|k| k.name == t.text))
         {
-            ctx.warn(
+            // keepalived says nothing: a note, an error under --strict.
+            ctx.quiet(
                 t.pos,
                 format!(
                     "'{}' after '{name}' on the same line is not read as a keyword (one keyword per line): it is ignored",
