@@ -66,7 +66,10 @@ fn globals_apply_even_when_global_defs_comes_last() {
     let i = inst(text);
     assert_eq!(i.garp.master_delay, Duration::from_secs(10));
     assert_eq!(i.garp.master_repeat, 2);
-    assert_eq!(i.garp.lower_prio_repeat, 2);
+    // keepalived takes the lower priority values from the global ones
+    // (which follow vrrp_garp_master_*), not from the instance's.
+    assert_eq!(i.garp.lower_prio_repeat, 7);
+    assert_eq!(i.garp.lower_prio_delay, Duration::from_secs(10));
     assert!(i.lower_prio_no_advert);
     assert_eq!(GarpTimers::default().master_repeat, 5);
 }

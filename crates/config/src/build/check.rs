@@ -52,6 +52,8 @@ fn common() -> Vec<Kw<CheckDraft>> {
         }),
         kw("retry", |c, n, d| d.timing.retry = c.u32(n, 0, 0, u32::MAX)),
         old("nb_get_retry", "'retry'", |c, n, d| {
+            // keepalived reports this one (http_get_retry_handler).
+            c.warn(n.kw.pos, "nb_get_retry is deprecated - please use 'retry'");
             d.timing.retry = c.u32(n, 0, 0, u32::MAX)
         }),
         kw("delay_before_retry", |c, n, d| {
@@ -348,7 +350,7 @@ fn udp_table() -> Vec<Kw<CheckDraft>> {
                 CheckKind::Udp {
                     min_reply_length, ..
                 },
-            ) = (c.u32(n, 0, 0, 65535), &mut d.kind)
+            ) = (c.u32_exact(n, 0, 0, 65535), &mut d.kind)
             {
                 *min_reply_length = v
             }
@@ -359,7 +361,7 @@ fn udp_table() -> Vec<Kw<CheckDraft>> {
                 CheckKind::Udp {
                     max_reply_length, ..
                 },
-            ) = (c.u32(n, 0, 0, 65535), &mut d.kind)
+            ) = (c.u32_exact(n, 0, 0, 65535), &mut d.kind)
             {
                 *max_reply_length = v
             }

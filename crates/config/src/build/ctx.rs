@@ -97,25 +97,55 @@ impl<'a> Ctx<'a> {
         self.arg(n, i).map(|t| t.text.clone())
     }
 
-    /// Whole number in `lo..=hi` (keepalived's `read_int`/`read_unsigned`).
-    /// Outside the range or not a number: keepalived reports it and the
-    /// keyword is ignored, so this warns and gives `None`; a caller whose
-    /// keyword keepalived corrects instead says so with [`Ctx::correct`].
+    /// Whole number in `lo..=hi`, as keepalived's `read_int`/`read_unsigned`
+    /// with `ignore_error` set (most keywords): outside the range, a
+    /// warning and `None` (the keyword is ignored); a number followed by
+    /// junk (`1.5`, `10s`, `True`) is reported, and keepalived's running
+    /// daemon then uses what `strtol` read (`1`, `10`, `0`) when that is in
+    /// the range — so kad does too.
     pub fn int_tok(&mut self, t: &Tok, lo: i64, hi: i64) -> Option<i64> {
-        match parse_c_int(&t.text) {
-            Some(v) if (lo..=hi).contains(&v) => Some(v),
-            Some(_) => {
-                self.ignore(
-                    t.pos,
-                    format!("number '{}' outside range [{lo}, {hi}]", t.text),
-                );
-                None
-            }
-            None => {
-                self.ignore(t.pos, format!("invalid number '{}'", t.text));
-                None
-            }
+        self.read_int(t, lo, hi, true)
+    }
+
+    /// The same without `ignore_error` (virtual_router_id, unicast_ttl,
+    /// lvs_timeouts, ...): junk makes the value invalid.
+    pub fn int_exact(&mut self, t: &Tok, lo: i64, hi: i64) -> Option<i64> {
+        self.read_int(t, lo, hi, false)
+    }
+
+    fn read_int(&mut self, t: &Tok, lo: i64, hi: i64, lenient: bool) -> Option<i64> {
+        let unsigned = lo >= 0;
+        let (v, rest) = c_strtol(&t.text);
+        if unsigned && t.text.trim_start().starts_with('-') {
+            self.ignore(t.pos, format!("negative number '{}'", t.text));
+            return None;
         }
+        let Some(v) = v else {
+            self.ignore(t.pos, format!("number '{}' outside integer range", t.text));
+            return None;
+        };
+        let in_range = (lo..=hi).contains(&v);
+        if !rest.is_empty() || t.text.trim().is_empty() {
+            if lenient && in_range {
+                self.correct(
+                    t.pos,
+                    format!("invalid number '{}'", t.text),
+                    &t.text,
+                    &v.to_string(),
+                );
+                return Some(v);
+            }
+            self.ignore(t.pos, format!("invalid number '{}'", t.text));
+            return None;
+        }
+        if !in_range {
+            self.ignore(
+                t.pos,
+                format!("number '{}' outside range [{lo}, {hi}]", t.text),
+            );
+            return None;
+        }
+        Some(v)
     }
 
     pub fn int(&mut self, n: &Node, i: usize, lo: i64, hi: i64) -> Option<i64> {
@@ -127,43 +157,59 @@ impl<'a> Ctx<'a> {
         self.int(n, i, lo.into(), hi.into()).map(|v| v as u32)
     }
 
-    /// Decimal seconds with microsecond resolution (keepalived's
-    /// `read_timer`/`read_decimal_unsigned_strvec` with 6 digits): more
-    /// than 6 decimals are rounded (and reported, as keepalived does);
-    /// outside `[min, max]` or not a number: a warning, the keyword is
-    /// ignored.
+    /// [`Ctx::u32`] without `ignore_error`.
+    pub fn u32_exact(&mut self, n: &Node, i: usize, lo: u32, hi: u32) -> Option<u32> {
+        let t = self.arg(n, i)?.clone();
+        self.int_exact(&t, lo.into(), hi.into()).map(|v| v as u32)
+    }
+
+    /// Decimal seconds with microsecond resolution, as keepalived's
+    /// `read_timer`/`read_decimal_unsigned_strvec` (6 digits, always with
+    /// `ignore_error`): more than 6 decimals are rounded and reported; junk
+    /// is reported and what `strtoull` read of keepalived's rewritten text
+    /// is used when in range (`True` is 0, `1.5x` is 15 µs); outside
+    /// `[min, max]`: a warning, the keyword is ignored.
     pub fn timer_tok(&mut self, t: &Tok, min: f64, max: f64) -> Option<Duration> {
         let min_us = (min * 1_000_000.0).round() as u64;
         // keepalived's TIMER_MAXIMUM is ULONG_MAX - 1 microseconds.
         let max_us = ((max * 1_000_000.0).round() as u64).min(u64::MAX - 1);
-        let range = || {
-            format!(
-                "[{}, {}]",
-                crate::build::ctx::secs6(min_us),
-                crate::build::ctx::secs6(max_us)
-            )
-        };
-        match parse_micros(&t.text) {
-            Some((us, rounded)) => {
-                if rounded {
-                    self.warn(
-                        t.pos,
-                        format!("number '{}' has too many decimal places", t.text),
-                    );
-                }
-                if (min_us..=max_us).contains(&us) {
-                    Some(Duration::from_micros(us))
-                } else {
-                    let r = range();
-                    self.ignore(t.pos, format!("number '{}' outside range {r}", t.text));
-                    None
-                }
-            }
-            None => {
-                self.ignore(t.pos, format!("invalid number '{}'", t.text));
-                None
-            }
+        let range = format!("[{}, {}]", secs6(min_us), secs6(max_us));
+        if t.text.starts_with('-') {
+            self.ignore(t.pos, format!("negative number '{}'", t.text));
+            return None;
         }
+        let Some(r) = c_decimal_micros(&t.text) else {
+            self.ignore(
+                t.pos,
+                format!("number '{}' outside unsigned decimal range", t.text),
+            );
+            return None;
+        };
+        if r.rounded {
+            self.warn(
+                t.pos,
+                format!("number '{}' has too many decimal places", t.text),
+            );
+        }
+        let in_range = (min_us..=max_us).contains(&r.micros);
+        if !r.valid {
+            if in_range {
+                self.correct(
+                    t.pos,
+                    format!("invalid number '{}'", t.text),
+                    &t.text,
+                    &secs6(r.micros),
+                );
+                return Some(Duration::from_micros(r.micros));
+            }
+            self.ignore(t.pos, format!("invalid number '{}'", t.text));
+            return None;
+        }
+        if !in_range {
+            self.ignore(t.pos, format!("number '{}' outside range {range}", t.text));
+            return None;
+        }
+        Some(Duration::from_micros(r.micros))
     }
 
     pub fn timer(&mut self, n: &Node, i: usize, min: f64, max: f64) -> Option<Duration> {
@@ -263,7 +309,7 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn port_tok(&mut self, t: &Tok) -> Option<u16> {
-        self.int_tok(t, 0, 65535).map(|v| v as u16)
+        self.int_exact(t, 0, 65535).map(|v| v as u16)
     }
 
     /// `KEYWORD "command args" [user [group]]`.
@@ -306,6 +352,27 @@ impl<'a> Ctx<'a> {
         });
     }
 
+    /// The block of an unknown keyword: keepalived ignores its '{' and reads
+    /// on, reporting every line inside (and the '}') as an unknown
+    /// keyword; kad reports the same lines and ignores the block.
+    pub fn unknown_block(&mut self, n: &Node) {
+        let Some(b) = &n.block else { return };
+        for child in &b.children {
+            self.warn(
+                child.kw.pos,
+                format!(
+                    "'{}' is inside the block of an unknown keyword: ignored",
+                    child.kw.text
+                ),
+            );
+            self.unknown_block(child);
+        }
+        self.warn(
+            b.close,
+            format!("'}}' closes the block of unknown keyword '{}'", n.kw.text),
+        );
+    }
+
     /// Complain about arguments a keyword does not take.
     pub fn extra_args(&mut self, n: &Node, from: usize) {
         if let Some(t) = n.arg(from) {
@@ -317,41 +384,93 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// keepalived's `TIMER_MAXIMUM` (`ULONG_MAX - 1` µs) in seconds.
-pub const TIMER_MAX: f64 = 18_446_744_073_709.551_614;
+/// keepalived's `TIMER_MAXIMUM` is `ULONG_MAX - 1` µs
+/// (18446744073709.551614 s); `timer_tok` clamps any maximum to it.
+pub const TIMER_MAX: f64 = 1.9e13;
 /// `UINT_MAX` microseconds in seconds (connect_timeout, garp intervals).
 pub const UINT_MAX_US: f64 = 4_294.967_295;
 
-/// A whole number as C's `strtol(s, NULL, 10)` with the whole string
-/// consumed: optional leading white space and sign.
+/// A whole number as C's `strtol(s, &end, 10)` with the whole string
+/// consumed.
 pub fn parse_c_int(s: &str) -> Option<i64> {
-    let t = s.trim_start();
-    let t = t.strip_prefix('+').unwrap_or(t);
-    t.parse::<i64>().ok()
+    match c_strtol(s) {
+        (Some(v), "") if !s.trim().is_empty() => Some(v),
+        _ => None,
+    }
 }
 
-/// Decimal seconds to microseconds, as keepalived's
-/// `read_decimal_unsigned_long_func` with 6 digits: no sign, digits with
-/// at most one '.', more than 6 decimals rounded half up (the bool says
-/// so).
-pub fn parse_micros(s: &str) -> Option<(u64, bool)> {
-    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    let digits = |x: &str| x.bytes().all(|b| b.is_ascii_digit());
-    if !digits(int) || !digits(frac) || (int.is_empty() && frac.is_empty()) {
-        return None;
+/// C's `strtol(s, &end, 10)`: leading white space, a sign, digits; the
+/// value (`None` on overflow) and what is left from the first character
+/// not read. No digits: 0 and all of `s` left.
+pub fn c_strtol(s: &str) -> (Option<i64>, &str) {
+    let t = s.trim_start();
+    let (neg, body) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let digits = body.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return (Some(0), s);
     }
-    let rounded = frac.len() > 6;
-    let mut f: String = frac.chars().take(6).collect();
-    while f.len() < 6 {
-        f.push('0');
+    let v = body[..digits]
+        .parse::<i64>()
+        .ok()
+        .map(|v| if neg { -v } else { v });
+    (v, &body[digits..])
+}
+
+/// What keepalived's `read_decimal_unsigned_long_func` makes of a text
+/// with 6 decimal digits.
+#[derive(Debug, PartialEq, Eq)]
+pub struct CDecimal {
+    pub micros: u64,
+    /// The whole text was a number.
+    pub valid: bool,
+    /// More than 6 decimals (rounded half up).
+    pub rounded: bool,
+}
+
+/// keepalived's algorithm: drop the first '.', keep up to 6 digits after
+/// it, pad with zeros to 6, `strtoull` what results (so junk leaves the
+/// number read so far: `True` is 0, `1.5x` is 15), +1 when a 7th decimal
+/// was 5 or more. `None` on overflow.
+pub fn c_decimal_micros(s: &str) -> Option<CDecimal> {
+    let (int, frac) = match s.find('.') {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let mut rewritten = String::from(int);
+    let mut rounded = false;
+    let mut up = false;
+    let mut kept = 0;
+    if let Some(f) = frac {
+        let b = f.as_bytes();
+        if b.len() > 6 {
+            rounded = true;
+            up = b[6] >= b'5';
+        }
+        kept = b.len().min(6);
+        // Byte-wise as C copies (a multi-byte character is junk anyway).
+        rewritten.push_str(&String::from_utf8_lossy(&b[..kept]));
     }
-    let up = rounded && frac.as_bytes()[6] >= b'5';
-    let whole: u64 = if int.is_empty() { 0 } else { int.parse().ok()? };
-    let us = whole
-        .checked_mul(1_000_000)?
-        .checked_add(f.parse::<u64>().ok()?)?
-        .checked_add(u64::from(up))?;
-    Some((us, rounded))
+    for _ in kept..6 {
+        rewritten.push('0');
+    }
+    let t = rewritten.trim_start();
+    let t = t.strip_prefix('+').unwrap_or(t);
+    let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+    let v: u64 = if digits == 0 {
+        0
+    } else {
+        t[..digits].parse().ok()?
+    };
+    let valid = digits > 0 && digits == t.len();
+    Some(CDecimal {
+        micros: v + u64::from(up),
+        valid,
+        rounded,
+    })
 }
 
 /// Microseconds as keepalived prints a range bound: `S.UUUUUU`.

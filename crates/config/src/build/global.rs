@@ -28,7 +28,7 @@ fn set_fifo_script(ctx: &mut Ctx, n: &Node, f: &mut Option<NotifyFifo>) {
 }
 
 fn rcv_bufs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
-    if let Some(v) = c.u32(n, 0, 0, u32::MAX) {
+    if let Some(v) = c.u32_exact(n, 0, 0, u32::MAX) {
         g.netlink_rcv_bufs = Some(g.netlink_rcv_bufs.unwrap_or(0).max(v));
     }
 }
@@ -243,7 +243,7 @@ pub static GLOBAL_DEFS: &[Kw<GlobalDefs>] = &[
                 c.missing(k.pos, format!("lvs_timeouts '{}' needs a value", k.text));
                 break;
             };
-            let secs = c.int_tok(&v, 0, 86400 * 31).map(|x| x as u32);
+            let secs = c.int_exact(&v, 0, 86400 * 31).map(|x| x as u32);
             match k.text.as_str() {
                 "tcp" => t.tcp = secs,
                 "tcpfin" => t.tcpfin = secs,
@@ -384,10 +384,10 @@ pub fn sync_daemon(c: &mut Ctx, n: &Node) -> Option<LvsSyncDaemon> {
         }
         match (k.text.as_str(), v) {
             ("inst", Some(v)) => d.instance = Some(v.text),
-            ("id", Some(v)) => d.sync_id = c.int_tok(&v, 0, 255).map(|x| x as u8),
-            ("maxlen", Some(v)) => d.maxlen = c.int_tok(&v, 1, 65507).map(|x| x as u16),
-            ("port", Some(v)) => d.port = c.int_tok(&v, 1, 65535).map(|x| x as u16),
-            ("ttl", Some(v)) => d.ttl = c.int_tok(&v, 1, 255).map(|x| x as u8),
+            ("id", Some(v)) => d.sync_id = c.int_exact(&v, 0, 255).map(|x| x as u8),
+            ("maxlen", Some(v)) => d.maxlen = c.int_exact(&v, 1, 65507).map(|x| x as u16),
+            ("port", Some(v)) => d.port = c.int_exact(&v, 1, 65535).map(|x| x as u16),
+            ("ttl", Some(v)) => d.ttl = c.int_exact(&v, 1, 255).map(|x| x as u8),
             ("group", Some(v)) => {
                 d.group = c.ip_tok(&v).filter(|a| {
                     let ok = a.is_multicast();

@@ -55,7 +55,8 @@ impl AsMut<Inherited> for RsDraft {
 /// `NAT|DR|TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]`.
 pub fn method(c: &mut Ctx, n: &Node) -> Option<ForwardMethod> {
     let m = c.arg(n, 0)?.clone();
-    match m.text.to_ascii_uppercase().as_str() {
+    // keepalived compares with strcmp: `dr` is not a method.
+    match m.text.as_str() {
         "NAT" => Some(ForwardMethod::Nat),
         "DR" => Some(ForwardMethod::Dr),
         "TUN" => {
@@ -114,11 +115,11 @@ fn inherited_kws<T: AsMut<Inherited>>() -> Vec<Kw<T>> {
             t.as_mut().timing.connect_timeout = v.or(t.as_mut().timing.connect_timeout)
         }),
         kw("retry", |c, n, t| {
-            let v = c.u32(n, 0, 1, u32::MAX);
+            let v = c.u32_exact(n, 0, 1, u32::MAX);
             t.as_mut().timing.retry = v.or(t.as_mut().timing.retry)
         }),
         old("nb_get_retry", "'retry'", |c, n, t| {
-            let v = c.u32(n, 0, 1, u32::MAX);
+            let v = c.u32_exact(n, 0, 1, u32::MAX);
             t.as_mut().timing.retry = v.or(t.as_mut().timing.retry)
         }),
         kw("delay_before_retry", |c, n, t| {
@@ -170,7 +171,9 @@ fn vs_table() -> Vec<Kw<VsDraft>> {
         kw("persistence_timeout", |c, n, d| {
             d.vs.persistence_timeout = match n.arg(0) {
                 None => Some(360),
-                Some(_) => c.u32(n, 0, 1, 86400 * 31).or(d.vs.persistence_timeout),
+                Some(_) => c
+                    .u32_exact(n, 0, 1, 86400 * 31)
+                    .or(d.vs.persistence_timeout),
             }
         }),
         kw("persistence_granularity", |c, n, d| {
@@ -322,10 +325,7 @@ fn set_sched(c: &mut Ctx, n: &Node, d: &mut VsDraft) {
             d.vs.scheduler = s;
             d.sched_set = true;
         }
-        None => c.ignore(
-            a.pos,
-            format!("Invalid lvs_scheduler '{}' - ignoring", a.text),
-        ),
+        None => c.ignore(a.pos, format!("Invalid lvs_scheduler '{}'", a.text)),
     }
 }
 
@@ -711,6 +711,13 @@ pub fn vs_group(c: &mut Ctx, n: &Node) -> Option<VirtualServerGroup> {
             Ok((first, last)) => g.entries.push(GroupEntry::Range { first, last, port }),
             Err(m) => c.ignore(e.kw.pos, m),
         }
+    }
+    if g.entries.is_empty() {
+        c.warn(
+            n.end(),
+            format!("virtual server group {} has no entries - removing", g.name),
+        );
+        return None;
     }
     Some(g)
 }

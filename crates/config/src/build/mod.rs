@@ -26,6 +26,10 @@ pub struct Builder {
     vs_meta: Vec<(Option<(String, Pos)>, Pos)>,
     names: HashMap<(&'static str, String), Pos>,
     sync_daemon_pos: Option<Pos>,
+    /// global_defs set the lower priority garp values itself (otherwise
+    /// keepalived takes them from vrrp_garp_master_delay/repeat).
+    lower_prio_delay_set: bool,
+    lower_prio_repeat_set: bool,
 }
 
 impl Builder {
@@ -151,6 +155,10 @@ impl Builder {
     pub fn statement(&mut self, c: &mut Ctx, n: &Node) {
         dispatch_one(c, "the top level", &TOP, n, self);
         if n.kw.text == "global_defs" {
+            let has = |k: &str| n.children().iter().any(|x| x.kw.text == k);
+            let min_garp = has("vrrp_min_garp");
+            self.lower_prio_delay_set |= has("vrrp_garp_lower_prio_delay") || min_garp;
+            self.lower_prio_repeat_set |= has("vrrp_garp_lower_prio_repeat") || min_garp;
             if let Some(d) = n.children().iter().find(|x| x.kw.text == "lvs_sync_daemon") {
                 self.sync_daemon_pos = Some(d.kw.pos);
             }
@@ -159,6 +167,13 @@ impl Builder {
 
     /// The cross-checks and corrections once everything is read.
     pub fn finish(mut self, c: &mut Ctx) -> Config {
+        let garp = &mut self.cfg.global.garp;
+        if !self.lower_prio_delay_set {
+            garp.lower_prio_delay = garp.master_delay;
+        }
+        if !self.lower_prio_repeat_set {
+            garp.lower_prio_repeat = garp.master_repeat;
+        }
         let g = self.cfg.global.clone();
         let scripts: HashSet<String> = self
             .cfg

@@ -101,7 +101,7 @@ pub fn address(ctx: &mut Ctx, n: &Node) -> Option<IpAddress> {
                 a.preferred_lft = if v.text == "forever" {
                     None
                 } else {
-                    ctx.int_tok(v, 0, u32::MAX.into()).map(|x| x as u32)
+                    ctx.int_exact(v, 0, u32::MAX.into()).map(|x| x as u32)
                 };
             }
             "no_track" => a.no_track = true,
@@ -169,12 +169,12 @@ pub fn route(ctx: &mut Ctx, n: &Node) -> Option<Route> {
                     "main" => Some(254),
                     "local" => Some(255),
                     "default" => Some(253),
-                    _ => ctx.int_tok(v, 0, u32::MAX.into()).map(|x| x as u32),
+                    _ => ctx.int_exact(v, 0, u32::MAX.into()).map(|x| x as u32),
                 };
             }
             "metric" | "priority" | "preference" => {
                 let v = need(ctx)?;
-                r.metric = ctx.int_tok(v, 0, u32::MAX.into()).map(|x| x as u32)
+                r.metric = ctx.int_exact(v, 0, u32::MAX.into()).map(|x| x as u32)
             }
             "scope" => r.scope = Some(need(ctx)?.text.clone()),
             "proto" | "protocol" => r.protocol = Some(need(ctx)?.text.clone()),
@@ -229,7 +229,7 @@ pub fn route(ctx: &mut Ctx, n: &Node) -> Option<Route> {
                             "via" => nh.via = ctx.ip_tok(w[j + 1]),
                             "dev" => nh.dev = Some(w[j + 1].text.clone()),
                             "weight" => {
-                                nh.weight = ctx.int_tok(w[j + 1], 1, 256).map(|x| (x - 1) as u8)
+                                nh.weight = ctx.int_exact(w[j + 1], 1, 256).map(|x| (x - 1) as u8)
                             }
                             _ => break,
                         }
@@ -329,9 +329,9 @@ pub fn rule(ctx: &mut Ctx, n: &Node) -> Option<Rule> {
                     Some(ctx.prefix_tok(v)?)
                 }
             }
-            "table" | "lookup" => r.table = ctx.int_tok(v, 0, u32::MAX.into()).map(|x| x as u32),
+            "table" | "lookup" => r.table = ctx.int_exact(v, 0, u32::MAX.into()).map(|x| x as u32),
             "priority" | "preference" | "pref" => {
-                r.priority = ctx.int_tok(v, 0, u32::MAX.into()).map(|x| x as u32)
+                r.priority = ctx.int_exact(v, 0, u32::MAX.into()).map(|x| x as u32)
             }
             "fwmark" => {
                 let s = v.text.split('/').next().unwrap_or("");

@@ -304,7 +304,17 @@ fn sync_group_table() -> Vec<Kw<SyncDraft>> {
         old(
             "global_tracking",
             "'sync_group_tracking_weight'",
-            |_, _, g| g.group.tracking_weight = true,
+            |c, n, g| {
+                // keepalived reports this one.
+                c.warn(
+                    n.kw.pos,
+                    format!(
+                        "({}) global_tracking is deprecated. Use track_interface/script/file on the sync group",
+                        g.group.name
+                    ),
+                );
+                g.group.tracking_weight = true
+            },
         ),
         ignored("track_bfd"),
     ];
@@ -373,7 +383,7 @@ fn vrrp_table() -> Vec<Kw<VrrpDraft>> {
         kw("interface", |c, n, d| d.inst.interface = c.string(n, 0)),
         kw("virtual_router_id", |c, n, d| {
             d.vrid_pos = Some(n.kw.pos);
-            if let Some(v) = c.int(n, 0, 1, 255) {
+            if let Some(v) = c.u32_exact(n, 0, 1, 255) {
                 d.inst.vrid = Vrid(v as u8)
             }
         }),
@@ -579,7 +589,7 @@ fn vrrp_table() -> Vec<Kw<VrrpDraft>> {
             }
         }),
         kw("unicast_ttl", |c, n, d| {
-            if let Some(v) = c.int(n, 0, 0, 255) {
+            if let Some(v) = c.u32_exact(n, 0, 0, 255) {
                 d.inst.unicast_ttl = v as u8
             }
         }),
@@ -682,7 +692,17 @@ fn vrrp_table() -> Vec<Kw<VrrpDraft>> {
         old(
             "lvs_sync_daemon_interface",
             "global 'lvs_sync_daemon IF inst NAME'",
-            |c, n, d| d.sync_daemon_interface = c.string(n, 0).map(|s| (s, n.kw.pos)),
+            |c, n, d| {
+                // keepalived reports this one.
+                c.warn(
+                    n.kw.pos,
+                    format!(
+                        "({}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.",
+                        d.inst.name
+                    ),
+                );
+                d.sync_daemon_interface = c.string(n, 0).map(|s| (s, n.kw.pos))
+            },
         ),
         old(
             "native_ipv6",
@@ -830,13 +850,11 @@ pub fn finalize(c: &mut Ctx, d: &mut VrrpDraft, g: &GlobalDefs) {
     i.garp = GarpTimers {
         master_delay: ov.garp_master_delay.unwrap_or(g.garp.master_delay),
         master_repeat: ov.garp_master_repeat.unwrap_or(g.garp.master_repeat),
-        lower_prio_delay: ov
-            .garp_lower_prio_delay
-            .or(ov.garp_master_delay)
-            .unwrap_or(g.garp.lower_prio_delay),
+        // keepalived (vrrp_complete_instance): from the global values, not
+        // from this instance's garp_master_*.
+        lower_prio_delay: ov.garp_lower_prio_delay.unwrap_or(g.garp.lower_prio_delay),
         lower_prio_repeat: ov
             .garp_lower_prio_repeat
-            .or(ov.garp_master_repeat)
             .unwrap_or(g.garp.lower_prio_repeat),
         master_refresh: ov.garp_master_refresh.unwrap_or(g.garp.master_refresh),
         master_refresh_repeat: ov
@@ -845,6 +863,35 @@ pub fn finalize(c: &mut Ctx, d: &mut VrrpDraft, g: &GlobalDefs) {
     };
     i.down_timer_adverts = ov.down_timer_adverts.unwrap_or(g.down_timer_adverts);
     i.strict_mode = ov.strict_mode.unwrap_or(g.strict);
+    if i.strict_mode {
+        // keepalived: no lower priority garps in strict mode.
+        match ov.garp_lower_prio_repeat {
+            Some(r) if r > 0 => c.correct(
+                d.pos,
+                format!(
+                    "({}) Strict mode requires no repeat garps. resetting",
+                    i.name
+                ),
+                &r.to_string(),
+                "0",
+            ),
+            _ => {}
+        }
+        match ov.garp_lower_prio_delay {
+            Some(v) if !v.is_zero() => c.correct(
+                d.pos,
+                format!(
+                    "({}) Strict mode requires no repeat garp delay. resetting",
+                    i.name
+                ),
+                &v.as_secs().to_string(),
+                "0",
+            ),
+            _ => {}
+        }
+        i.garp.lower_prio_repeat = 0;
+        i.garp.lower_prio_delay = Duration::ZERO;
+    }
     i.lower_prio_no_advert = ov
         .lower_prio_no_advert
         .unwrap_or(g.lower_prio_no_advert || i.strict_mode);
