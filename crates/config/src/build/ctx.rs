@@ -526,6 +526,29 @@ pub fn has(n: &Node, kw: &str) -> bool {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn numbers_read_as_keepalived_reads_them() {
+        use super::{c_decimal_micros, c_strtol, parse_c_int, CDecimal};
+        assert_eq!(c_strtol("10s"), (Some(10), "s"));
+        assert_eq!(c_strtol("True"), (Some(0), "True"));
+        assert_eq!(c_strtol(" -5"), (Some(-5), ""));
+        assert_eq!(parse_c_int("1.5"), None);
+        let d = |s| c_decimal_micros(s).map(|d| (d.micros, d.valid, d.rounded));
+        assert_eq!(d("1.5"), Some((1_500_000, true, false)));
+        assert_eq!(d("True"), Some((0, false, false)));
+        assert_eq!(d("1.5x"), Some((15, false, false)));
+        assert_eq!(d("0.0000005"), Some((1, true, true)));
+        assert_eq!(d("0.0000004"), Some((0, true, true)));
+        assert_eq!(
+            c_decimal_micros("4294.967295"),
+            Some(CDecimal {
+                micros: 4_294_967_295,
+                valid: true,
+                rounded: false
+            })
+        );
+    }
+
+    #[test]
     fn split_command_quotes() {
         assert_eq!(
             super::split_command("a 'b c' \"d e\" f\\ g"),

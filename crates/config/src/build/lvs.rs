@@ -181,7 +181,8 @@ fn vs_table() -> Vec<Kw<VsDraft>> {
                 return;
             };
             d.vs.persistence_granularity = match t.text.parse::<u8>() {
-                Ok(len) if len <= 128 => Some(prefix_mask(len)),
+                // keepalived's pgr_handler: 1..=128 (0 is not a mask).
+                Ok(len) if (1..=128).contains(&len) => Some(prefix_mask(len)),
                 _ => c.ip_tok(&t),
             }
         }),
