@@ -39,9 +39,10 @@ fn keepalived_takes_the_bounds_of_the_table() {
             let err = String::from_utf8_lossy(&out.stderr);
             if reports_line(&err, line) == inside {
                 failures.push(format!(
-                    "{} {} {value}: the table says {}, keepalived:\n{err}",
+                    "{} {} {value}: the table ({}) says {}, keepalived:\n{err}",
                     row.context,
                     row.keyword,
+                    row.source,
                     if inside { "accepted" } else { "reported" }
                 ));
             }

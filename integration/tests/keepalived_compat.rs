@@ -104,6 +104,12 @@ fn dump_config_succeeds_on_every_sample() {
             .arg(&conf)
             .output()
             .expect("kad --dump-config");
+        // kad refuses auth_type AH (issue 9): keepalived's SSL_GET sample
+        // uses it.
+        if String::from_utf8_lossy(&out.stderr).contains("auth_type AH: kad does not implement") {
+            assert_ne!(out.status.code(), Some(0), "{}", conf.display());
+            continue;
+        }
         assert_eq!(
             out.status.code(),
             Some(0),
