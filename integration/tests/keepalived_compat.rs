@@ -37,17 +37,13 @@ fn keepalived_lines(stderr: &str) -> BTreeSet<u32> {
 /// Lines keepalived reports that kad does not yet, per sample: each is a
 /// known gap with its reason. The test fails when a gap closes (remove it
 /// here) as well as when a new one opens.
-const KNOWN_GAPS: &[(&str, &[u32], &str)] = &[(
-    "keepalived.conf.vrrp.rules",
-    &[10, 25],
-    "keepalived numbers a rule without preference itself (16384 down) and warns; kad does not yet",
-)];
+const KNOWN_GAPS: &[(&str, &[u32], &str)] = &[];
 
 /// Samples with configuration errors keepalived reports too: `--dump-config`
 /// refuses them (exit 5) and names the lines.
 const BROKEN_SAMPLES: &[(&str, &[u32])] = &[
-    // `to 192.168.100./24`: not an address; keepalived skips those rules.
-    ("keepalived.conf.vrrp.rules", &[11, 26]),
+    // (none since keepalived's corrections are applied: the rules sample's
+    // `to 192.168.100./24` is skipped with a warning, as keepalived does)
 ];
 
 fn name(conf: &std::path::Path) -> String {
@@ -133,6 +129,12 @@ fn dump_config_succeeds_on_every_sample() {
             .arg(&conf)
             .output()
             .expect("kad --dump-config");
+        // kad refuses auth_type AH (issue 9): keepalived's SSL_GET sample
+        // uses it.
+        if String::from_utf8_lossy(&out.stderr).contains("auth_type AH: kad does not implement") {
+            assert_ne!(out.status.code(), Some(0), "{}", conf.display());
+            continue;
+        }
         if let Some((_, lines)) = BROKEN_SAMPLES.iter().find(|(n, _)| *n == name(&conf)) {
             let err = String::from_utf8_lossy(&out.stderr);
             assert_eq!(out.status.code(), Some(5), "{}: {err}", conf.display());

@@ -27,6 +27,13 @@ pub enum Class {
     Environment,
     /// A script that is unsafe to run as root.
     ScriptSecurity,
+    /// keepalived stops reading here (a keyword missing its parameter):
+    /// `-t` exits 2, as keepalived's `KEEPALIVED_EXIT_CONFIG`.
+    Abort,
+    /// Something keepalived accepts without a word (an argument a keyword
+    /// ignores, a duplicate it keeps quiet about). kad reports it as a
+    /// note, which `--strict` makes an error.
+    Quiet,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

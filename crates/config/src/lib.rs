@@ -26,6 +26,9 @@ pub const DEFAULT_CONFIG: &str = "/etc/keepalived/keepalived.conf";
 /// page).
 pub mod exit {
     pub const OK: i32 = 0;
+    /// keepalived's `KEEPALIVED_EXIT_CONFIG`: it stopped reading (a keyword
+    /// without its parameter).
+    pub const ABORT: i32 = 2;
     pub const CANNOT_RUN: i32 = 4;
     pub const CONFIG: i32 = 5;
     pub const SCRIPT_SECURITY: i32 = 6;
@@ -41,6 +44,20 @@ impl Default for LoadOptions {
     fn default() -> Self {
         LoadOptions {
             config_id: short_hostname(),
+        }
+    }
+}
+
+/// kad's own `--strict`: every problem keepalived reports and corrects (a
+/// warning) or accepts without a word (a [`Class::Quiet`] note) becomes an
+/// error, so the configuration neither starts nor reloads.
+pub fn make_strict(diags: &mut [Diagnostic]) {
+    for d in diags {
+        let corrected = d.severity == Severity::Warning && d.class == Class::Config;
+        let quiet = d.class == Class::Quiet;
+        if corrected || quiet {
+            d.severity = Severity::Error;
+            d.message.push_str(" [--strict]");
         }
     }
 }
@@ -76,7 +93,9 @@ impl Loaded {
     /// configuration problem (warning or error) is 5.
     pub fn exit_code(&self) -> i32 {
         let counts = |f: &dyn Fn(&Diagnostic) -> bool| self.diagnostics.iter().any(f);
-        if counts(&|d| d.is_error() && d.class == Class::Environment) {
+        if counts(&|d| d.class == Class::Abort) {
+            exit::ABORT
+        } else if counts(&|d| d.is_error() && d.class == Class::Environment) {
             exit::CANNOT_RUN
         } else if counts(&|d| d.class == Class::ScriptSecurity) {
             exit::SCRIPT_SECURITY

@@ -58,9 +58,11 @@ pub fn build(text: &str, map: &SourceMap, diags: &mut Vec<Diagnostic>, mut top: 
     let mut cur: Option<Node> = None;
     let mut last_line = u32::MAX;
 
+    // keepalived reports each of these and reads on (a block left open
+    // ends with the file): warnings.
     let err = |diags: &mut Vec<Diagnostic>, pos: Pos, msg: String| {
         diags.push(Diagnostic {
-            severity: Severity::Error,
+            severity: Severity::Warning,
             class: Class::Config,
             location: map.locate(pos),
             message: msg,

@@ -66,17 +66,21 @@ fn globals_apply_even_when_global_defs_comes_last() {
     let i = inst(text);
     assert_eq!(i.garp.master_delay, Duration::from_secs(10));
     assert_eq!(i.garp.master_repeat, 2);
-    assert_eq!(i.garp.lower_prio_repeat, 2);
+    // keepalived takes the lower priority values from the global ones
+    // (which follow vrrp_garp_master_*), not from the instance's.
+    assert_eq!(i.garp.lower_prio_repeat, 7);
+    assert_eq!(i.garp.lower_prio_delay, Duration::from_secs(10));
     assert!(i.lower_prio_no_advert);
     assert_eq!(GarpTimers::default().master_repeat, 5);
 }
 
 #[test]
 fn corrections_keepalived_makes() {
-    let l = parse("vrrp_instance A { interface e\n virtual_router_id 1\n state MASTER\n priority 100\n authentication { auth_type AH\n auth_pass 123456789 } }");
+    let l = parse("vrrp_instance A { interface e\n virtual_router_id 1\n state MASTER\n priority 100\n authentication { auth_type PASS\n auth_pass 123456789 } }");
     let i = &l.config.vrrp_instances[0];
-    assert_eq!(i.state, InitialState::Backup);
+    assert_eq!(i.state, InitialState::Master);
     assert_eq!(i.authentication.as_ref().unwrap().password, "12345678");
+    assert!(!l.has_errors(), "{:?}", l.diagnostics);
     let i =
         inst("vrrp_instance A { interface e\n virtual_router_id 1\n priority 255\n nopreempt }");
     assert!(!i.nopreempt);
@@ -104,9 +108,10 @@ fn virtual_server_defaults() {
     assert!(msgs.iter().any(|m| m.contains("default 'wlc'")), "{msgs:?}");
     assert_eq!(v.real_servers[0].weight, Weight(1));
     let (v, _) =
-        vs("virtual_server 10.0.0.1 80 { protocol TCP\n lb_algo rr\n persistence_timeout }");
+        vs("virtual_server 10.0.0.1 80 { protocol TCP\n lb_algo rr\n persistence_timeout\n real_server 10.0.0.2 80 { } }");
     assert_eq!(v.persistence_timeout, Some(360));
-    let (v, _) = vs("virtual_server 10.0.0.1 0 { protocol TCP\n lb_algo rr }");
+    let (v, _) =
+        vs("virtual_server 10.0.0.1 0 { protocol TCP\n lb_algo rr\n real_server 10.0.0.2 80 { } }");
     assert_eq!(v.persistence_timeout, Some(360));
     let (v, _) = vs("virtual_server 10.0.0.1 80 { protocol TCP\n lb_algo rr\n lb_kind DR\n persistence_granularity 24\n real_server 10.0.0.2 80 { }\n real_server 10.0.0.3 80 { lb_kind TUN type gue port 6080 } }");
     assert_eq!(v.real_servers[0].method, ForwardMethod::Dr);

@@ -23,6 +23,13 @@ pub struct Cli {
     #[arg(long = "no-env-check")]
     pub no_env_check: bool,
 
+    /// kad's own: every problem keepalived reports and corrects (a value
+    /// out of range, an unknown name, a duplicate) is an error that stops
+    /// start-up, `-t` and reload, instead of a warning with keepalived's
+    /// correction.
+    #[arg(long = "strict")]
+    pub strict: bool,
+
     /// Print the configuration model as JSON and exit.
     #[arg(long = "dump-config")]
     pub dump_config: bool,

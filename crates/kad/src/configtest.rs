@@ -11,7 +11,11 @@ pub fn load(cli: &Cli) -> Loaded {
         },
         None => LoadOptions::default(),
     };
-    kad_config::load(&cli.file, &opts)
+    let mut loaded = kad_config::load(&cli.file, &opts);
+    if cli.strict {
+        kad_config::make_strict(&mut loaded.diagnostics);
+    }
+    loaded
 }
 
 fn missing_file(loaded: &Loaded) -> bool {

@@ -1,6 +1,9 @@
 //! The corpus of broken configurations: each case names, in its first
-//! line, the `file:line:col` kad must report and the exit code of
-//! `kad -t --no-env-check`.
+//! line, the `file:line:col` kad must report, the exit code of
+//! `kad -t --no-env-check` and the severity there: `error` where keepalived
+//! refuses too (kad does not start: `--dump-config` fails), `warning` or
+//! `note` where keepalived reports the problem, corrects it and runs (kad
+//! starts: `--dump-config` succeeds; with `--strict` it does not).
 //!
 //! A case is a `*.conf` file in `tests/broken/`, or a directory there whose
 //! `main.conf` is the case (for includes).
@@ -12,6 +15,8 @@ struct Case {
     file: PathBuf,
     want_loc: String,
     want_exit: i32,
+    want_severity: String,
+    starts: bool,
 }
 
 fn cases() -> Vec<Case> {
@@ -30,13 +35,20 @@ fn cases() -> Vec<Case> {
         let spec = first
             .strip_prefix("# expect: ")
             .unwrap_or_else(|| panic!("{}: no '# expect:' line", file.display()));
-        let (loc, code) = spec
-            .rsplit_once(' ')
-            .expect("'# expect: FILE:LINE:COL EXIT'");
+        let w: Vec<&str> = spec.split_whitespace().collect();
+        let [loc, code, sev, starts] = w[..] else {
+            panic!(
+                "{}: '# expect: FILE:LINE:COL EXIT SEVERITY starts|refuses'",
+                file.display()
+            );
+        };
+        assert!(matches!(starts, "starts" | "refuses"), "{}", file.display());
         out.push(Case {
             file,
             want_loc: loc.to_string(),
             want_exit: code.parse().expect("exit code"),
+            want_severity: sev.to_string(),
+            starts: starts == "starts",
         });
     }
     out
@@ -62,14 +74,50 @@ fn every_broken_config_is_reported_where_it_is_broken() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let code = out.status.code().unwrap_or(-1);
         let dir = case.file.parent().unwrap_or(Path::new("."));
-        let want = format!("{}/{}: ", dir.display(), case.want_loc);
+        let want = format!(
+            "{}/{}: {}: ",
+            dir.display(),
+            case.want_loc,
+            case.want_severity
+        );
         let located = stderr.lines().any(|l| l.starts_with(&want));
         if !located || code != case.want_exit {
             failures.push(format!(
-                "{}: want {} exit {}, got exit {code}:\n{stderr}",
+                "{}: want {} {} exit {}, got exit {code}:\n{stderr}",
                 case.file.display(),
                 case.want_loc,
+                case.want_severity,
                 case.want_exit
+            ));
+        }
+        // Where keepalived refuses, kad does not start; where keepalived
+        // corrects and runs, kad starts, unless --strict.
+        let dump = |strict: bool| {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_kad"));
+            if strict {
+                cmd.arg("--strict");
+            }
+            cmd.args(["--dump-config", "-f"])
+                .arg(&case.file)
+                .output()
+                .expect("run kad")
+                .status
+                .success()
+        };
+        let starts = case.starts;
+        if dump(false) != starts {
+            failures.push(format!(
+                "{}: --dump-config {} but kad should {}",
+                case.file.display(),
+                if starts { "fails" } else { "succeeds" },
+                if starts { "start" } else { "refuse" },
+            ));
+        }
+        if starts && dump(true) {
+            failures.push(format!(
+                "{}: --strict --dump-config succeeds on a {}",
+                case.file.display(),
+                case.want_severity
             ));
         }
         assert!(

@@ -1,6 +1,6 @@
 //! Checker blocks inside `real_server`.
 
-use super::ctx::Ctx;
+use super::ctx::{Ctx, TIMER_MAX, UINT_MAX_US};
 use super::lvs::Inherited;
 use super::table::{dispatch, ignored, kw, old, Kw};
 use crate::model::*;
@@ -40,26 +40,34 @@ fn common() -> Vec<Kw<CheckDraft>> {
             d.connect.bind_port = c.int(n, 0, 1, 65535).map(|p| p as u16)
         }),
         kw("fwmark", |c, n, d| {
-            d.connect.fwmark = c.u32(n, 0, 1, u32::MAX)
+            d.connect.fwmark = c.u32(n, 0, 0, u32::MAX).or(d.connect.fwmark)
         }),
         kw("connect_timeout", |c, n, d| {
-            d.timing.connect_timeout = c.timer(n, 0, 0.000001, 86400.0)
+            d.timing.connect_timeout = c
+                .timer(n, 0, 0.000001, UINT_MAX_US)
+                .or(d.timing.connect_timeout)
         }),
         kw("delay_loop", |c, n, d| {
-            d.timing.delay_loop = c.timer(n, 0, 0.000001, 86400.0)
+            d.timing.delay_loop = c.timer(n, 0, 0.000001, TIMER_MAX).or(d.timing.delay_loop)
         }),
         kw("retry", |c, n, d| d.timing.retry = c.u32(n, 0, 0, u32::MAX)),
         old("nb_get_retry", "'retry'", |c, n, d| {
+            // keepalived reports this one (http_get_retry_handler).
+            c.warn(n.kw.pos, "nb_get_retry is deprecated - please use 'retry'");
             d.timing.retry = c.u32(n, 0, 0, u32::MAX)
         }),
         kw("delay_before_retry", |c, n, d| {
-            d.timing.delay_before_retry = c.timer(n, 0, 0.0, 86400.0)
+            d.timing.delay_before_retry = c
+                .timer(n, 0, 0.0, TIMER_MAX)
+                .or(d.timing.delay_before_retry)
         }),
         kw("warmup", |c, n, d| {
-            d.timing.warmup = c.timer(n, 0, 0.0, 86400.0)
+            d.timing.warmup = c.timer(n, 0, 0.0, TIMER_MAX).or(d.timing.warmup)
         }),
-        kw("alpha", |c, n, d| d.alpha = Some(c.flag(n))),
-        kw("log_all_failures", |c, n, d| d.log_all_failures = c.flag(n)),
+        kw("alpha", |c, n, d| d.alpha = c.flag_opt(n).or(d.alpha)),
+        kw("log_all_failures", |c, n, d| {
+            d.log_all_failures = c.flag(n, d.log_all_failures)
+        }),
     ]
 }
 
@@ -89,7 +97,7 @@ static URL: &[Kw<Url>] = &[
             32 => DigestKind::Md5,
             40 => DigestKind::Sha1,
             _ => {
-                c.error(
+                c.ignore(
                     t.pos,
                     format!(
                         "digest '{}' is neither MD5 (32 hex) nor SHA-1 (40 hex)",
@@ -100,7 +108,7 @@ static URL: &[Kw<Url>] = &[
             }
         };
         if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            c.error(t.pos, format!("digest '{}' is not hexadecimal", t.text));
+            c.ignore(t.pos, format!("digest '{}' is not hexadecimal", t.text));
             return;
         }
         u.digest = Some(Digest { kind, hex });
@@ -114,7 +122,7 @@ static URL: &[Kw<Url>] = &[
                 {
                     u.status_codes.push((a, b))
                 }
-                _ => c.error(
+                _ => c.ignore(
                     t.pos,
                     format!("invalid status_code '{}' (100-599 or a range)", t.text),
                 ),
@@ -144,7 +152,7 @@ fn http_table() -> Vec<Kw<CheckDraft>> {
             };
             dispatch(c, "url", URL, n, &mut u);
             if u.path.is_empty() {
-                c.error(n.end(), "url has no path - removing");
+                c.warn(n.end(), "url has no path - removing");
                 return;
             }
             if let Some(h) = http_mut(d) {
@@ -157,7 +165,7 @@ fn http_table() -> Vec<Kw<CheckDraft>> {
                 Some("1.0C") | Some("1.0c") => HttpProtocol::Http10Close,
                 Some("1.1") => HttpProtocol::Http11,
                 _ => {
-                    c.error(n.kw.pos, "http_protocol must be 1.0, 1.0C or 1.1");
+                    c.ignore(n.kw.pos, "http_protocol must be 1.0, 1.0C or 1.1");
                     return;
                 }
             };
@@ -172,8 +180,8 @@ fn http_table() -> Vec<Kw<CheckDraft>> {
             }
         }),
         kw::<CheckDraft>("enable_sni", |c, n, d| {
-            let v = c.flag(n);
-            if let Some(h) = http_mut(d) {
+            let v = c.flag_opt(n);
+            if let (Some(v), Some(h)) = (v, http_mut(d)) {
                 h.enable_sni = v
             }
         }),
@@ -185,14 +193,14 @@ fn http_table() -> Vec<Kw<CheckDraft>> {
             }
         }),
         kw::<CheckDraft>("tls_compliant", |c, n, d| {
-            let v = c.flag(n);
-            if let Some(h) = http_mut(d) {
+            let v = c.flag_opt(n);
+            if let (Some(v), Some(h)) = (v, http_mut(d)) {
                 h.tls_compliant = v
             }
         }),
         kw::<CheckDraft>("fast_recovery", |c, n, d| {
-            let v = c.flag(n);
-            if let Some(h) = http_mut(d) {
+            let v = c.flag_opt(n);
+            if let (Some(v), Some(h)) = (v, http_mut(d)) {
                 h.fast_recovery = v
             }
         }),
@@ -209,7 +217,7 @@ fn misc_table() -> Vec<Kw<CheckDraft>> {
             }
         }),
         kw::<CheckDraft>("misc_timeout", |c, n, d| {
-            d.misc_timeout = c.timer(n, 0, 0.000001, 86400.0)
+            d.misc_timeout = c.secs(n, 0, 0, 4294).or(d.misc_timeout)
         }),
         kw::<CheckDraft>("misc_dynamic", |_, _, d| {
             if let CheckKind::Misc(m) = &mut d.kind {
@@ -268,7 +276,7 @@ fn dns_table() -> Vec<Kw<CheckDraft>> {
                 "TXT" => DnsType::Txt,
                 "AAAA" => DnsType::Aaaa,
                 _ => {
-                    c.error(a.pos, format!("unknown DNS type '{}'", a.text));
+                    c.ignore(a.pos, format!("unknown DNS type '{}'", a.text));
                     return;
                 }
             };
@@ -315,7 +323,7 @@ fn udp_table() -> Vec<Kw<CheckDraft>> {
                         *payload = b.into_iter().flatten().collect()
                     }
                 }
-                None => c.error(a.pos, format!("payload '{}' is not hex bytes", a.text)),
+                None => c.ignore(a.pos, format!("payload '{}' is not hex bytes", a.text)),
             }
         }),
         kw::<CheckDraft>("require_reply", |c, n, d| {
@@ -324,7 +332,7 @@ fn udp_table() -> Vec<Kw<CheckDraft>> {
                 Some(a) => {
                     let p = hex_bytes(&a.text, true);
                     if p.is_none() {
-                        c.error(
+                        c.ignore(
                             a.pos,
                             format!("require_reply '{}' is not hex bytes (xx = any)", a.text),
                         );
@@ -342,7 +350,7 @@ fn udp_table() -> Vec<Kw<CheckDraft>> {
                 CheckKind::Udp {
                     min_reply_length, ..
                 },
-            ) = (c.u32(n, 0, 0, 65535), &mut d.kind)
+            ) = (c.u32_exact(n, 0, 0, 65535), &mut d.kind)
             {
                 *min_reply_length = v
             }
@@ -353,7 +361,7 @@ fn udp_table() -> Vec<Kw<CheckDraft>> {
                 CheckKind::Udp {
                     max_reply_length, ..
                 },
-            ) = (c.u32(n, 0, 0, 65535), &mut d.kind)
+            ) = (c.u32_exact(n, 0, 0, 65535), &mut d.kind)
             {
                 *max_reply_length = v
             }
@@ -370,7 +378,7 @@ fn file_table() -> Vec<Kw<CheckDraft>> {
             }
         }),
         kw::<CheckDraft>("weight", |c, n, d| {
-            let w = c.int(n, 0, -254, 254);
+            let w = c.int(n, 0, -i64::from(i32::MAX), i32::MAX.into());
             let rev = n.arg(1).is_some_and(|a| a.text == "reverse");
             if let CheckKind::File {
                 weight, reverse, ..
@@ -385,9 +393,9 @@ fn file_table() -> Vec<Kw<CheckDraft>> {
                 *dynamic = true
             }
         }),
-        kw::<CheckDraft>("alpha", |c, n, d| d.alpha = Some(c.flag(n))),
+        kw::<CheckDraft>("alpha", |c, n, d| d.alpha = c.flag_opt(n).or(d.alpha)),
         kw::<CheckDraft>("delay_loop", |c, n, d| {
-            d.timing.delay_loop = c.timer(n, 0, 0.000001, 86400.0)
+            d.timing.delay_loop = c.timer(n, 0, 0.000001, TIMER_MAX).or(d.timing.delay_loop)
         }),
     ]
 }
@@ -475,15 +483,15 @@ pub fn checker(c: &mut Ctx, n: &Node) -> Option<CheckDraft> {
     dispatch(c, &context, table, n, &mut d);
     match &d.kind {
         CheckKind::Http(h) | CheckKind::Ssl(h) if h.urls.is_empty() => {
-            c.error(n.end(), format!("{context} has no url - removing"));
+            c.warn(n.end(), format!("{context} has no url - removing"));
             return None;
         }
         CheckKind::Misc(m) if m.script.command.is_empty() => {
-            c.error(n.end(), "MISC_CHECK has no misc_path - removing");
+            c.warn(n.end(), "MISC_CHECK has no misc_path - removing");
             return None;
         }
         CheckKind::File { track_file, .. } if track_file.is_empty() => {
-            c.error(n.end(), "FILE_CHECK has no track_file - removing");
+            c.warn(n.end(), "FILE_CHECK has no track_file - removing");
             return None;
         }
         _ => {}

@@ -1,12 +1,10 @@
 //! `global_defs` and the smaller top-level blocks.
 
-use super::ctx::Ctx;
+use super::ctx::{Ctx, UINT_MAX_US};
 use super::table::{dispatch, ignored, kw, old, Kw};
 use crate::model::*;
 use crate::tree::Node;
 use std::time::Duration;
-
-const MAX_SECS: f64 = 4_294.0;
 
 fn fifo(ctx: &mut Ctx, n: &Node) -> Option<NotifyFifo> {
     let path = ctx.string(n, 0)?;
@@ -22,7 +20,7 @@ fn set_fifo_script(ctx: &mut Ctx, n: &Node, f: &mut Option<NotifyFifo>) {
     let s = ctx.script(n);
     match f {
         Some(f) => f.script = s,
-        None => ctx.error(
+        None => ctx.ignore(
             n.kw.pos,
             format!("'{}' needs the FIFO to be set first", n.kw.text),
         ),
@@ -30,7 +28,7 @@ fn set_fifo_script(ctx: &mut Ctx, n: &Node, f: &mut Option<NotifyFifo>) {
 }
 
 fn rcv_bufs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
-    if let Some(v) = c.u32(n, 0, 0, u32::MAX) {
+    if let Some(v) = c.u32_exact(n, 0, 0, u32::MAX) {
         g.netlink_rcv_bufs = Some(g.netlink_rcv_bufs.unwrap_or(0).max(v));
     }
 }
@@ -55,17 +53,21 @@ pub static GLOBAL_DEFS: &[Kw<GlobalDefs>] = &[
         g.smtp_helo_name = c.string(n, 0)
     }),
     kw("smtp_connect_timeout", |c, n, g| {
-        if let Some(v) = c.u32(n, 0, 1, 3600) {
+        if let Some(v) = c.at_least_one(n, 4294, "smtp_conect_timeout") {
             g.smtp_connect_timeout = Duration::from_secs(v.into());
         }
     }),
-    kw("smtp_alert", |c, n, g| g.smtp_alert = c.flag(n)),
-    kw("smtp_alert_vrrp", |c, n, g| g.smtp_alert_vrrp = c.flag(n)),
+    kw("smtp_alert", |c, n, g| {
+        g.smtp_alert = c.flag(n, g.smtp_alert)
+    }),
+    kw("smtp_alert_vrrp", |c, n, g| {
+        g.smtp_alert_vrrp = c.flag(n, g.smtp_alert_vrrp)
+    }),
     kw("smtp_alert_checker", |c, n, g| {
-        g.smtp_alert_checker = c.flag(n)
+        g.smtp_alert_checker = c.flag(n, g.smtp_alert_checker)
     }),
     kw("checker_log_all_failures", |c, n, g| {
-        g.checker_log_all_failures = c.flag(n)
+        g.checker_log_all_failures = c.flag(n, g.checker_log_all_failures)
     }),
     kw("startup_script", |c, n, g| g.startup_script = c.script(n)),
     kw("startup_script_timeout", |c, n, g| {
@@ -88,7 +90,8 @@ pub static GLOBAL_DEFS: &[Kw<GlobalDefs>] = &[
         g.script_user = Some((u, grp));
     }),
     kw("enable_script_security", |c, n, g| {
-        g.enable_script_security = c.flag(n)
+        c.no_value(n);
+        g.enable_script_security = true
     }),
     kw("notify_fifo", |c, n, g| g.notify_fifo = fifo(c, n)),
     kw("notify_fifo_script", |c, n, g| {
@@ -105,10 +108,10 @@ pub static GLOBAL_DEFS: &[Kw<GlobalDefs>] = &[
         set_fifo_script(c, n, &mut g.lvs_notify_fifo)
     }),
     kw("fifo_write_vrrp_states_on_reload", |c, n, g| {
-        g.fifo_write_vrrp_states_on_reload = c.flag(n)
+        g.fifo_write_vrrp_states_on_reload = c.flag(n, g.fifo_write_vrrp_states_on_reload)
     }),
     kw("vrrp_notify_priority_changes", |c, n, g| {
-        g.vrrp_notify_priority_changes = c.flag(n)
+        g.vrrp_notify_priority_changes = c.flag(n, g.vrrp_notify_priority_changes)
     }),
     kw("default_interface", |c, n, g| {
         if let Some(s) = c.string(n, 0) {
@@ -121,7 +124,7 @@ pub static GLOBAL_DEFS: &[Kw<GlobalDefs>] = &[
             if a.is_ipv4() && a.is_multicast() {
                 g.vrrp_mcast_group4 = a
             } else {
-                c.error(
+                c.ignore(
                     n.args[0].pos,
                     format!("'{a}' is not an IPv4 multicast address"),
                 );
@@ -133,7 +136,7 @@ pub static GLOBAL_DEFS: &[Kw<GlobalDefs>] = &[
             if a.is_ipv6() && a.is_multicast() {
                 g.vrrp_mcast_group6 = a
             } else {
-                c.error(
+                c.ignore(
                     n.args[0].pos,
                     format!("'{a}' is not an IPv6 multicast address"),
                 );
@@ -146,50 +149,50 @@ pub static GLOBAL_DEFS: &[Kw<GlobalDefs>] = &[
         }
     }),
     kw("v3_checksum_as_v2", |c, n, g| {
-        g.v3_checksum_as_v2 = c.flag(n)
+        g.v3_checksum_as_v2 = c.flag(n, g.v3_checksum_as_v2)
     }),
     kw("vrrp_garp_master_delay", |c, n, g| {
-        if let Some(v) = c.timer(n, 0, 0.0, MAX_SECS) {
+        if let Some(v) = c.secs(n, 0, 0, 4294) {
             g.garp.master_delay = v
         }
     }),
     kw("vrrp_garp_master_repeat", |c, n, g| {
-        if let Some(v) = c.u32(n, 0, 1, 65535) {
+        if let Some(v) = c.at_least_one(n, u32::MAX, "vrrp_garp_master_repeat") {
             g.garp.master_repeat = v
         }
     }),
     kw("vrrp_garp_lower_prio_delay", |c, n, g| {
-        if let Some(v) = c.timer(n, 0, 0.0, MAX_SECS) {
+        if let Some(v) = c.secs(n, 0, 0, 4294) {
             g.garp.lower_prio_delay = v
         }
     }),
     kw("vrrp_garp_lower_prio_repeat", |c, n, g| {
-        if let Some(v) = c.u32(n, 0, 0, 65535) {
+        if let Some(v) = c.u32(n, 0, 0, i32::MAX as u32) {
             g.garp.lower_prio_repeat = v
         }
     }),
     kw("vrrp_garp_master_refresh", |c, n, g| {
-        if let Some(v) = c.timer(n, 0, 0.0, MAX_SECS) {
+        if let Some(v) = c.secs(n, 0, 0, u32::MAX) {
             g.garp.master_refresh = v
         }
     }),
     kw("vrrp_garp_master_refresh_repeat", |c, n, g| {
-        if let Some(v) = c.u32(n, 0, 1, 65535) {
+        if let Some(v) = c.at_least_one(n, u32::MAX, "vrrp_garp_master_refresh_repeat") {
             g.garp.master_refresh_repeat = v
         }
     }),
     kw("vrrp_garp_interval", |c, n, g| {
-        if let Some(v) = c.timer(n, 0, 0.000001, 1.0) {
+        if let Some(v) = c.timer(n, 0, 0.000001, UINT_MAX_US) {
             g.garp_interval = v
         }
     }),
     kw("vrrp_gna_interval", |c, n, g| {
-        if let Some(v) = c.timer(n, 0, 0.000001, 1.0) {
+        if let Some(v) = c.timer(n, 0, 0.000001, UINT_MAX_US) {
             g.gna_interval = v
         }
     }),
     kw("vrrp_min_garp", |c, n, g| {
-        if c.flag(n) {
+        if c.flag(n, false) {
             g.garp.master_repeat = 1;
             g.garp.master_delay = Duration::ZERO;
             g.garp.master_refresh = Duration::ZERO;
@@ -203,23 +206,28 @@ pub static GLOBAL_DEFS: &[Kw<GlobalDefs>] = &[
         }
     }),
     kw("vrrp_lower_prio_no_advert", |c, n, g| {
-        g.lower_prio_no_advert = c.flag(n)
+        g.lower_prio_no_advert = c.flag(n, g.lower_prio_no_advert)
     }),
     kw("vrrp_higher_prio_send_advert", |c, n, g| {
-        g.higher_prio_send_advert = c.flag(n)
+        g.higher_prio_send_advert = c.flag(n, g.higher_prio_send_advert)
     }),
     kw("vrrp_owner_ignore_adverts", |c, n, g| {
-        g.owner_ignore_adverts = c.flag(n)
+        g.owner_ignore_adverts = c.flag(n, g.owner_ignore_adverts)
     }),
     kw("vrrp_check_unicast_src", |c, n, g| {
-        g.check_unicast_src = c.flag(n)
+        c.no_value(n);
+        g.check_unicast_src = true
     }),
     kw("vrrp_skip_check_adv_addr", |c, n, g| {
-        g.skip_check_adv_addr = c.flag(n)
+        c.no_value(n);
+        g.skip_check_adv_addr = true
     }),
-    kw("vrrp_strict", |c, n, g| g.strict = c.flag(n)),
+    kw("vrrp_strict", |c, n, g| {
+        c.no_value(n);
+        g.strict = true
+    }),
     kw("vrrp_startup_delay", |c, n, g| {
-        if let Some(v) = c.timer(n, 0, 0.0, 3600.0) {
+        if let Some(v) = c.timer(n, 0, 0.001, UINT_MAX_US) {
             g.vrrp_startup_delay = v
         }
     }),
@@ -232,15 +240,15 @@ pub static GLOBAL_DEFS: &[Kw<GlobalDefs>] = &[
         while i < n.args.len() {
             let k = n.args[i].clone();
             let Some(v) = n.arg(i + 1).cloned() else {
-                c.error(k.pos, format!("lvs_timeouts '{}' needs a value", k.text));
+                c.missing(k.pos, format!("lvs_timeouts '{}' needs a value", k.text));
                 break;
             };
-            let secs = c.int_tok(&v, 1, 86400 * 31).map(|x| x as u32);
+            let secs = c.int_exact(&v, 0, 86400 * 31).map(|x| x as u32);
             match k.text.as_str() {
                 "tcp" => t.tcp = secs,
                 "tcpfin" => t.tcpfin = secs,
                 "udp" => t.udp = secs,
-                other => c.error(k.pos, format!("unknown lvs_timeouts type '{other}'")),
+                other => c.ignore(k.pos, format!("unknown lvs_timeouts type '{other}'")),
             }
             i += 2;
         }
@@ -271,7 +279,7 @@ pub static GLOBAL_DEFS: &[Kw<GlobalDefs>] = &[
         }
     }),
     kw("data_use_instance", |c, n, g| {
-        g.data_use_instance = c.flag(n)
+        g.data_use_instance = c.flag(n, g.data_use_instance)
     }),
     kw("vrrp_netlink_cmd_rcv_bufs", rcv_bufs),
     kw("vrrp_netlink_cmd_rcv_bufs_force", |_, _, _| {}),
@@ -371,20 +379,20 @@ pub fn sync_daemon(c: &mut Ctx, n: &Node) -> Option<LvsSyncDaemon> {
             "inst" | "id" | "maxlen" | "port" | "ttl" | "group"
         );
         if needs && v.is_none() {
-            c.error(k.pos, format!("lvs_sync_daemon '{}' needs a value", k.text));
+            c.missing(k.pos, format!("lvs_sync_daemon '{}' needs a value", k.text));
             return None;
         }
         match (k.text.as_str(), v) {
             ("inst", Some(v)) => d.instance = Some(v.text),
-            ("id", Some(v)) => d.sync_id = c.int_tok(&v, 0, 255).map(|x| x as u8),
-            ("maxlen", Some(v)) => d.maxlen = c.int_tok(&v, 1, 65507).map(|x| x as u16),
-            ("port", Some(v)) => d.port = c.int_tok(&v, 1, 65535).map(|x| x as u16),
-            ("ttl", Some(v)) => d.ttl = c.int_tok(&v, 1, 255).map(|x| x as u8),
+            ("id", Some(v)) => d.sync_id = c.int_exact(&v, 0, 255).map(|x| x as u8),
+            ("maxlen", Some(v)) => d.maxlen = c.int_exact(&v, 1, 65507).map(|x| x as u16),
+            ("port", Some(v)) => d.port = c.int_exact(&v, 1, 65535).map(|x| x as u16),
+            ("ttl", Some(v)) => d.ttl = c.int_exact(&v, 1, 255).map(|x| x as u8),
             ("group", Some(v)) => {
                 d.group = c.ip_tok(&v).filter(|a| {
                     let ok = a.is_multicast();
                     if !ok {
-                        c.error(
+                        c.ignore(
                             v.pos,
                             format!("lvs_sync_daemon group '{a}' is not multicast"),
                         );
@@ -398,7 +406,7 @@ pub fn sync_daemon(c: &mut Ctx, n: &Node) -> Option<LvsSyncDaemon> {
                 continue;
             }
             (other, _) => {
-                c.error(k.pos, format!("unknown lvs_sync_daemon option '{other}'"));
+                c.ignore(k.pos, format!("unknown lvs_sync_daemon option '{other}'"));
                 return None;
             }
         }
@@ -443,7 +451,7 @@ pub fn track_file(c: &mut Ctx, n: &Node) -> Option<TrackFile> {
     };
     dispatch(c, "track_file", TRACK_FILE, n, &mut t);
     if t.file.is_empty() {
-        c.error(
+        c.warn(
             n.end(),
             format!("track_file {} has no file - removing", t.name),
         );
@@ -460,7 +468,7 @@ pub static TRACK_PROCESS: &[Kw<TrackProcess>] = &[
         match n.arg(0).map(|a| a.text.as_str()) {
             Some("partial") => t.param_match_partial = true,
             Some("initial") | None => {}
-            Some(o) => c.error(n.args[0].pos, format!("unknown param_match '{o}'")),
+            Some(o) => c.ignore(n.args[0].pos, format!("unknown param_match '{o}'")),
         }
     }),
     kw("full_command", |_, _, t| t.full_command = true),
@@ -476,24 +484,24 @@ pub static TRACK_PROCESS: &[Kw<TrackProcess>] = &[
         }
     }),
     kw("quorum_max", |c, n, t| {
-        if let Some(v) = c.u32(n, 0, 1, 65535) {
+        if let Some(v) = c.u32(n, 0, 0, 65535) {
             t.quorum_max = v
         }
     }),
     kw("delay", |c, n, t| {
-        if let Some(v) = c.timer(n, 0, 0.0, 3600.0) {
+        if let Some(v) = c.timer(n, 0, 0.000001, 3600.0) {
             t.delay = v;
             t.fork_delay = v;
             t.terminate_delay = v;
         }
     }),
     kw("fork_delay", |c, n, t| {
-        if let Some(v) = c.timer(n, 0, 0.0, 3600.0) {
+        if let Some(v) = c.timer(n, 0, 0.000001, 3600.0) {
             t.fork_delay = v
         }
     }),
     kw("terminate_delay", |c, n, t| {
-        if let Some(v) = c.timer(n, 0, 0.0, 3600.0) {
+        if let Some(v) = c.timer(n, 0, 0.000001, 3600.0) {
             t.terminate_delay = v
         }
     }),
@@ -516,7 +524,7 @@ pub fn track_process(c: &mut Ctx, n: &Node) -> Option<TrackProcess> {
     };
     dispatch(c, "vrrp_track_process", TRACK_PROCESS, n, &mut t);
     if t.process.is_empty() {
-        c.error(
+        c.warn(
             n.end(),
             format!("vrrp_track_process {} has no process - removing", t.name),
         );
@@ -527,10 +535,10 @@ pub fn track_process(c: &mut Ctx, n: &Node) -> Option<TrackProcess> {
 
 pub static GARP_GROUP: &[Kw<GarpGroup>] = &[
     kw("garp_interval", |c, n, g| {
-        g.garp_interval = c.timer(n, 0, 0.0, 1.0)
+        g.garp_interval = c.timer(n, 0, 0.0, 2_147.483_647)
     }),
     kw("gna_interval", |c, n, g| {
-        g.gna_interval = c.timer(n, 0, 0.0, 1.0)
+        g.gna_interval = c.timer(n, 0, 0.0, 2_147.483_647)
     }),
     kw("interface", |c, n, g| g.interfaces.extend(c.string(n, 0))),
     kw("interfaces", |_, n, g| {
@@ -549,12 +557,12 @@ pub static SSL: &[Kw<SslConfig>] = &[
 pub fn up_down_delays(c: &mut Ctx, n: &Node) -> Vec<UpDownDelay> {
     let mut out = Vec::new();
     for e in n.children() {
-        let Some(down) = c.timer(e, 0, 0.0, 3600.0) else {
+        let Some(down) = c.timer(e, 0, 0.0, 255.0) else {
             continue;
         };
         let up = match e.arg(1) {
             Some(t) => c
-                .timer_tok(&t.clone(), 0.0, 3600.0)
+                .timer_tok(&t.clone(), 0.0, 255.0)
                 .unwrap_or(Duration::ZERO),
             None => Duration::ZERO,
         };

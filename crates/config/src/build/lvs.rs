@@ -1,7 +1,7 @@
 //! `virtual_server_group`, `virtual_server` and `real_server`.
 
 use super::check::{self, CheckDraft};
-use super::ctx::Ctx;
+use super::ctx::{parse_c_int, Ctx, TIMER_MAX, UINT_MAX_US};
 use super::net::parse_u32_any;
 use super::table::{dispatch, ignored, kw, old, Kw};
 use crate::model::*;
@@ -55,7 +55,8 @@ impl AsMut<Inherited> for RsDraft {
 /// `NAT|DR|TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]`.
 pub fn method(c: &mut Ctx, n: &Node) -> Option<ForwardMethod> {
     let m = c.arg(n, 0)?.clone();
-    match m.text.to_ascii_uppercase().as_str() {
+    // keepalived compares with strcmp: `dr` is not a method.
+    match m.text.as_str() {
         "NAT" => Some(ForwardMethod::Nat),
         "DR" => Some(ForwardMethod::Dr),
         "TUN" => {
@@ -71,7 +72,7 @@ pub fn method(c: &mut Ctx, n: &Node) -> Option<ForwardMethod> {
                             Some("ipip") => kind = TunnelType::Ipip,
                             Some("gue") => kind = TunnelType::Gue,
                             Some("gre") => kind = TunnelType::Gre,
-                            _ => c.error(a.pos, "tunnel type must be ipip, gue or gre"),
+                            _ => c.ignore(a.pos, "tunnel type must be ipip, gue or gre"),
                         }
                         i += 2;
                     }
@@ -83,18 +84,18 @@ pub fn method(c: &mut Ctx, n: &Node) -> Option<ForwardMethod> {
                     "csum" => (csum, i) = (Some(TunnelCsum::Csum), i + 1),
                     "remcsum" => (csum, i) = (Some(TunnelCsum::Remcsum), i + 1),
                     o => {
-                        c.error(a.pos, format!("unknown tunnel option '{o}'"));
+                        c.ignore(a.pos, format!("unknown tunnel option '{o}'"));
                         i += 1;
                     }
                 }
             }
             if kind == TunnelType::Gue && port.is_none() {
-                c.error(m.pos, "a gue tunnel needs 'port'");
+                c.ignore(m.pos, "a gue tunnel needs 'port'");
             }
             Some(ForwardMethod::Tun { kind, port, csum })
         }
         _ => {
-            c.error(
+            c.ignore(
                 m.pos,
                 format!("invalid forwarding method '{}' (NAT, DR or TUN)", m.text),
             );
@@ -106,26 +107,34 @@ pub fn method(c: &mut Ctx, n: &Node) -> Option<ForwardMethod> {
 fn inherited_kws<T: AsMut<Inherited>>() -> Vec<Kw<T>> {
     vec![
         kw("delay_loop", |c, n, t| {
-            t.as_mut().timing.delay_loop = c.timer(n, 0, 0.000001, 86400.0)
+            let v = c.timer(n, 0, 0.000001, TIMER_MAX);
+            t.as_mut().timing.delay_loop = v.or(t.as_mut().timing.delay_loop)
         }),
         kw("connect_timeout", |c, n, t| {
-            t.as_mut().timing.connect_timeout = c.timer(n, 0, 0.000001, 86400.0)
+            let v = c.timer(n, 0, 0.000001, UINT_MAX_US);
+            t.as_mut().timing.connect_timeout = v.or(t.as_mut().timing.connect_timeout)
         }),
         kw("retry", |c, n, t| {
-            t.as_mut().timing.retry = c.u32(n, 0, 0, u32::MAX)
+            let v = c.u32_exact(n, 0, 1, u32::MAX);
+            t.as_mut().timing.retry = v.or(t.as_mut().timing.retry)
         }),
         old("nb_get_retry", "'retry'", |c, n, t| {
-            t.as_mut().timing.retry = c.u32(n, 0, 0, u32::MAX)
+            let v = c.u32_exact(n, 0, 1, u32::MAX);
+            t.as_mut().timing.retry = v.or(t.as_mut().timing.retry)
         }),
         kw("delay_before_retry", |c, n, t| {
-            t.as_mut().timing.delay_before_retry = c.timer(n, 0, 0.0, 86400.0)
+            let v = c.timer(n, 0, 0.0, TIMER_MAX);
+            t.as_mut().timing.delay_before_retry = v.or(t.as_mut().timing.delay_before_retry)
         }),
         kw("warmup", |c, n, t| {
-            t.as_mut().timing.warmup = c.timer(n, 0, 0.0, 86400.0)
+            let v = c.timer(n, 0, 0.0, TIMER_MAX);
+            t.as_mut().timing.warmup = v.or(t.as_mut().timing.warmup)
         }),
-        kw("alpha", |c, n, t| t.as_mut().alpha = Some(c.flag(n))),
+        kw("alpha", |c, n, t| {
+            t.as_mut().alpha = c.flag_opt(n).or(t.as_mut().alpha)
+        }),
         kw("inhibit_on_failure", |c, n, t| {
-            t.as_mut().inhibit_on_failure = Some(c.flag(n))
+            t.as_mut().inhibit_on_failure = c.flag_opt(n).or(t.as_mut().inhibit_on_failure)
         }),
         kw("virtualhost", |c, n, t| {
             t.as_mut().virtualhost = c.string(n, 0)
@@ -138,7 +147,7 @@ fn sched_flag(c: &mut Ctx, n: &Node, d: &mut VsDraft) {
         "flag-1" | "sh-fallback" | "mh-fallback" => d.vs.sched_flags.flag1 = true,
         "flag-2" | "sh-port" | "mh-port" => d.vs.sched_flags.flag2 = true,
         "flag-3" => d.vs.sched_flags.flag3 = true,
-        o => c.error(n.kw.pos, format!("unknown scheduler flag '{o}'")),
+        o => c.ignore(n.kw.pos, format!("unknown scheduler flag '{o}'")),
     }
 }
 
@@ -162,7 +171,9 @@ fn vs_table() -> Vec<Kw<VsDraft>> {
         kw("persistence_timeout", |c, n, d| {
             d.vs.persistence_timeout = match n.arg(0) {
                 None => Some(360),
-                Some(_) => c.u32(n, 0, 1, u32::MAX),
+                Some(_) => c
+                    .u32_exact(n, 0, 1, 86400 * 31)
+                    .or(d.vs.persistence_timeout),
             }
         }),
         kw("persistence_granularity", |c, n, d| {
@@ -170,7 +181,8 @@ fn vs_table() -> Vec<Kw<VsDraft>> {
                 return;
             };
             d.vs.persistence_granularity = match t.text.parse::<u8>() {
-                Ok(len) if len <= 128 => Some(prefix_mask(len)),
+                // keepalived's pgr_handler: 1..=128 (0 is not a mask).
+                Ok(len) if (1..=128).contains(&len) => Some(prefix_mask(len)),
                 _ => c.ip_tok(&t),
             }
         }),
@@ -178,30 +190,48 @@ fn vs_table() -> Vec<Kw<VsDraft>> {
             d.vs.persistence_engine = c.string(n, 0)
         }),
         kw("protocol", |c, n, d| {
+            let Some(a) = c.arg(n, 0).cloned() else {
+                return;
+            };
+            d.vs.protocol = match a.text.to_ascii_uppercase().as_str() {
+                "TCP" => Protocol::Tcp,
+                "UDP" => Protocol::Udp,
+                "SCTP" => Protocol::Sctp,
+                _ => {
+                    c.ignore(a.pos, format!("Unknown protocol {}", a.text));
+                    return;
+                }
+            };
             d.protocol_set = true;
-            match n.arg(0).map(|a| a.text.to_ascii_uppercase()) {
-                Some(p) if p == "TCP" => d.vs.protocol = Protocol::Tcp,
-                Some(p) if p == "UDP" => d.vs.protocol = Protocol::Udp,
-                Some(p) if p == "SCTP" => d.vs.protocol = Protocol::Sctp,
-                Some(p) => c.error(
-                    n.args[0].pos,
-                    format!("unknown protocol '{p}' (TCP, UDP or SCTP)"),
-                ),
-                None => c.error(n.kw.pos, "'protocol' needs a value"),
-            }
         }),
         kw("ip_family", |c, n, d| {
             match n.arg(0).map(|a| a.text.as_str()) {
                 Some("inet") => set_family(&mut d.vs.key, Family::Inet),
                 Some("inet6") => set_family(&mut d.vs.key, Family::Inet6),
-                _ => c.error(n.kw.pos, "ip_family must be inet or inet6"),
+                _ => c.ignore(n.kw.pos, "ip_family must be inet or inet6"),
             }
         }),
         kw("ha_suspend", |_, _, d| d.vs.ha_suspend = true),
         kw("omega", |_, _, d| d.vs.omega = true),
         kw("quorum", |c, n, d| {
-            if let Some(v) = c.u32(n, 0, 1, u32::MAX) {
-                d.vs.quorum = v
+            // keepalived: "Quorum 0 must be in [1, 4294967295]. Setting to 1."
+            let Some(a) = c.arg(n, 0).cloned() else {
+                return;
+            };
+            d.vs.quorum = match parse_c_int(&a.text).filter(|v| (1..=u32::MAX.into()).contains(v)) {
+                Some(v) => v as u32,
+                None => {
+                    c.correct(
+                        a.pos,
+                        format!(
+                            "Quorum {} must be in [1, 4294967295]. Setting to 1.",
+                            a.text
+                        ),
+                        &a.text,
+                        "1",
+                    );
+                    1
+                }
             }
         }),
         kw("hysteresis", |c, n, d| {
@@ -236,8 +266,8 @@ fn vs_table() -> Vec<Kw<VsDraft>> {
         }),
         kw("sorry_server_inhibit", |c, n, d| {
             match &mut d.vs.sorry_server {
-                Some(s) => s.inhibit = c.flag(n),
-                None => c.error(
+                Some(s) => s.inhibit = c.flag(n, s.inhibit),
+                None => c.ignore(
                     n.kw.pos,
                     "sorry_server_inhibit needs sorry_server before it",
                 ),
@@ -247,27 +277,43 @@ fn vs_table() -> Vec<Kw<VsDraft>> {
             let m = method(c, n);
             match &mut d.vs.sorry_server {
                 Some(s) => s.method = m,
-                None => c.error(
+                None => c.ignore(
                     n.kw.pos,
                     "sorry_server_lvs_method needs sorry_server before it",
                 ),
             }
         }),
         kw("weight", |c, n, d| {
-            if let Some(w) = c.u32(n, 0, 0, i32::MAX as u32) {
+            if let Some(w) = c.u32(n, 0, 1, i32::MAX as u32) {
                 d.default_weight = w
             }
         }),
-        kw("smtp_alert", |c, n, d| d.vs.smtp_alert = c.flag(n)),
+        kw("smtp_alert", |c, n, d| {
+            d.vs.smtp_alert = c.flag(n, d.vs.smtp_alert)
+        }),
         kw("real_server", |c, n, d| {
             let default_weight = d.default_weight;
             if let Some(rs) = real_server(c, n, default_weight) {
                 d.rs.push(rs)
             }
         }),
+        // keepalived's vs_alpha_handler and vs_inhibit_handler take no
+        // value: `alpha 1`, even `alpha off`, turns alpha on.
+        kw("alpha", |c, n, d| {
+            c.no_value(n);
+            d.inh.alpha = Some(true)
+        }),
+        kw("inhibit_on_failure", |c, n, d| {
+            c.no_value(n);
+            d.inh.inhibit_on_failure = Some(true)
+        }),
         ignored("snmp_name"),
     ];
-    t.extend(inherited_kws());
+    t.extend(
+        inherited_kws()
+            .into_iter()
+            .filter(|k| k.name != "alpha" && k.name != "inhibit_on_failure"),
+    );
     t
 }
 
@@ -280,10 +326,7 @@ fn set_sched(c: &mut Ctx, n: &Node, d: &mut VsDraft) {
             d.vs.scheduler = s;
             d.sched_set = true;
         }
-        None => c.error(
-            a.pos,
-            format!("Invalid lvs_scheduler '{}' - ignoring", a.text),
-        ),
+        None => c.ignore(a.pos, format!("Invalid lvs_scheduler '{}'", a.text)),
     }
 }
 
@@ -339,7 +382,9 @@ fn rs_table() -> Vec<Kw<RsDraft>> {
                 r.rs.lthreshold = v
             }
         }),
-        kw("smtp_alert", |c, n, r| r.rs.smtp_alert = c.flag(n)),
+        kw("smtp_alert", |c, n, r| {
+            r.rs.smtp_alert = c.flag(n, r.rs.smtp_alert)
+        }),
         kw("track_file", |c, n, r| {
             for e in n.children() {
                 let mut w = Delta(1);
@@ -353,7 +398,7 @@ fn rs_table() -> Vec<Kw<RsDraft>> {
                         }
                         "reverse" => (reverse, i) = (true, i + 1),
                         o => {
-                            c.error(e.args[i].pos, format!("unknown track_file option '{o}'"));
+                            c.ignore(e.args[i].pos, format!("unknown track_file option '{o}'"));
                             i += 1;
                         }
                     }
@@ -394,7 +439,7 @@ fn addr_port(c: &mut Ctx, n: &Node, what: &str) -> Option<(IpAddr, u16, Option<T
     let addr = match a.text.parse::<IpAddr>() {
         Ok(x) => x,
         Err(_) => {
-            c.error(a.pos, format!("invalid {what} address '{}'", a.text));
+            c.ignore(a.pos, format!("invalid {what} address '{}'", a.text));
             return None;
         }
     };
@@ -451,7 +496,7 @@ pub fn virtual_server(c: &mut Ctx, n: &Node) -> Option<VsDraft> {
             let mark = match parse_u32_any(&t.text) {
                 Some(m) if m > 0 => m,
                 _ => {
-                    c.error(t.pos, format!("invalid fwmark '{}'", t.text));
+                    c.ignore(t.pos, format!("invalid fwmark '{}'", t.text));
                     return None;
                 }
             };
@@ -569,8 +614,28 @@ fn finish(c: &mut Ctx, d: &mut VsDraft) {
     d.vs.inhibit_on_failure = d.inh.inhibit_on_failure.unwrap_or(false);
     d.vs.virtualhost = d.inh.virtualhost.clone();
     d.vs.timing = d.inh.timing.clone();
+    let mut seen = std::collections::HashSet::new();
     for r in std::mem::take(&mut d.rs) {
         let mut rs = r.rs;
+        if rs.port == 0 && !fwmark {
+            if let VsKey::Addr { port, .. } = d.vs.key {
+                rs.port = port;
+            }
+        }
+        // keepalived: "real server ... is duplicated - removing second rs"
+        // (an include glob that matches a file twice does this).
+        if !seen.insert((rs.addr, rs.port)) {
+            c.correct(
+                r.pos,
+                format!(
+                    "VS {name}: real server [{}]:{} is duplicated - removing second rs",
+                    rs.addr, rs.port
+                ),
+                "two real servers",
+                "the first",
+            );
+            continue;
+        }
         if !r.method_set {
             rs.method = d.vs.method;
         }
@@ -632,7 +697,7 @@ pub fn vs_group(c: &mut Ctx, n: &Node) -> Option<VirtualServerGroup> {
                     };
                     g.entries.push(GroupEntry::Fwmark { mark, family });
                 }
-                _ => c.error(t.pos, format!("invalid fwmark '{}'", t.text)),
+                _ => c.ignore(t.pos, format!("invalid fwmark '{}'", t.text)),
             }
             continue;
         }
@@ -645,8 +710,15 @@ pub fn vs_group(c: &mut Ctx, n: &Node) -> Option<VirtualServerGroup> {
         };
         match range(&e.kw.text) {
             Ok((first, last)) => g.entries.push(GroupEntry::Range { first, last, port }),
-            Err(m) => c.error(e.kw.pos, m),
+            Err(m) => c.ignore(e.kw.pos, m),
         }
+    }
+    if g.entries.is_empty() {
+        c.warn(
+            n.end(),
+            format!("virtual server group {} has no entries - removing", g.name),
+        );
+        return None;
     }
     Some(g)
 }

@@ -26,13 +26,22 @@ pub struct Builder {
     vs_meta: Vec<(Option<(String, Pos)>, Pos)>,
     names: HashMap<(&'static str, String), Pos>,
     sync_daemon_pos: Option<Pos>,
+    /// global_defs set the lower priority garp values itself (otherwise
+    /// keepalived takes them from vrrp_garp_master_delay/repeat).
+    lower_prio_delay_set: bool,
+    lower_prio_repeat_set: bool,
 }
 
 impl Builder {
     /// Note a named definition; a second one with the same name is reported.
     fn define(&mut self, c: &mut Ctx, kind: &'static str, name: &str, pos: Pos) -> bool {
         if self.names.contains_key(&(kind, name.to_string())) {
-            c.error(pos, format!("{kind} {name} is defined twice"));
+            // keepalived: "vrrp instance X already defined", the block
+            // skipped.
+            c.warn(
+                pos,
+                format!("{kind} {name} already defined - ignoring this one"),
+            );
             return false;
         }
         self.names.insert((kind, name.to_string()), pos);
@@ -146,6 +155,10 @@ impl Builder {
     pub fn statement(&mut self, c: &mut Ctx, n: &Node) {
         dispatch_one(c, "the top level", &TOP, n, self);
         if n.kw.text == "global_defs" {
+            let has = |k: &str| n.children().iter().any(|x| x.kw.text == k);
+            let min_garp = has("vrrp_min_garp");
+            self.lower_prio_delay_set |= has("vrrp_garp_lower_prio_delay") || min_garp;
+            self.lower_prio_repeat_set |= has("vrrp_garp_lower_prio_repeat") || min_garp;
             if let Some(d) = n.children().iter().find(|x| x.kw.text == "lvs_sync_daemon") {
                 self.sync_daemon_pos = Some(d.kw.pos);
             }
@@ -154,6 +167,13 @@ impl Builder {
 
     /// The cross-checks and corrections once everything is read.
     pub fn finish(mut self, c: &mut Ctx) -> Config {
+        let garp = &mut self.cfg.global.garp;
+        if !self.lower_prio_delay_set {
+            garp.lower_prio_delay = garp.master_delay;
+        }
+        if !self.lower_prio_repeat_set {
+            garp.lower_prio_repeat = garp.master_repeat;
+        }
         let g = self.cfg.global.clone();
         let scripts: HashSet<String> = self
             .cfg
@@ -230,9 +250,9 @@ impl Builder {
                 if !instances.contains(m) {
                     c.warn(*pos, format!("Virtual router {m} specified in sync group {gname} doesn't exist - ignoring"));
                 } else if let Some(other) = member_of.get(m) {
-                    c.error(
+                    c.warn(
                         *pos,
-                        format!("VRRP instance {m} is already in sync group {other}"),
+                        format!("VRRP instance {m} is already in sync group {other} - ignoring"),
                     );
                 } else {
                     member_of.insert(m.clone(), gname.clone());
@@ -276,7 +296,7 @@ impl Builder {
             };
             if let Some((gname, gpos)) = gref {
                 if !groups.contains(gname) {
-                    c.error(
+                    c.warn(
                         *gpos,
                         format!("virtual_server_group {gname} not found - removing virtual server"),
                     );
@@ -288,10 +308,25 @@ impl Builder {
             } else {
                 vs.protocol
             };
-            if seen_vs.insert((vs.key.clone(), proto), *pos).is_some() {
-                c.error(
+            if vs.real_servers.is_empty() {
+                c.warn(
                     *pos,
-                    format!("virtual server {} is defined twice", lvs::vs_name(vs)),
+                    format!(
+                        "Virtual server {} has no real servers - ignoring",
+                        lvs::vs_name(vs)
+                    ),
+                );
+                return false;
+            }
+            if seen_vs.insert((vs.key.clone(), proto), *pos).is_some() {
+                // keepalived 2.2.7 says nothing and its second IPVS add
+                // fails: the first one is the service.
+                c.quiet(
+                    *pos,
+                    format!(
+                        "virtual server {} is defined twice: the second is ignored",
+                        lvs::vs_name(vs)
+                    ),
                 );
                 return false;
             }
@@ -299,7 +334,7 @@ impl Builder {
                 for ch in &rs.checkers {
                     if let CheckKind::File { track_file, .. } = &ch.kind {
                         if !files.contains(track_file) {
-                            c.error(
+                            c.warn(
                                 *pos,
                                 format!("FILE_CHECK track_file {track_file} not found"),
                             );
@@ -308,7 +343,7 @@ impl Builder {
                 }
                 for tf in &rs.track_files {
                     if !files.contains(&tf.name) {
-                        c.error(
+                        c.warn(
                             *pos,
                             format!("real server track_file {} not found", tf.name),
                         );

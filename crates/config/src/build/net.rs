@@ -9,11 +9,44 @@ fn words(n: &Node) -> Vec<&Tok> {
     std::iter::once(&n.kw).chain(n.args.iter()).collect()
 }
 
+/// A VIP: an invalid address is skipped; a prefix length beyond the
+/// family's is the host length (keepalived: "Invalid address prefix len
+/// 33 for address ... - using 32").
+fn vip_prefix(ctx: &mut Ctx, t: &Tok) -> Option<Prefix> {
+    if let Some((a, len)) = t.text.split_once('/') {
+        if let Ok(addr) = a.parse::<std::net::IpAddr>() {
+            let max: u8 = if addr.is_ipv4() { 32 } else { 128 };
+            if len.parse::<u8>().map_or(true, |l| l > max) {
+                ctx.correct(
+                    t.pos,
+                    format!(
+                        "Invalid address prefix len {len} for address {} - using {max}",
+                        t.text
+                    ),
+                    len,
+                    &max.to_string(),
+                );
+                return Some(Prefix { addr, len: max });
+            }
+        }
+    }
+    match t.text.parse() {
+        Ok(p) => Some(p),
+        Err(_) => {
+            ctx.ignore(
+                t.pos,
+                format!("VRRP parsed invalid IP {}. skipping IP...", t.text),
+            );
+            None
+        }
+    }
+}
+
 /// `IP[/M] [brd IP] [dev IF] [scope S] [label L] [peer IP] [no_track] ...`.
 /// `default_dev` is the instance interface for VIPs without `dev`.
 pub fn address(ctx: &mut Ctx, n: &Node) -> Option<IpAddress> {
     let w = words(n);
-    let addr = ctx.prefix_tok(w[0])?;
+    let addr = vip_prefix(ctx, w[0])?;
     let mut a = IpAddress {
         addr,
         broadcast: None,
@@ -39,7 +72,7 @@ pub fn address(ctx: &mut Ctx, n: &Node) -> Option<IpAddress> {
             "brd" | "broadcast" | "dev" | "scope" | "label" | "peer" | "preferred_lft"
         );
         if takes_value && val.is_none() {
-            ctx.error(w[i].pos, format!("'{opt}' needs a value"));
+            ctx.missing(w[i].pos, format!("'{opt}' needs a value"));
             return None;
         }
         match opt {
@@ -48,7 +81,7 @@ pub fn address(ctx: &mut Ctx, n: &Node) -> Option<IpAddress> {
                 match v.text.parse() {
                     Ok(b) if addr.addr.is_ipv4() => a.broadcast = Some(b),
                     _ if v.text == "+" || v.text == "-" => {}
-                    _ => ctx.error(v.pos, format!("invalid broadcast address '{}'", v.text)),
+                    _ => ctx.ignore(v.pos, format!("invalid broadcast address '{}'", v.text)),
                 }
             }
             "dev" => a.dev = val.map(|v| v.text.clone()),
@@ -58,7 +91,7 @@ pub fn address(ctx: &mut Ctx, n: &Node) -> Option<IpAddress> {
                 if SCOPES.contains(&v.text.as_str()) || v.text.parse::<u8>().is_ok() {
                     a.scope = Some(v.text.clone());
                 } else {
-                    ctx.error(v.pos, format!("invalid scope '{}'", v.text));
+                    ctx.ignore(v.pos, format!("invalid scope '{}'", v.text));
                 }
             }
             "label" => a.label = val.map(|v| v.text.clone()),
@@ -68,7 +101,7 @@ pub fn address(ctx: &mut Ctx, n: &Node) -> Option<IpAddress> {
                 a.preferred_lft = if v.text == "forever" {
                     None
                 } else {
-                    ctx.int_tok(v, 0, u32::MAX.into()).map(|x| x as u32)
+                    ctx.int_exact(v, 0, u32::MAX.into()).map(|x| x as u32)
                 };
             }
             "no_track" => a.no_track = true,
@@ -79,7 +112,7 @@ pub fn address(ctx: &mut Ctx, n: &Node) -> Option<IpAddress> {
             "autojoin" => a.autojoin = true,
             "use_vmac" => a.use_vmac = true,
             other => {
-                ctx.error(w[i].pos, format!("unknown address option '{other}'"));
+                ctx.ignore(w[i].pos, format!("unknown address option '{other}'"));
                 return None;
             }
         }
@@ -112,7 +145,7 @@ pub fn route(ctx: &mut Ctx, n: &Node) -> Option<Route> {
         let val = w.get(i + 1).copied();
         let need = |ctx: &mut Ctx| -> Option<&Tok> {
             if val.is_none() {
-                ctx.error(t.pos, format!("'{}' needs a value", t.text));
+                ctx.missing(t.pos, format!("'{}' needs a value", t.text));
             }
             val
         };
@@ -136,12 +169,12 @@ pub fn route(ctx: &mut Ctx, n: &Node) -> Option<Route> {
                     "main" => Some(254),
                     "local" => Some(255),
                     "default" => Some(253),
-                    _ => ctx.int_tok(v, 0, u32::MAX.into()).map(|x| x as u32),
+                    _ => ctx.int_exact(v, 0, u32::MAX.into()).map(|x| x as u32),
                 };
             }
             "metric" | "priority" | "preference" => {
                 let v = need(ctx)?;
-                r.metric = ctx.int_tok(v, 0, u32::MAX.into()).map(|x| x as u32)
+                r.metric = ctx.int_exact(v, 0, u32::MAX.into()).map(|x| x as u32)
             }
             "scope" => r.scope = Some(need(ctx)?.text.clone()),
             "proto" | "protocol" => r.protocol = Some(need(ctx)?.text.clone()),
@@ -196,7 +229,7 @@ pub fn route(ctx: &mut Ctx, n: &Node) -> Option<Route> {
                             "via" => nh.via = ctx.ip_tok(w[j + 1]),
                             "dev" => nh.dev = Some(w[j + 1].text.clone()),
                             "weight" => {
-                                nh.weight = ctx.int_tok(w[j + 1], 1, 256).map(|x| (x - 1) as u8)
+                                nh.weight = ctx.int_exact(w[j + 1], 1, 256).map(|x| (x - 1) as u8)
                             }
                             _ => break,
                         }
@@ -224,14 +257,14 @@ pub fn route(ctx: &mut Ctx, n: &Node) -> Option<Route> {
                 step = 1;
             }
             other => {
-                ctx.error(t.pos, format!("unknown route option '{other}'"));
+                ctx.ignore(t.pos, format!("unknown route option '{other}'"));
                 return None;
             }
         }
         i += step;
     }
     if !have_dst {
-        ctx.error(n.kw.pos, "route has no destination");
+        ctx.ignore(n.kw.pos, "route has no destination");
         return None;
     }
     let has_dev = r.dev.is_some() || r.nexthops.iter().any(|h| h.dev.is_some());
@@ -278,7 +311,7 @@ pub fn rule(ctx: &mut Ctx, n: &Node) -> Option<Rule> {
             continue;
         }
         let Some(v) = w.get(i + 1).copied() else {
-            ctx.error(t.pos, format!("'{}' needs a value", t.text));
+            ctx.missing(t.pos, format!("'{}' needs a value", t.text));
             return None;
         };
         match t.text.as_str() {
@@ -296,25 +329,38 @@ pub fn rule(ctx: &mut Ctx, n: &Node) -> Option<Rule> {
                     Some(ctx.prefix_tok(v)?)
                 }
             }
-            "table" | "lookup" => r.table = ctx.int_tok(v, 0, u32::MAX.into()).map(|x| x as u32),
+            "table" | "lookup" => r.table = ctx.int_exact(v, 0, u32::MAX.into()).map(|x| x as u32),
             "priority" | "preference" | "pref" => {
-                r.priority = ctx.int_tok(v, 0, u32::MAX.into()).map(|x| x as u32)
+                r.priority = ctx.int_exact(v, 0, u32::MAX.into()).map(|x| x as u32)
             }
             "fwmark" => {
                 let s = v.text.split('/').next().unwrap_or("");
                 r.fwmark = parse_u32_any(s);
                 if r.fwmark.is_none() {
-                    ctx.error(v.pos, format!("invalid fwmark '{}'", v.text));
+                    ctx.ignore(v.pos, format!("invalid fwmark '{}'", v.text));
                 }
             }
             "iif" | "dev" => r.iif = Some(v.text.clone()),
             "oif" => r.oif = Some(v.text.clone()),
             other => {
-                ctx.error(t.pos, format!("unknown rule option '{other}'"));
+                ctx.ignore(t.pos, format!("unknown rule option '{other}'"));
                 return None;
             }
         }
         i += 2;
+    }
+    if r.priority.is_none() {
+        let v6 = [r.from, r.to].iter().flatten().any(|p| p.addr.is_ipv6());
+        let next = &mut ctx.next_rule_prio[usize::from(v6)];
+        let prio = *next;
+        *next = next.saturating_sub(1);
+        r.priority = Some(prio);
+        ctx.warn(
+            n.kw.pos,
+            format!(
+                "Rule has no preference specified - setting to {prio}. This is probably not what you want."
+            ),
+        );
     }
     Some(r)
 }

@@ -1,6 +1,6 @@
 //! `vrrp_script`, `vrrp_sync_group` and `vrrp_instance`.
 
-use super::ctx::Ctx;
+use super::ctx::{parse_c_int, Ctx};
 use super::net;
 use super::table::{dispatch, ignored, kw, old, Kw};
 use crate::model::*;
@@ -72,11 +72,15 @@ fn track_refs(
             reverse: false,
         };
         let mut i = 0;
+        let mut bad = false;
         while i < e.args.len() {
             match e.args[i].text.as_str() {
+                // keepalived ignores the whole entry when its weight is
+                // out of range.
                 "weight" => {
-                    if let Some(w) = c.int(e, i + 1, min, max) {
-                        r.weight = Some(Delta(w as i32));
+                    match c.int(e, i + 1, min, max) {
+                        Some(w) => r.weight = Some(Delta(w as i32)),
+                        None => bad = true,
                     }
                     i += 2;
                 }
@@ -89,13 +93,16 @@ fn track_refs(
                     i += 1;
                 }
                 other => {
-                    c.error(
+                    c.ignore(
                         e.args[i].pos,
                         format!("unknown option '{other}' for tracked '{}'", r.name),
                     );
                     i += 1;
                 }
             }
+        }
+        if bad {
+            continue;
         }
         if let Some(kind) = kind {
             refs.push(Ref {
@@ -114,14 +121,17 @@ pub static VRRP_SCRIPT: &[Kw<VrrpScript>] = &[
             s.script = sc
         }
     }),
+    // keepalived 2.2.7 reads both as whole seconds, 0 made 1.
     kw("interval", |c, n, s| {
-        if let Some(v) = c.timer(n, 0, 0.001, 86400.0) {
-            s.interval = v
+        let what = format!("({}): vrrp script interval", s.name);
+        if let Some(v) = c.at_least_one(n, 4294, &what) {
+            s.interval = Duration::from_secs(v.into())
         }
     }),
     kw("timeout", |c, n, s| {
-        if let Some(v) = c.timer(n, 0, 0.001, 86400.0) {
-            s.timeout = v
+        let what = format!("({}): vrrp script timeout", s.name);
+        if let Some(v) = c.at_least_one(n, 4294, &what) {
+            s.timeout = Duration::from_secs(v.into())
         }
     }),
     kw("weight", |c, n, s| {
@@ -130,15 +140,12 @@ pub static VRRP_SCRIPT: &[Kw<VrrpScript>] = &[
         }
         s.weight_reverse = n.arg(1).is_some_and(|a| a.text == "reverse");
     }),
+    // An invalid rise or fall is 1 (keepalived: "defaulting to 1").
     kw("rise", |c, n, s| {
-        if let Some(v) = c.u32(n, 0, 1, u32::MAX) {
-            s.rise = v
-        }
+        s.rise = c.u32(n, 0, 1, i32::MAX as u32).unwrap_or(1)
     }),
     kw("fall", |c, n, s| {
-        if let Some(v) = c.u32(n, 0, 1, u32::MAX) {
-            s.fall = v
-        }
+        s.fall = c.u32(n, 0, 1, i32::MAX as u32).unwrap_or(1)
     }),
     kw("user", |c, n, s| {
         if let Some(u) = c.string(n, 0) {
@@ -217,7 +224,7 @@ fn notify_kws<T: AsMut<Notify>>() -> [Kw<T>; 8] {
             t.as_mut().master_rx_lower_pri = c.script(n)
         }),
         kw("notify_priority_changes", |c, n, t| {
-            t.as_mut().priority_changes = c.flag(n)
+            t.as_mut().priority_changes = c.flag(n, t.as_mut().priority_changes)
         }),
     ]
 }
@@ -288,14 +295,26 @@ fn sync_group_table() -> Vec<Kw<SyncDraft>> {
                 &mut g.refs,
             )
         }),
-        kw("smtp_alert", |c, n, g| g.group.smtp_alert = c.flag(n)),
+        kw("smtp_alert", |c, n, g| {
+            g.group.smtp_alert = c.flag(n, g.group.smtp_alert)
+        }),
         kw("sync_group_tracking_weight", |_, _, g| {
             g.group.tracking_weight = true
         }),
         old(
             "global_tracking",
             "'sync_group_tracking_weight'",
-            |_, _, g| g.group.tracking_weight = true,
+            |c, n, g| {
+                // keepalived reports this one.
+                c.warn(
+                    n.kw.pos,
+                    format!(
+                        "({}) global_tracking is deprecated. Use track_interface/script/file on the sync group",
+                        g.group.name
+                    ),
+                );
+                g.group.tracking_weight = true
+            },
         ),
         ignored("track_bfd"),
     ];
@@ -336,30 +355,59 @@ fn addresses(c: &mut Ctx, n: &Node, out: &mut Vec<IpAddress>) {
 
 fn vrrp_table() -> Vec<Kw<VrrpDraft>> {
     let mut t: Vec<Kw<VrrpDraft>> = vec![
+        // keepalived's vrrp_state_handler.
         kw("state", |c, n, d| {
-            match n.arg(0).map(|a| a.text.as_str()) {
-                Some("MASTER") => d.inst.state = InitialState::Master,
-                Some("BACKUP") => d.inst.state = InitialState::Backup,
-                Some(o) => c.error(
-                    n.args[0].pos,
-                    format!("unknown state '{o}' (MASTER or BACKUP)"),
+            let Some(a) = c.arg(n, 0).cloned() else {
+                return;
+            };
+            let name = d.inst.name.clone();
+            match a.text.as_str() {
+                "MASTER" => d.inst.state = InitialState::Master,
+                "BACKUP" if d.state_set && d.inst.state == InitialState::Master => c.warn(
+                    a.pos,
+                    format!("({name}) state previously set as MASTER - ignoring BACKUP"),
                 ),
-                None => c.error(n.kw.pos, "'state' needs a value"),
+                "BACKUP" => d.inst.state = InitialState::Backup,
+                o => {
+                    c.correct(
+                        a.pos,
+                        format!("({name}) unknown state '{o}', defaulting to BACKUP"),
+                        o,
+                        "BACKUP",
+                    );
+                    d.inst.state = InitialState::Backup;
+                }
             }
             d.state_set = true;
         }),
         kw("interface", |c, n, d| d.inst.interface = c.string(n, 0)),
         kw("virtual_router_id", |c, n, d| {
             d.vrid_pos = Some(n.kw.pos);
-            if let Some(v) = c.int(n, 0, 1, 255) {
+            if let Some(v) = c.u32_exact(n, 0, 1, 255) {
                 d.inst.vrid = Vrid(v as u8)
             }
         }),
+        // keepalived's vrrp_prio_handler: an invalid priority is 100.
         kw("priority", |c, n, d| {
-            if let Some(v) = c.int(n, 0, 1, 255) {
-                d.inst.priority = Priority(v as u8);
-                d.priority_set = true;
+            let Some(a) = c.arg(n, 0).cloned() else {
+                return;
+            };
+            match parse_c_int(&a.text).filter(|v| (1..=255).contains(v)) {
+                Some(v) => d.inst.priority = Priority(v as u8),
+                None => {
+                    c.correct(
+                        a.pos,
+                        format!(
+                            "({}) Priority not valid! must be between 1 & 255. Using default 100",
+                            d.inst.name
+                        ),
+                        &a.text,
+                        "100",
+                    );
+                    d.inst.priority = Priority(100);
+                }
             }
+            d.priority_set = true;
         }),
         kw("advert_int", |c, n, d| {
             if let Some(v) = c.timer(n, 0, 0.01, 255.0) {
@@ -367,31 +415,48 @@ fn vrrp_table() -> Vec<Kw<VrrpDraft>> {
             }
         }),
         kw("version", |c, n, d| {
-            d.ov.version = c.int(n, 0, 2, 3).map(|v| v as u8)
+            d.ov.version = c.int(n, 0, 2, 3).map(|v| v as u8).or(d.ov.version)
         }),
         kw("authentication", |c, n, d| {
             let mut kind = None;
             let mut pass = None;
             for e in n.children() {
                 match e.kw.text.as_str() {
-                    "auth_type" => match e.arg(0).map(|a| a.text.as_str()) {
+                    "auth_type" => match c.arg(e, 0).map(|a| a.text.as_str()) {
                         Some("PASS") => kind = Some(AuthType::Pass),
-                        Some("AH") => kind = Some(AuthType::Ah),
-                        Some(o) => c.error(
+                        // keepalived would run AH; kad does not implement
+                        // it, and a pair where one side drops every advert
+                        // elects two masters: refused.
+                        Some("AH") => c.error(
                             e.args[0].pos,
-                            format!("unknown auth_type '{o}' (PASS or AH)"),
+                            format!(
+                                "({}) auth_type AH: kad does not implement IPsec AH authentication; use auth_type PASS or no authentication block",
+                                d.inst.name
+                            ),
                         ),
-                        None => c.error(e.kw.pos, "'auth_type' needs a value"),
+                        Some(o) => c.ignore(
+                            e.args[0].pos,
+                            format!("({}) unknown authentication type '{o}'", d.inst.name),
+                        ),
+                        None => {}
                     },
                     "auth_pass" => {
                         if let Some(p) = c.string(e, 0) {
+                            let mut cut = p.clone();
                             if p.len() > 8 {
-                                c.warn(
+                                let mut end = 8;
+                                while !p.is_char_boundary(end) {
+                                    end -= 1;
+                                }
+                                cut.truncate(end);
+                                c.correct(
                                     e.args[0].pos,
-                                    "auth_pass is longer than 8 characters: truncated",
+                                    "Truncating auth_pass to 8 characters",
+                                    &p,
+                                    &cut,
                                 );
                             }
-                            pass = Some(p.chars().take(8).collect::<String>());
+                            pass = Some(cut);
                         }
                     }
                     o => c.warn(e.kw.pos, format!("unknown keyword '{o}' in authentication")),
@@ -405,16 +470,21 @@ fn vrrp_table() -> Vec<Kw<VrrpDraft>> {
                     })
                 }
                 (Some(auth_type), None) => {
-                    c.warn(
+                    c.quiet(
                         n.end(),
-                        "authentication without auth_pass: using an empty password",
+                        "authentication without auth_pass: the password is empty",
                     );
                     d.inst.authentication = Some(Authentication {
                         auth_type,
                         password: String::new(),
                     });
                 }
-                (None, _) => c.error(n.kw.pos, "authentication needs auth_type"),
+                // keepalived keeps no authentication without a valid type.
+                (None, Some(_)) => c.quiet(
+                    n.kw.pos,
+                    "authentication without a valid auth_type: no authentication",
+                ),
+                (None, None) => {}
             }
         }),
         kw("virtual_ipaddress", |c, n, d| {
@@ -490,10 +560,7 @@ fn vrrp_table() -> Vec<Kw<VrrpDraft>> {
             d.inst.mcast_dst_ip = c.ip(n, 0).filter(|a| {
                 let ok = a.is_multicast();
                 if !ok {
-                    c.error(
-                        n.args[0].pos,
-                        format!("mcast_dst_ip '{a}' is not multicast"),
-                    );
+                    c.ignore(n.args[0].pos, format!("mcast_dst_ip {a} not multicast"));
                 }
                 ok
             })
@@ -514,7 +581,7 @@ fn vrrp_table() -> Vec<Kw<VrrpDraft>> {
                     match e.args[i].text.as_str() {
                         "min_ttl" => p.min_ttl = c.int(e, i + 1, 0, 255).map(|v| v as u8),
                         "max_ttl" => p.max_ttl = c.int(e, i + 1, 0, 255).map(|v| v as u8),
-                        o => c.error(e.args[i].pos, format!("unknown unicast_peer option '{o}'")),
+                        o => c.ignore(e.args[i].pos, format!("unknown unicast_peer option '{o}'")),
                     }
                     i += 2;
                 }
@@ -522,18 +589,19 @@ fn vrrp_table() -> Vec<Kw<VrrpDraft>> {
             }
         }),
         kw("unicast_ttl", |c, n, d| {
-            if let Some(v) = c.int(n, 0, 0, 255) {
+            if let Some(v) = c.u32_exact(n, 0, 0, 255) {
                 d.inst.unicast_ttl = v as u8
             }
         }),
         kw("check_unicast_src", |c, n, d| {
-            d.ov.check_unicast_src = Some(c.flag(n))
+            c.no_value(n);
+            d.ov.check_unicast_src = Some(true)
         }),
         kw("unicast_fault_no_peer", |_, _, d| {
             d.inst.unicast_fault_no_peer = true
         }),
         kw("v3_checksum_as_v2", |c, n, d| {
-            d.ov.v3_checksum_as_v2 = Some(c.flag(n))
+            d.ov.v3_checksum_as_v2 = c.flag_opt(n).or(d.ov.v3_checksum_as_v2)
         }),
         kw("use_vmac", |_, n, d| {
             let name = n
@@ -561,41 +629,51 @@ fn vrrp_table() -> Vec<Kw<VrrpDraft>> {
             }
         }),
         kw("skip_check_adv_addr", |c, n, d| {
-            d.ov.skip_check_adv_addr = Some(c.flag(n))
+            d.ov.skip_check_adv_addr = c.flag_opt(n).or(d.ov.skip_check_adv_addr)
         }),
-        kw("strict_mode", |c, n, d| d.ov.strict_mode = Some(c.flag(n))),
+        kw("strict_mode", |c, n, d| {
+            d.ov.strict_mode = c.flag_opt(n).or(d.ov.strict_mode)
+        }),
         kw("promote_secondaries", |_, _, d| {
             d.inst.promote_secondaries = true
         }),
         kw("garp_master_delay", |c, n, d| {
-            d.ov.garp_master_delay = c.timer(n, 0, 0.0, 4294.0)
+            d.ov.garp_master_delay = c.secs(n, 0, 0, 4294).or(d.ov.garp_master_delay)
         }),
         kw("garp_master_repeat", |c, n, d| {
-            d.ov.garp_master_repeat = c.u32(n, 0, 1, 65535)
+            let what = format!("({}): garp_master_repeat", d.inst.name);
+            d.ov.garp_master_repeat = c
+                .at_least_one(n, u32::MAX, &what)
+                .or(d.ov.garp_master_repeat)
         }),
         kw("garp_lower_prio_delay", |c, n, d| {
-            d.ov.garp_lower_prio_delay = c.timer(n, 0, 0.0, 4294.0)
+            d.ov.garp_lower_prio_delay = c.secs(n, 0, 0, 4294).or(d.ov.garp_lower_prio_delay)
         }),
         kw("garp_lower_prio_repeat", |c, n, d| {
-            d.ov.garp_lower_prio_repeat = c.u32(n, 0, 0, 65535)
+            d.ov.garp_lower_prio_repeat = c
+                .u32(n, 0, 0, i32::MAX as u32)
+                .or(d.ov.garp_lower_prio_repeat)
         }),
         kw("garp_master_refresh", |c, n, d| {
-            d.ov.garp_master_refresh = c.timer(n, 0, 0.0, 4294.0)
+            d.ov.garp_master_refresh = c.secs(n, 0, 0, u32::MAX).or(d.ov.garp_master_refresh)
         }),
         kw("garp_master_refresh_repeat", |c, n, d| {
-            d.ov.garp_master_refresh_repeat = c.u32(n, 0, 1, 65535)
+            let what = format!("({}): garp_master_refresh_repeat", d.inst.name);
+            d.ov.garp_master_refresh_repeat = c
+                .at_least_one(n, u32::MAX, &what)
+                .or(d.ov.garp_master_refresh_repeat)
         }),
         kw("down_timer_adverts", |c, n, d| {
-            d.ov.down_timer_adverts = c.u32(n, 0, 1, 100)
+            d.ov.down_timer_adverts = c.u32(n, 0, 1, 100).or(d.ov.down_timer_adverts)
         }),
         kw("lower_prio_no_advert", |c, n, d| {
-            d.ov.lower_prio_no_advert = Some(c.flag(n))
+            d.ov.lower_prio_no_advert = c.flag_opt(n).or(d.ov.lower_prio_no_advert)
         }),
         kw("higher_prio_send_advert", |c, n, d| {
-            d.ov.higher_prio_send_advert = Some(c.flag(n))
+            d.ov.higher_prio_send_advert = c.flag_opt(n).or(d.ov.higher_prio_send_advert)
         }),
         kw("owner_ignore_adverts", |c, n, d| {
-            d.ov.owner_ignore_adverts = Some(c.flag(n))
+            d.ov.owner_ignore_adverts = c.flag_opt(n).or(d.ov.owner_ignore_adverts)
         }),
         kw("timer_expired_backup", |c, n, d| {
             d.inst.timer_expired_backup = match n.arg(0) {
@@ -608,11 +686,23 @@ fn vrrp_table() -> Vec<Kw<VrrpDraft>> {
             "'timer_expired_backup'",
             |_, _, d| d.inst.timer_expired_backup = Some(Priority(254)),
         ),
-        kw("smtp_alert", |c, n, d| d.inst.smtp_alert = c.flag(n)),
+        kw("smtp_alert", |c, n, d| {
+            d.inst.smtp_alert = c.flag(n, d.inst.smtp_alert)
+        }),
         old(
             "lvs_sync_daemon_interface",
             "global 'lvs_sync_daemon IF inst NAME'",
-            |c, n, d| d.sync_daemon_interface = c.string(n, 0).map(|s| (s, n.kw.pos)),
+            |c, n, d| {
+                // keepalived reports this one.
+                c.warn(
+                    n.kw.pos,
+                    format!(
+                        "({}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.",
+                        d.inst.name
+                    ),
+                );
+                d.sync_daemon_interface = c.string(n, 0).map(|s| (s, n.kw.pos))
+            },
         ),
         old(
             "native_ipv6",
@@ -736,9 +826,14 @@ pub fn finalize(c: &mut Ctx, d: &mut VrrpDraft, g: &GlobalDefs) {
             }
             Centis(secs * 100)
         } else if cs > 4095 {
-            c.error(
+            c.correct(
                 pos,
-                format!("({}) VRRPv3 advert_int must be at most 40.95 s", i.name),
+                format!(
+                    "({}) VRRPv3 advertisement interval will be limited to 40.95s",
+                    i.name
+                ),
+                &format!("{}.{:02}", cs / 100, cs % 100),
+                "40.95",
             );
             Centis(4095)
         } else {
@@ -755,13 +850,11 @@ pub fn finalize(c: &mut Ctx, d: &mut VrrpDraft, g: &GlobalDefs) {
     i.garp = GarpTimers {
         master_delay: ov.garp_master_delay.unwrap_or(g.garp.master_delay),
         master_repeat: ov.garp_master_repeat.unwrap_or(g.garp.master_repeat),
-        lower_prio_delay: ov
-            .garp_lower_prio_delay
-            .or(ov.garp_master_delay)
-            .unwrap_or(g.garp.lower_prio_delay),
+        // keepalived (vrrp_complete_instance): from the global values, not
+        // from this instance's garp_master_*.
+        lower_prio_delay: ov.garp_lower_prio_delay.unwrap_or(g.garp.lower_prio_delay),
         lower_prio_repeat: ov
             .garp_lower_prio_repeat
-            .or(ov.garp_master_repeat)
             .unwrap_or(g.garp.lower_prio_repeat),
         master_refresh: ov.garp_master_refresh.unwrap_or(g.garp.master_refresh),
         master_refresh_repeat: ov
@@ -770,6 +863,35 @@ pub fn finalize(c: &mut Ctx, d: &mut VrrpDraft, g: &GlobalDefs) {
     };
     i.down_timer_adverts = ov.down_timer_adverts.unwrap_or(g.down_timer_adverts);
     i.strict_mode = ov.strict_mode.unwrap_or(g.strict);
+    if i.strict_mode {
+        // keepalived: no lower priority garps in strict mode.
+        match ov.garp_lower_prio_repeat {
+            Some(r) if r > 0 => c.correct(
+                d.pos,
+                format!(
+                    "({}) Strict mode requires no repeat garps. resetting",
+                    i.name
+                ),
+                &r.to_string(),
+                "0",
+            ),
+            _ => {}
+        }
+        match ov.garp_lower_prio_delay {
+            Some(v) if !v.is_zero() => c.correct(
+                d.pos,
+                format!(
+                    "({}) Strict mode requires no repeat garp delay. resetting",
+                    i.name
+                ),
+                &v.as_secs().to_string(),
+                "0",
+            ),
+            _ => {}
+        }
+        i.garp.lower_prio_repeat = 0;
+        i.garp.lower_prio_delay = Duration::ZERO;
+    }
     i.lower_prio_no_advert = ov
         .lower_prio_no_advert
         .unwrap_or(g.lower_prio_no_advert || i.strict_mode);
@@ -845,11 +967,14 @@ pub fn finalize(c: &mut Ctx, d: &mut VrrpDraft, g: &GlobalDefs) {
     if i.interface.is_none() && i.unicast_peers.is_empty() {
         c.error(d.pos, format!("({}) no interface set", i.name));
     }
-    if let Some(bad) = i
-        .virtual_ipaddress
-        .iter()
-        .find(|a| a.addr.addr.is_ipv6() != i.ipv6)
-    {
-        c.error(d.pos, format!("({}) virtual address {} is of the other address family; put it in virtual_ipaddress_excluded", i.name, bad.addr));
-    }
+    // keepalived: "address family must match VRRP instance - ignoring".
+    let v6 = i.ipv6;
+    let name = i.name.clone();
+    i.virtual_ipaddress.retain(|a| {
+        let same = a.addr.addr.is_ipv6() == v6;
+        if !same {
+            c.warn(d.pos, format!("({name}) virtual address {} is of the other address family - ignoring (put it in virtual_ipaddress_excluded)", a.addr));
+        }
+        same
+    });
 }
