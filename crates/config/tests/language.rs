@@ -144,8 +144,8 @@ fn seq_and_lst_repeat_lines() {
     let l = parse(
         "~SEQ(n, 1, 2, 7) vrrp_script s$n { script /bin/true }\n\
          ~LST(x, a, b) vrrp_script t$x { script /bin/true }\n\
-         ~LST({p,q}, {1,2}, {3,4}) vrrp_script u$p$q { script /bin/true }\n\
-         ~SEQx(h, 9, 1, b) vrrp_script h$h { script /bin/true }\n",
+         ~LST({p,q}, {1,2}, {3,4}) vrrp_script u${p}$q { script /bin/true }\n\
+         ~SEQx(h, 9, 1, 0xb) vrrp_script h$h { script /bin/true }\n",
     );
     let names: Vec<_> = l
         .config
