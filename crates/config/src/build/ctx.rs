@@ -12,6 +12,8 @@ pub struct Ctx<'a> {
     pub map: &'a SourceMap,
     pub diags: Vec<Diagnostic>,
     pub unsupported: Vec<Unsupported>,
+    /// Keywords read that kad does not act on yet (see `crate::acts`).
+    pub inert: Vec<Unsupported>,
 }
 
 impl<'a> Ctx<'a> {
@@ -20,6 +22,7 @@ impl<'a> Ctx<'a> {
             map,
             diags: Vec::new(),
             unsupported: Vec::new(),
+            inert: Vec::new(),
         }
     }
 
@@ -192,6 +195,22 @@ impl<'a> Ctx<'a> {
         );
         self.diag(Severity::Note, Class::Config, n.kw.pos, msg);
         self.unsupported.push(Unsupported {
+            context: context.to_string(),
+            keyword: n.kw.text.clone(),
+            args: n.args.iter().map(|t| t.text.clone()).collect(),
+            line: self.line_of(n.kw.pos),
+        });
+    }
+
+    /// A keyword read into the model that nothing acts on yet: a note,
+    /// and a row of `Config::inert`.
+    pub fn inert(&mut self, context: &str, n: &Node) {
+        let msg = format!(
+            "'{}' is read but kad does not act on it yet (inert, see docs/configuration.md)",
+            n.kw.text
+        );
+        self.diag(Severity::Note, Class::Config, n.kw.pos, msg);
+        self.inert.push(Unsupported {
             context: context.to_string(),
             keyword: n.kw.text.clone(),
             args: n.args.iter().map(|t| t.text.clone()).collect(),

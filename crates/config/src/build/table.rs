@@ -62,7 +62,11 @@ pub fn dispatch_one<T>(ctx: &mut Ctx, context: &str, table: &[Kw<T>], n: &Node, 
         return;
     };
     match k.support {
-        Support::Yes => {}
+        Support::Yes => {
+            if crate::acts::status(context, name).is_none() {
+                ctx.inert(context, n);
+            }
+        }
         Support::Deprecated(instead) => {
             ctx.warn(n.kw.pos, format!("'{name}' is deprecated; use {instead}"));
         }
