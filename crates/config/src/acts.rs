@@ -66,7 +66,7 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     ("global_defs", "default_interface", untested()),
     ("global_defs", "vrrp_mcast_group4", untested()),
     ("global_defs", "vrrp_mcast_group6", untested()),
-    ("global_defs", "vrrp_version", untested()),
+    ("global_defs", "vrrp_version", acts("integration/tests/interop_keepalived.rs::v2_pass_kad_high_keepalived_low")),
     ("global_defs", "v3_checksum_as_v2", untested()),
     ("global_defs", "vrrp_garp_master_delay", acts("integration/tests/vrrp_netns.rs::gratuitous_arps_are_on_the_wire")),
     ("global_defs", "vrrp_garp_master_repeat", untested()),

@@ -1,6 +1,6 @@
 //! The status column of the keyword reference is true:
 //! - every "acts" row names a test that exists (a `#[test]` function at
-//!   `path::name`) and whose code (with the helpers of its file it calls,
+//!   `path::name`) and whose code (with the helpers of its file it uses,
 //!   or the configuration file the row names) mentions the keyword;
 //! - every row names a keyword the tables read;
 //! - every inert keyword, met in a configuration, gives a note and lands in
@@ -62,7 +62,7 @@ fn mentions(text: &str, word: &str) -> bool {
 }
 
 /// The code a test runs: its body and the bodies of the functions of its
-/// file it calls.
+/// file it uses (and those they use).
 fn test_text(test: &str) -> Result<String, String> {
     let (path, name) = test
         .rsplit_once("::")
@@ -76,11 +76,18 @@ fn test_text(test: &str) -> Result<String, String> {
     if !attrs.contains("#[test]") && !attrs.contains("#[tokio::test") {
         return Err(format!("{path}::{name} is not a #[test]"));
     }
+    // The functions of the file it uses, and those they use.
     let mut all = body.clone();
-    for (other, (_, b)) in &fns {
-        if other != name && mentions(body, other) {
-            all.push('\n');
-            all.push_str(b);
+    let mut used: HashSet<&str> = HashSet::from([name]);
+    let mut todo = vec![body.as_str()];
+    while let Some(b) = todo.pop() {
+        for (other, (_, ob)) in &fns {
+            if !used.contains(other.as_str()) && mentions(b, other) {
+                used.insert(other);
+                all.push('\n');
+                all.push_str(ob);
+                todo.push(ob);
+            }
         }
     }
     Ok(all)
