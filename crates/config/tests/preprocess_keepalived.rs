@@ -34,8 +34,9 @@ fn keepalived() -> PathBuf {
     panic!("keepalived 2.2.7 is needed (Debian package keepalived)");
 }
 
-/// One message of keepalived's: the line it names and its text.
-type Msg = (u32, String);
+/// One message of keepalived's: the file (its name) and line it names, and
+/// its text.
+type Msg = (String, u32, String);
 
 /// `keepalived -t` on `file`: the messages of the process that reported
 /// most (the parent and each child read the file; the checker process
@@ -50,23 +51,30 @@ fn run_keepalived(file: &Path) -> (Vec<Msg>, Vec<String>) {
         .output()
         .expect("keepalived runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    // The parent names no file; the processes doing the work (reading the
-    // copy the parent wrote) name it.
-    let prefix = format!("({}: Line ", file.display());
     let mut passes: Vec<Vec<Msg>> = Vec::new();
     let mut other = Vec::new();
     for l in stderr.lines() {
-        let Some(rest) = l.strip_prefix(&prefix) else {
+        // The parent names no file for the main one: "(Line N) msg". The
+        // processes doing the work (reading the copy the parent wrote)
+        // name it: "(FILE: Line N) msg".
+        let parsed = l.strip_prefix('(').and_then(|r| {
+            let (head, msg) = r.split_once(") ")?;
+            let (f, n) = head.rsplit_once(": Line ")?;
+            let name = Path::new(f).file_name()?.to_string_lossy().into_owned();
+            Some((name, n.parse().ok()?, msg.to_string()))
+        });
+        let Some(m) = parsed else {
             other.push(l.to_string());
             continue;
         };
-        let (n, msg) = rest.split_once(") ").expect("(FILE: Line N) MSG");
-        let m: Msg = (n.parse().expect("line number"), msg.to_string());
-        // Each process reads the file from the top: a new pass starts
-        // where the line number goes back or the first message recurs.
+        // Each process reads the files from the top: a new pass starts
+        // where the line number goes back in a file or the first message
+        // recurs.
         let new_pass = match passes.last() {
             None => true,
-            Some(p) => p.last().is_some_and(|last| m.0 < last.0) || p.first() == Some(&m),
+            Some(p) => {
+                p.last().is_some_and(|last| last.0 == m.0 && m.1 < last.1) || p.first() == Some(&m)
+            }
         };
         if new_pass {
             passes.push(Vec::new());
@@ -102,32 +110,38 @@ fn compare(name: &str) -> Compared {
             config_id: CONFIG_ID.into(),
         },
     );
-    let ka_unknown: Vec<(u32, String)> = ka
+    // By file and line (kad lists the main file's diagnostics first), in
+    // the order given within a line.
+    let mut ka_unknown: Vec<Msg> = ka
         .iter()
-        .filter_map(|(n, m)| Some((*n, unknown_word(m, "Unknown keyword '")?)))
+        .filter_map(|(f, n, m)| Some((f.clone(), *n, unknown_word(m, "Unknown keyword '")?)))
         .collect();
-    let kad_unknown: Vec<(u32, String)> = kad
+    ka_unknown.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    let mut kad_unknown: Vec<Msg> = kad
         .diagnostics
         .iter()
         .filter_map(|d| {
+            let l = d.location.as_ref()?;
             Some((
-                d.location.as_ref()?.line,
+                l.file.file_name()?.to_string_lossy().into_owned(),
+                l.line,
                 unknown_word(&d.message, "unknown keyword '")?,
             ))
         })
         .collect();
+    kad_unknown.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
     assert!(
         !ka_unknown.is_empty(),
         "{name}: keepalived reported nothing"
     );
     assert_eq!(
         kad_unknown, ka_unknown,
-        "{name}: the expanded words (and their lines) differ from keepalived's"
+        "{name}: the expanded words (and their files and lines) differ from keepalived's"
     );
     let mut ka_rep: Vec<u32> = ka
         .iter()
-        .filter(|(_, m)| is_repeat_error(m))
-        .map(|(n, _)| *n)
+        .filter(|(_, _, m)| is_repeat_error(m))
+        .map(|(_, n, _)| *n)
         .collect();
     ka_rep.dedup();
     let kad_rep: Vec<u32> = kad
@@ -193,17 +207,34 @@ fn issue_9_multiline_parameter_with_seq_gives_eight_real_servers() {
     assert!(c
         .ka
         .iter()
-        .any(|(n, m)| *n == 24 && m.contains("rs_unknown_b518")));
+        .any(|(_, n, m)| *n == 24 && m.contains("rs_unknown_b518")));
 }
 
 #[test]
 fn nested_multiline_parameters_lst_seq_and_conditionals() {
     let c = compare("nested.conf");
-    assert!(c.ka.iter().any(|(_, m)| m.contains("grid_2_4")));
+    assert!(c.ka.iter().any(|(_, _, m)| m.contains("grid_2_4")));
 }
 
 #[test]
 fn reference_ends_and_repetition_arguments() {
     let c = compare("refs.conf");
-    assert!(c.ka.iter().any(|(_, m)| m.contains("Invalid ~SEQ values")));
+    assert!(c
+        .ka
+        .iter()
+        .any(|(_, _, m)| m.contains("Invalid ~SEQ values")));
+}
+
+#[test]
+fn included_file_uses_and_defines_parameters() {
+    let c = compare("include/main.conf");
+    // Inside the included file keepalived names the included file.
+    assert!(c
+        .ka
+        .iter()
+        .any(|(f, n, m)| f == "sub.conf" && *n == 4 && m.contains("ml_b_2")));
+    assert!(c
+        .ka
+        .iter()
+        .any(|(f, _, m)| f == "main.conf" && m.contains("after_2")));
 }
