@@ -10,7 +10,7 @@ use super::{MappedLine, Pre};
 use crate::diag::{Class, Severity};
 
 /// More lines than this from repetitions is taken as a mistake.
-const MAX_REPEAT: usize = 1_000_000;
+const MAX_REPEAT: usize = 200_000;
 
 pub(crate) enum Values {
     Seq {
@@ -98,7 +98,8 @@ fn parse_seq(pre: &mut Pre<'_>, line: &MappedLine) -> Result<Seq, String> {
     if p >= s.len() || s[p..].starts_with(')') || var.is_empty() {
         return Err(invalid());
     }
-    p = skip_blanks(s, p + 1);
+    // keepalived steps over the character after the name, whatever it is.
+    p = skip_blanks(s, p + s[p..].chars().next().map_or(1, char::len_utf8));
     let close = p + s[p..].find(')').ok_or_else(invalid)?;
     if close + 2 - p > 64 {
         return Err(format!("~SEQ parameter strings too long '{s}'"));
@@ -300,8 +301,13 @@ impl Pre<'_> {
                     next.to_string()
                 };
                 let set = vec![(var.clone(), v)];
-                *next += *step;
-                let done = (*step > 0 && *next > *last) || (*step < 0 && *next < *last);
+                let done = match next.checked_add(*step) {
+                    Some(n) => {
+                        *next = n;
+                        (*step > 0 && n > *last) || (*step < 0 && n < *last)
+                    }
+                    None => true,
+                };
                 (set, done)
             }
             Values::Lst { vars, sets, next } => {
