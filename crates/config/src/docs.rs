@@ -39,10 +39,15 @@ pub fn configuration_md() -> String {
          kad reads keepalived's configuration language. This list is generated from the\n\
          parser's keyword tables (`cargo run -p kad -- --dump-keywords > docs/configuration.md`)\n\
          and a test fails when it differs from them.\n\n\
-         Support: **yes** = read into the model; **deprecated** = read, with a warning naming\n\
-         the newer spelling; **ignored** = accepted, kept in the model's `unsupported` list and\n\
-         reported as a note, but kad does not act on it. A keyword not listed is reported as\n\
-         unknown at its line and skipped, as keepalived does.\n\n\
+         Support: **acts** = read, and kad acts on it: the named test shows the effect\n\
+         (`crates/config/tests/keyword_status.rs` fails when that test is gone or no longer\n\
+         mentions the keyword); **untested** = read and used by the daemon, but no test shows\n\
+         the effect yet; **inert** = read into the model, but nothing acts on it yet: each use\n\
+         gives a note in `kad -t` and at start-up (kept in the model's `inert` list);\n\
+         **deprecated** = read, with a warning naming the newer spelling; **ignored** =\n\
+         accepted, kept in the model's `unsupported` list and reported as a note, but kad does\n\
+         not act on it. A keyword not listed is reported as unknown at its line and skipped, as\n\
+         keepalived does. The acts/untested/inert column is `crates/config/src/acts.rs`.\n\n\
          Blocks whose lines are lists rather than keywords (`virtual_ipaddress`,\n\
          `virtual_routes`, `static_*`, `track_*`, `unicast_peer`, `virtual_server_group`,\n\
          `notification_email`, `authentication`) take `ip`-command syntax as in keepalived.\n",
@@ -56,7 +61,11 @@ pub fn configuration_md() -> String {
             ));
         }
         let s = match r.support {
-            Support::Yes => "yes".to_string(),
+            Support::Yes => match crate::acts::status(r.context, r.keyword) {
+                Some(crate::acts::Status::Acts { test, .. }) => format!("acts (`{test}`)"),
+                Some(crate::acts::Status::Untested) => "untested".to_string(),
+                None => "inert".to_string(),
+            },
             Support::Deprecated(instead) => format!("deprecated (use {instead})"),
             Support::Ignored => "ignored".to_string(),
         };

@@ -4,6 +4,7 @@
 //!
 //! Every other crate consumes [`Config`]; none re-parses text.
 
+pub mod acts;
 pub mod build;
 pub mod diag;
 pub mod docs;

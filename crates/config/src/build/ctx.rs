@@ -15,6 +15,8 @@ pub struct Ctx<'a> {
     /// The preference keepalived gives the next rule without one, IPv4
     /// and IPv6 (`RULE_START_PRIORITY`, counting down over all rules).
     pub next_rule_prio: [u32; 2],
+    /// Keywords read that kad does not act on yet (see `crate::acts`).
+    pub inert: Vec<Unsupported>,
 }
 
 impl<'a> Ctx<'a> {
@@ -24,6 +26,7 @@ impl<'a> Ctx<'a> {
             diags: Vec::new(),
             unsupported: Vec::new(),
             next_rule_prio: [16384; 2],
+            inert: Vec::new(),
         }
     }
 
@@ -371,6 +374,22 @@ impl<'a> Ctx<'a> {
             b.close,
             format!("'}}' closes the block of unknown keyword '{}'", n.kw.text),
         );
+    }
+
+    /// A keyword read into the model that nothing acts on yet: a note,
+    /// and a row of `Config::inert`.
+    pub fn inert(&mut self, context: &str, n: &Node) {
+        let msg = format!(
+            "'{}' is read but kad does not act on it yet (inert, see docs/configuration.md)",
+            n.kw.text
+        );
+        self.diag(Severity::Note, Class::Config, n.kw.pos, msg);
+        self.inert.push(Unsupported {
+            context: context.to_string(),
+            keyword: n.kw.text.clone(),
+            args: n.args.iter().map(|t| t.text.clone()).collect(),
+            line: self.line_of(n.kw.pos),
+        });
     }
 
     /// Complain about arguments a keyword does not take.

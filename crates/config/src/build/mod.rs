@@ -356,6 +356,7 @@ impl Builder {
         self.cfg.vrrp_instances = self.vrrp.into_iter().map(|d| d.inst).collect();
         self.cfg.sync_groups = self.sync.into_iter().map(|s| s.group).collect();
         self.cfg.unsupported = std::mem::take(&mut c.unsupported);
+        self.cfg.inert = std::mem::take(&mut c.inert);
         self.cfg
     }
 

@@ -63,7 +63,11 @@ pub fn dispatch_one<T>(ctx: &mut Ctx, context: &str, table: &[Kw<T>], n: &Node, 
         return;
     };
     match k.support {
-        Support::Yes => {}
+        Support::Yes => {
+            if crate::acts::status(context, name).is_none() {
+                ctx.inert(context, n);
+            }
+        }
         // keepalived takes most old spellings without a word: a note
         // (the few it reports, their handlers report).
         Support::Deprecated(instead) => {

@@ -49,4 +49,7 @@ pub struct Config {
     /// Keywords read but not acted on by kad (each also warned about).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unsupported: Vec<Unsupported>,
+    /// Keywords read that kad does not act on yet (each also noted).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inert: Vec<Unsupported>,
 }

@@ -70,6 +70,7 @@ impl Pre<'_> {
             );
             return;
         }
+        let mut all = Vec::new();
         for pattern in expand_braces(&inc.pattern) {
             let full = if Path::new(&pattern).is_absolute() {
                 pattern.clone()
@@ -99,9 +100,10 @@ impl Pre<'_> {
                 continue;
             }
             files.sort();
-            for f in files {
-                self.file(&f, from, inc.strict);
-            }
+            all.extend(files);
+        }
+        if !all.is_empty() {
+            self.push_include(all, (at, byte), inc.strict);
         }
     }
 }

@@ -1,22 +1,33 @@
-//! Line-level pre-processing, as keepalived's `lib/parser.c` does it before
-//! any keyword is looked at: `@ID` conditional lines, `$NAME=value`
-//! parameters (also multi-line), `~SEQ`/`~LST` repetition, parameter
-//! expansion and `include` with globs and brace expansion.
+//! Line-level pre-processing, as keepalived's `lib/parser.c` (`read_line`)
+//! does it before any keyword is looked at: comments and blanks trimmed,
+//! `@ID` conditional lines, `$NAME=value` parameters (also multi-line, with
+//! a trailing `\`), `~SEQ`/`~LST` repetition, parameter expansion and
+//! `include` with globs and brace expansion.
+//!
+//! Lines are produced the way keepalived produces them, lazily and in the
+//! same order: a pending `~SEQ`/`~LST` repetition first, then the rest of a
+//! multi-line parameter being expanded, then the next line of the file. So
+//! a multi-line parameter may hold `~SEQ` lines and further multi-line
+//! parameters, and a diagnostic inside expanded text names the last line
+//! read from the file, as keepalived's does.
 //!
 //! The output is one text (one pre-processed line per `\n`) and a
 //! [`SourceMap`] that maps every pre-processed byte back to its origin.
 
 mod braces;
 mod include;
+mod line;
 mod macros;
 mod repeat;
 
 use crate::diag::{Class, Diagnostic, Severity};
 use crate::source::{Location, SourceMap};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub use braces::expand_braces;
+pub(crate) use line::MappedLine;
 
 /// Options that change what the pre-processor keeps.
 #[derive(Clone, Debug)]
@@ -30,7 +41,7 @@ pub struct Options {
 #[derive(Debug)]
 pub enum Text {
     Built(String),
-    Shared(std::sync::Arc<str>),
+    Shared(Arc<str>),
 }
 
 impl std::ops::Deref for Text {
@@ -51,53 +62,60 @@ pub struct Output {
     pub diags: Vec<Diagnostic>,
 }
 
-/// A line being rewritten: its text and, once it differs from the
-/// original, the original byte offset of every byte.
-#[derive(Clone, Debug)]
-pub(crate) struct MappedLine {
-    pub text: String,
-    pub map: Option<Vec<u32>>,
-}
-
-impl MappedLine {
-    fn original(text: &str) -> Self {
-        MappedLine {
-            text: text.to_string(),
-            map: None,
-        }
-    }
-
-    /// Original offset of byte `i` of the current text.
-    pub(crate) fn origin(&self, i: usize) -> u32 {
-        match &self.map {
-            Some(m) => m.get(i).or(m.last()).copied().unwrap_or(0),
-            None => i as u32,
-        }
-    }
-
-    /// The sub-line from byte `start` on, keeping its origins.
-    pub(crate) fn tail(&self, start: usize) -> MappedLine {
-        let map = (start..self.text.len()).map(|i| self.origin(i)).collect();
-        MappedLine {
-            text: self.text[start..].to_string(),
-            map: Some(map),
-        }
-    }
-}
-
 /// Pre-process `path` and everything it includes.
 pub fn run(path: &Path, opts: &Options) -> Output {
     let mut pre = Pre::new(opts);
-    pre.file(path, None, include::Strictness::default());
+    match read_text(path) {
+        Ok(text) => pre.root(path, text),
+        Err(e) => pre.diag(
+            None,
+            Severity::Error,
+            Class::Environment,
+            format!("cannot read {}: {e}", path.display()),
+        ),
+    }
     pre.output()
 }
 
 /// Pre-process in-memory text as if it were the file `path`.
 pub fn run_text(path: &Path, text: &str, opts: &Options) -> Output {
     let mut pre = Pre::new(opts);
-    pre.stack.push(path.to_path_buf());
-    pre.file_text(path, text.to_string());
+    pre.root(path, text.to_string());
     pre.output()
+}
+
+fn read_text(path: &Path) -> std::io::Result<String> {
+    let bytes = std::fs::read(path)?;
+    Ok(String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+}
+
+/// Where a line came from, for diagnostics raised while pre-processing it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct At {
+    pub file: u32,
+    pub line: u32,
+}
+
+/// A file being read.
+struct OpenFile {
+    id: u32,
+    text: Arc<str>,
+    /// Byte offset of the next line.
+    pos: usize,
+    /// 1-based number of the last line read (keepalived's `current_line_no`).
+    line: u32,
+    canonical: PathBuf,
+    dir: PathBuf,
+}
+
+/// One `include` (or the root file): the files its pattern matched, read
+/// one after the other.
+struct Frame {
+    file: Option<OpenFile>,
+    pending: VecDeque<PathBuf>,
+    from: Option<(At, u32)>,
+    strict: include::Strictness,
 }
 
 pub(crate) struct Pre<'a> {
@@ -105,24 +123,33 @@ pub(crate) struct Pre<'a> {
     pub(crate) map: SourceMap,
     text: String,
     pub(crate) diags: Vec<Diagnostic>,
-    pub(crate) macros: HashMap<String, String>,
-    /// Canonical paths of the files being read, to detect include cycles.
-    stack: Vec<PathBuf>,
+    /// `$NAME` definitions (keepalived's `defs`).
+    pub(crate) defs: HashMap<String, macros::Def>,
+    /// Active `~SEQ`/`~LST` repetitions; the last is produced first.
+    pub(crate) seqs: Vec<repeat::Seq>,
+    /// Lines produced by repetitions so far (a runaway guard).
+    pub(crate) repeated: usize,
+    /// The rest of the multi-line parameter being expanded (`next_ptr`).
+    pub(crate) next: Option<macros::Remainder>,
+    /// Outer multi-line expansions interrupted by an inner one, each with
+    /// the repetition depth to restore (`multiline_stack`).
+    pub(crate) ml_stack: Vec<(macros::Remainder, usize)>,
+    /// Repetitions at or below this depth wait while a multi-line
+    /// parameter expands (`multiline_seq_depth`).
+    pub(crate) ml_seq_depth: usize,
+    frames: Vec<Frame>,
     /// The root file's text when it needed no pre-processing.
-    shared: Option<std::sync::Arc<str>>,
+    shared: Option<Arc<str>>,
 }
 
-/// A line no pre-processing step touches (the common case, kept fast).
+/// A line no pre-processing step touches (the common case, kept fast). A
+/// line ending in `\` is not: keepalived drops the blanks before that `\`.
 fn is_plain(raw: &str) -> bool {
     let t = raw.trim_start();
-    !raw.contains('$') && !t.starts_with(['@', '~']) && !t.starts_with("include")
-}
-
-/// Where a line came from, for diagnostics raised while pre-processing it.
-#[derive(Clone, Copy)]
-pub(crate) struct At {
-    pub file: u32,
-    pub line: u32,
+    !raw.contains('$')
+        && !t.starts_with(['@', '~'])
+        && !t.starts_with("include")
+        && !raw.trim_end().ends_with('\\')
 }
 
 impl<'a> Pre<'a> {
@@ -132,8 +159,13 @@ impl<'a> Pre<'a> {
             map: SourceMap::default(),
             text: String::new(),
             diags: Vec::new(),
-            macros: HashMap::new(),
-            stack: Vec::new(),
+            defs: macros::std_definitions(),
+            seqs: Vec::new(),
+            repeated: 0,
+            next: None,
+            ml_stack: Vec::new(),
+            ml_seq_depth: 0,
+            frames: Vec::new(),
             shared: None,
         }
     }
@@ -170,46 +202,6 @@ impl Pre<'_> {
         });
     }
 
-    /// Read one file; `from` is the include line that named it.
-    pub(crate) fn file(
-        &mut self,
-        path: &Path,
-        from: Option<(At, u32)>,
-        strict: include::Strictness,
-    ) {
-        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        if self.stack.contains(&canonical) {
-            self.diag(
-                from,
-                Severity::Error,
-                Class::Config,
-                format!("include cycle: {} is already being read", path.display()),
-            );
-            return;
-        }
-        let text = match std::fs::read(path) {
-            Ok(bytes) => String::from_utf8(bytes)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-            Err(e) => {
-                let (sev, class) = match from {
-                    None => (Severity::Error, Class::Environment),
-                    Some(_) if strict.readable => (Severity::Error, Class::Config),
-                    Some(_) => (Severity::Warning, Class::Config),
-                };
-                self.diag(
-                    from,
-                    sev,
-                    class,
-                    format!("cannot read {}: {e}", path.display()),
-                );
-                return;
-            }
-        };
-        self.stack.push(canonical);
-        self.file_text(path, text);
-        self.stack.pop();
-    }
-
     fn output(self) -> Output {
         let text = match self.shared {
             Some(t) => Text::Shared(t),
@@ -222,16 +214,14 @@ impl Pre<'_> {
         }
     }
 
-    fn file_text(&mut self, path: &Path, text: String) {
-        // The source map keeps the text (diagnostics quote it).
-        let text: std::sync::Arc<str> = text.into();
-        let id = self.map.add_file(path.to_path_buf(), text.clone());
+    fn root(&mut self, path: &Path, text: String) {
+        let text: Arc<str> = text.into();
         // A root file no step touches is its own pre-processed text.
-        if self.map.files.len() == 1
-            && text
-                .split('\n')
-                .all(|l| is_plain(l.strip_suffix('\r').unwrap_or(l)))
+        if text
+            .split('\n')
+            .all(|l| is_plain(l.strip_suffix('\r').unwrap_or(l)))
         {
+            let id = self.map.add_file(path.to_path_buf(), text.clone());
             let n = text.split('\n').count() as u32;
             for line in 1..=n {
                 self.map.lines.push(id, line, None);
@@ -239,110 +229,301 @@ impl Pre<'_> {
             self.shared = Some(text);
             return;
         }
-        let lines: Vec<&str> = text.split('\n').collect();
-        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let mut n = 0;
-        while n < lines.len() {
-            let at = At {
-                file: id,
-                line: n as u32 + 1,
-            };
-            let raw = lines[n].strip_suffix('\r').unwrap_or(lines[n]);
-            n += 1;
-            if is_plain(raw) {
-                self.text.push_str(raw);
-                self.text.push('\n');
-                self.map.lines.push(at.file, at.line, None);
+        let id = self.map.add_file(path.to_path_buf(), text.clone());
+        self.frames.push(Frame {
+            file: Some(OpenFile {
+                id,
+                text,
+                pos: 0,
+                line: 0,
+                canonical: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+                dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            }),
+            pending: VecDeque::new(),
+            from: None,
+            strict: include::Strictness::default(),
+        });
+        while let Some((at, line)) = self.next_line() {
+            if let Some(inc) = include::parse(&line.text) {
+                let byte = line.origin(inc.arg_offset);
+                let dir = self.dir();
+                self.include(at, byte, &dir, inc);
                 continue;
             }
-            let Some(line) = self.conditional(raw) else {
-                continue;
-            };
-            // A `$NAME=value \` definition continues on the next lines.
-            if let Some(def) = macros::definition(&line.text) {
-                let (name, mut value) = (def.0.to_string(), def.1.to_string());
-                while value.ends_with('\\') && n < lines.len() {
-                    value.pop();
-                    let next = lines[n].strip_suffix('\r').unwrap_or(lines[n]);
-                    n += 1;
-                    if let Some(cont) = self.conditional(next) {
-                        value.push('\n');
-                        value.push_str(cont.text.trim());
+            self.text.push_str(&line.text);
+            self.text.push('\n');
+            self.map
+                .lines
+                .push(at.file, at.line, line.map.map(Vec::into_boxed_slice));
+        }
+    }
+
+    /// The file being read and its last line read: where keepalived
+    /// reports anything, also inside expanded text.
+    pub(crate) fn at(&self) -> At {
+        self.frames
+            .iter()
+            .rev()
+            .find_map(|f| f.file.as_ref())
+            .map(|f| At {
+                file: f.id,
+                line: f.line,
+            })
+            .unwrap_or(At { file: 0, line: 0 })
+    }
+
+    /// The directory of the file being read (includes and `${_PWD}`).
+    pub(crate) fn dir(&self) -> PathBuf {
+        self.frames
+            .iter()
+            .rev()
+            .find_map(|f| f.file.as_ref())
+            .map(|f| f.dir.clone())
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn push_include(
+        &mut self,
+        files: Vec<PathBuf>,
+        from: (At, u32),
+        strict: include::Strictness,
+    ) {
+        self.frames.push(Frame {
+            file: None,
+            pending: files.into(),
+            from: Some(from),
+            strict,
+        });
+    }
+
+    /// The next line of the files being read, `None` at the end of all.
+    fn physical(&mut self) -> Option<(At, String)> {
+        loop {
+            let frame = self.frames.last_mut()?;
+            if let Some(f) = &mut frame.file {
+                if f.pos < f.text.len() {
+                    let rest = &f.text[f.pos..];
+                    let (line, used) = match rest.find('\n') {
+                        Some(nl) => (&rest[..nl], nl + 1),
+                        None => (rest, rest.len()),
+                    };
+                    let line = line.to_string();
+                    f.pos += used;
+                    f.line += 1;
+                    return Some((
+                        At {
+                            file: f.id,
+                            line: f.line,
+                        },
+                        line,
+                    ));
+                }
+                frame.file = None;
+            }
+            match frame.pending.pop_front() {
+                Some(path) => {
+                    let (from, strict) = (frame.from, frame.strict);
+                    self.open(&path, from, strict);
+                }
+                None => {
+                    self.frames.pop();
+                }
+            }
+        }
+    }
+
+    /// Open an included file as the top frame's current file.
+    fn open(&mut self, path: &Path, from: Option<(At, u32)>, strict: include::Strictness) {
+        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if self
+            .frames
+            .iter()
+            .filter_map(|f| f.file.as_ref())
+            .any(|f| f.canonical == canonical)
+        {
+            self.diag(
+                from,
+                Severity::Error,
+                Class::Config,
+                format!("include cycle: {} is already being read", path.display()),
+            );
+            return;
+        }
+        let text = match read_text(path) {
+            Ok(t) => t,
+            Err(e) => {
+                let sev = if strict.readable {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                };
+                self.diag(
+                    from,
+                    sev,
+                    Class::Config,
+                    format!("cannot read {}: {e}", path.display()),
+                );
+                return;
+            }
+        };
+        let text: Arc<str> = text.into();
+        let id = self.map.add_file(path.to_path_buf(), text.clone());
+        if let Some(frame) = self.frames.last_mut() {
+            frame.file = Some(OpenFile {
+                id,
+                text,
+                pos: 0,
+                line: 0,
+                canonical,
+                dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            });
+        }
+    }
+
+    /// keepalived's `read_line`: the next line for the keyword parser.
+    fn next_line(&mut self) -> Option<(At, MappedLine)> {
+        // The parameter whose multi-line definition is being read.
+        let mut in_def: Option<String> = None;
+        loop {
+            let mut buf = if !self.seqs.is_empty() && self.seqs.len() > self.ml_seq_depth {
+                match self.repeat_next() {
+                    Some(b) => b,
+                    None => continue,
+                }
+            } else if let Some(rem) = self.next.as_mut() {
+                let (b, last) = rem.take_line();
+                if last {
+                    match self.ml_stack.pop() {
+                        Some((outer, depth)) => {
+                            self.next = Some(outer);
+                            self.ml_seq_depth = depth;
+                        }
+                        None => {
+                            self.next = None;
+                            self.ml_seq_depth = 0;
+                        }
                     }
                 }
-                self.macros.insert(name, value.trim().to_string());
-                continue;
-            }
-            if line.text.trim_start().starts_with('~') {
-                for rep in self.repeat(at, &line) {
-                    self.expand_and_emit(at, &dir, rep, false);
+                b
+            } else {
+                let (at, raw) = self.physical()?;
+                let raw = raw.strip_suffix('\r').unwrap_or(&raw);
+                if in_def.is_none() && is_plain(raw) {
+                    return Some((at, MappedLine::original(raw)));
+                }
+                let b = line::decomment(&MappedLine::original(raw));
+                if b.text.is_empty() {
+                    // A line with nothing but blanks or a comment ends a
+                    // multi-line definition: keepalived's processes read
+                    // the configuration from the copy its parent wrote,
+                    // where such a line is empty.
+                    if let Some(name) = in_def.take() {
+                        if let Some(d) = self.defs.get_mut(&name) {
+                            if d.value.is_empty() {
+                                d.multiline = false;
+                            }
+                        }
+                    }
+                    continue;
+                }
+                b
+            };
+
+            if let Some(name) = &in_def {
+                let mut piece = std::mem::take(&mut buf.text);
+                let more = piece.ends_with('\\');
+                let def = self.defs.entry(name.clone()).or_default();
+                if more {
+                    piece.pop();
+                    piece.truncate(piece.trim_end_matches([' ', '\t']).len());
+                    piece.push('\n');
+                } else if def.value.is_empty() {
+                    def.multiline = false;
+                }
+                // A line holding only `\` adds nothing.
+                if piece.len() >= 2 || (!piece.is_empty() && !more) {
+                    def.value.push_str(&piece);
+                }
+                if !more {
+                    in_def = None;
                 }
                 continue;
             }
-            self.expand_and_emit(at, &dir, line, true);
+            if buf.text.is_empty() {
+                continue;
+            }
+
+            let mut guard = 0;
+            loop {
+                if buf.text.starts_with('@') {
+                    match self.conditional(&buf) {
+                        Some(b) => buf = b,
+                        None => {
+                            buf.text.clear();
+                            break;
+                        }
+                    }
+                }
+                if buf.text.starts_with('$') {
+                    if let Some((name, value, multiline)) = macros::definition(&buf.text) {
+                        self.define(name.clone(), value, multiline);
+                        if multiline {
+                            in_def = Some(name);
+                        }
+                        buf.text.clear();
+                        break;
+                    }
+                }
+                if buf.text.starts_with("~SEQ") || buf.text.starts_with("~LST") {
+                    self.add_repeat(&buf);
+                    buf.text.clear();
+                    break;
+                }
+                if buf.text.starts_with('~') || !buf.text.contains('$') {
+                    break;
+                }
+                match self.replace_params(&mut buf) {
+                    Some(true) => {}
+                    Some(false) | None => break,
+                }
+                buf = line::decomment(&buf);
+                guard += 1;
+                if guard > macros::MAX_RESCANS {
+                    let byte = buf.origin(0);
+                    self.diag(
+                        Some((self.at(), byte)),
+                        Severity::Error,
+                        Class::Config,
+                        "parameter expansion does not end (a parameter refers to itself?)".into(),
+                    );
+                    break;
+                }
+                if !buf.text.starts_with('@') && !buf.text.contains('$') {
+                    break;
+                }
+            }
+            if buf.text.is_empty() {
+                continue;
+            }
+            return Some((self.at(), buf));
         }
     }
 
     /// Apply an `@ID` / `@^ID` prefix: `None` drops the line.
-    fn conditional(&self, raw: &str) -> Option<MappedLine> {
-        let trimmed = raw.trim_start();
-        let Some(rest) = trimmed.strip_prefix('@') else {
-            return Some(MappedLine::original(raw));
-        };
+    fn conditional(&self, line: &MappedLine) -> Option<MappedLine> {
+        let rest = line.text.strip_prefix('@')?;
         let (negate, rest) = match rest.strip_prefix('^') {
             Some(r) => (true, r),
             None => (false, rest),
         };
-        let id_len = rest.find(|c: char| c.is_whitespace()).unwrap_or(rest.len());
-        if (rest[..id_len] == self.opts.config_id) == negate {
+        // Something must follow the id.
+        let id_len = rest.find([' ', '\t'])?;
+        let matches = rest[..id_len] == self.opts.config_id;
+        if matches == negate {
             return None;
         }
-        let start = raw.len() - rest.len() + id_len;
-        Some(MappedLine::original(raw).tail(start))
-    }
-
-    fn expand_and_emit(&mut self, at: At, dir: &Path, line: MappedLine, expand: bool) {
-        let expanded = if expand && line.text.contains('$') {
-            match macros::expand(&line, &self.macros, dir) {
-                Ok(l) => l,
-                Err(e) => {
-                    let byte = line.origin(e.offset);
-                    self.diag(Some((at, byte)), Severity::Error, Class::Config, e.message);
-                    line
-                }
-            }
-        } else {
-            line
-        };
-        // A multi-line parameter gives several lines from one.
-        let mut start = 0;
-        let full = expanded.text.clone();
-        for piece in full.split('\n') {
-            let sub = if start == 0 && piece.len() == full.len() {
-                expanded.clone()
-            } else {
-                let mut s = expanded.tail(start);
-                s.text.truncate(piece.len());
-                if let Some(m) = &mut s.map {
-                    m.truncate(piece.len());
-                }
-                s
-            };
-            start += piece.len() + 1;
-            if let Some(inc) = include::parse(&sub.text) {
-                let byte = sub.origin(inc.arg_offset);
-                self.include(at, byte, dir, inc);
-                continue;
-            }
-            self.emit(at, sub);
-        }
-    }
-
-    fn emit(&mut self, at: At, line: MappedLine) {
-        self.text.push_str(&line.text);
-        self.text.push('\n');
-        self.map
-            .lines
-            .push(at.file, at.line, line.map.map(Vec::into_boxed_slice));
+        let after = &rest[id_len..];
+        let start = line.text.len() - after.trim_start_matches([' ', '\t']).len();
+        Some(line.tail(start))
     }
 }

@@ -61,11 +61,9 @@ pub fn run(cli: &Cli) -> i32 {
         eprintln!("kad: the configuration has errors; nothing was started");
         return 1;
     }
-    for d in loaded
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity >= kad_config::Severity::Warning)
-    {
+    // Notes too: keywords kad reads but does not act on (inert) or does
+    // not support are named at start-up, not only by `kad -t`.
+    for d in &loaded.diagnostics {
         eprintln!("{d}");
     }
     if !cli.dont_fork {
