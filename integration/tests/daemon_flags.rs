@@ -356,3 +356,21 @@ fn version_flag() {
         format!("kad {}", env!("CARGO_PKG_VERSION"))
     );
 }
+
+#[test]
+fn log_detail_adds_debug_lines() {
+    let mut lab = Lab::new(1);
+    let c = lab.write("k.conf", &vs(&lab));
+    for (flags, detail) in [(&[][..], false), (&["-DD"][..], true)] {
+        let p = lab.kad_with(0, &c, "h0", flags);
+        assert!(wait_for(Duration::from_secs(10), || status(&lab.socket(0)).is_some()));
+        lab.signal(p, "HUP");
+        assert!(wait_for(Duration::from_secs(10), || lab
+            .log("kad0.log")
+            .contains("reload: checkers updated")));
+        lab.signal(p, "TERM");
+        assert!(lab.wait(p, Duration::from_secs(10)).is_some());
+        let log = lab.log("kad0.log");
+        assert_eq!(log.contains("reload: health"), detail, "{flags:?}: {log}");
+    }
+}

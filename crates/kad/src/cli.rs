@@ -43,8 +43,8 @@ pub struct Cli {
     #[arg(short = 'l', long = "log-console")]
     pub log_console: bool,
 
-    /// Detailed logs.
-    #[arg(short = 'D', long = "log-detail")]
+    /// Detailed logs (debug level; `-DD` is accepted as keepalived's).
+    #[arg(short = 'D', long = "log-detail", overrides_with = "log_detail")]
     pub log_detail: bool,
 
     /// Pid file, locked while kad runs: a second kad with the same one

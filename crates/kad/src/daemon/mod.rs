@@ -85,23 +85,13 @@ pub fn run(cli: &Cli) -> i32 {
         }
     }
     logging::init(cli);
-    let mut _extra = Vec::new();
-    let extra = [
-        (&cli.vrrp_pid_file, !cli.check_only),
-        (&cli.checkers_pid_file, !cli.vrrp_only),
-    ];
-    let written = pid.write_pid().and_then(|()| {
-        for (p, _) in extra.iter().filter(|(_, on)| *on) {
-            if let Some(p) = p {
-                _extra.push(pidfile::ExtraPidFile::write(p)?);
-            }
+    let _extra = match pid.write_pid().and_then(|()| pidfile::extra_files(cli)) {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::error!("{e}");
+            return 1;
         }
-        Ok(())
-    });
-    if let Err(e) = written {
-        tracing::error!("{e}");
-        return 1;
-    }
+    };
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -120,6 +120,21 @@ impl ExtraPidFile {
     }
 }
 
+/// `-r` (unless `-C`) and `-c` (unless `-P`), written now.
+pub fn extra_files(cli: &crate::cli::Cli) -> Result<Vec<ExtraPidFile>, PidError> {
+    let wanted = [
+        (&cli.vrrp_pid_file, !cli.check_only),
+        (&cli.checkers_pid_file, !cli.vrrp_only),
+    ];
+    let mut v = Vec::new();
+    for (p, on) in wanted {
+        if let (Some(p), true) = (p, on) {
+            v.push(ExtraPidFile::write(p)?);
+        }
+    }
+    Ok(v)
+}
+
 impl Drop for ExtraPidFile {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
