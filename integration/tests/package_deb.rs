@@ -38,6 +38,11 @@ fn the_package_installs_and_its_kad_checks_the_example() {
         .expect("a .deb");
     let info = ok(Command::new("dpkg-deb").arg("-I").arg(&deb));
     assert!(info.contains("Package: kad"), "{info}");
+    let depends = info
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Depends: "))
+        .unwrap_or_default()
+        .to_string();
     let root = out.path().join("root");
     ok(Command::new("dpkg").arg("-x").arg(&deb).arg(&root));
     for f in [
@@ -70,6 +75,31 @@ fn the_package_installs_and_its_kad_checks_the_example() {
         "installed kad -t on the example: {text}"
     );
     ok(Command::new(root.join("usr/bin/kactl")).arg("--help"));
+    // Every library the binaries link (ldd) comes from a package it
+    // depends on (dpkg -S).
+    for b in ["usr/sbin/kad", "usr/bin/kactl"] {
+        let libs = ok(Command::new("ldd").arg(root.join(b)));
+        for lib in libs
+            .lines()
+            .filter_map(|l| l.split("=> ").nth(1)?.split(' ').next())
+        {
+            let real = std::fs::canonicalize(lib).unwrap();
+            let owner = [Path::new(lib), real.as_path()]
+                .iter()
+                .find_map(|p| {
+                    let o = Command::new("dpkg").arg("-S").arg(p).output().ok()?;
+                    o.status.success().then(|| {
+                        let t = String::from_utf8_lossy(&o.stdout).to_string();
+                        t.split(':').next().unwrap_or_default().to_string()
+                    })
+                })
+                .unwrap_or_else(|| panic!("no package owns {lib}"));
+            assert!(
+                depends.split(", ").any(|d| d == owner),
+                "{b} links {lib} from {owner}, not in Depends: {depends}"
+            );
+        }
+    }
     // The man pages are generated from the flags and keywords.
     let kad8 = std::fs::read_to_string(root.join("usr/share/man/man8/kad.8")).unwrap();
     assert!(
