@@ -54,3 +54,42 @@ pub fn enter_namespace(name: &str) -> std::io::Result<()> {
     )?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn cli(args: &[&str]) -> Cli {
+        Cli::parse_from(std::iter::once("kad").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn default_pid_file_and_socket_follow_the_namespace() {
+        assert_eq!(pid_file(&cli(&[])), PathBuf::from("/run/kad.pid"));
+        assert_eq!(socket(&cli(&[])), PathBuf::from("/run/kad/kad.sock"));
+        let ns = cli(&["-s", "blue"]);
+        assert_eq!(pid_file(&ns), PathBuf::from("/run/kad/blue/kad.pid"));
+        assert_eq!(socket(&ns), PathBuf::from("/run/kad/blue/kad.sock"));
+        let given = cli(&["-s", "blue", "-p", "/x.pid", "--socket", "/x.sock"]);
+        assert_eq!(pid_file(&given), PathBuf::from("/x.pid"));
+        assert_eq!(socket(&given), PathBuf::from("/x.sock"));
+    }
+
+    #[test]
+    fn vrrp_only_and_check_only_keep_their_side() {
+        let text = "vrrp_script s {\n script /bin/true\n}\nvrrp_instance V {\n interface eth0\n virtual_router_id 1\n priority 100\n virtual_ipaddress {\n 10.0.0.1\n }\n}\nvirtual_server 10.0.0.1 80 {\n real_server 10.0.0.2 80 {\n }\n}\n";
+        let cfg =
+            kad_config::load_str(text, std::path::Path::new("k.conf"), &Default::default()).config;
+        assert_eq!(
+            (cfg.vrrp_instances.len(), cfg.virtual_servers.len()),
+            (1, 1)
+        );
+        let p = filter(&cli(&["-P"]), cfg.clone());
+        assert_eq!((p.vrrp_instances.len(), p.virtual_servers.len()), (1, 0));
+        let c = filter(&cli(&["-C"]), cfg.clone());
+        assert_eq!((c.vrrp_instances.len(), c.virtual_servers.len()), (0, 1));
+        assert!(c.vrrp_scripts.is_empty());
+        assert_eq!(filter(&cli(&[]), cfg.clone()), cfg);
+    }
+}
