@@ -40,7 +40,7 @@ done
 
 echo "== starting kad in both (config $conf, -i kad1 / -i kad2)"
 for n in kad1 kad2; do
-    ip netns exec "$p$n" "$kad" -n -f "$conf" -i "$n" --socket "$work/$n.sock" 2>"$work/$n.log" &
+    ip netns exec "$p$n" "$kad" -n -f "$conf" -i "$n" --socket "$work/$n.sock" -p "$work/$n.pid" 2>"$work/$n.log" &
 done
 for _ in $(seq 50); do
     ip netns exec "${p}kad1" ip -o addr show veth0 | grep -q 10.42.0.100 && break

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 need=()
-for tool in keepalived ipvsadm tcpdump ip python3 ping; do
+for tool in keepalived ipvsadm tcpdump ip python3 ping systemd-analyze man unshare dpkg-deb; do
     command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
 done
 [ -x /usr/bin/time ] || need+=(time)
@@ -17,7 +17,9 @@ if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         pkgs=()
         for t in "${need[@]}"; do
-            case "$t" in ip) pkgs+=(iproute2) ;; ping) pkgs+=(iputils-ping) ;; *) pkgs+=("$t") ;; esac
+            case "$t" in ip) pkgs+=(iproute2) ;; ping) pkgs+=(iputils-ping) ;; systemd-analyze) pkgs+=(systemd) ;;
+                man) pkgs+=(man-db) ;; unshare) pkgs+=(util-linux) ;; dpkg-deb) pkgs+=(dpkg) ;;
+                *) pkgs+=("$t") ;; esac
         done
         echo "installing: ${pkgs[*]}"
         export DEBIAN_FRONTEND=noninteractive
@@ -36,6 +38,12 @@ if [ -z "${KAD_KEEPALIVED_SAMPLES:-}" ] && ! ls /usr/share/doc/keepalived/sample
     rm -rf "$deb" && mkdir -p "$deb"
     (cd "$deb" && apt-get download keepalived >/dev/null 2>&1) && dpkg-deb -x "$deb"/keepalived_*.deb "$deb/root"
     export KAD_KEEPALIVED_SAMPLES=$PWD/$deb/root/usr/share/doc/keepalived/samples
+fi
+
+# The package test (integration/tests/package_deb.rs) builds the .deb with it.
+if ! command -v cargo-deb >/dev/null 2>&1; then
+    echo "installing cargo-deb"
+    cargo install cargo-deb --version 3.8.0 --locked --quiet
 fi
 
 cargo build --workspace --all-targets

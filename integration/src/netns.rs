@@ -120,6 +120,16 @@ impl Lab {
 
     /// Start kad on host h with `conf` and config id `id`; returns its index.
     pub fn kad(&mut self, h: usize, conf: &Path, id: &str) -> usize {
+        self.kad_with(h, conf, id, &[])
+    }
+
+    /// The pid file of the kad on host h.
+    pub fn pid_file(&self, h: usize) -> PathBuf {
+        self.dir.path().join(format!("kad{h}.pid"))
+    }
+
+    /// `kad` with more flags.
+    pub fn kad_with(&mut self, h: usize, conf: &Path, id: &str, extra: &[&str]) -> usize {
         let log = std::fs::File::create(self.dir.path().join(format!("kad{h}.log"))).expect("log");
         let child = Command::new("ip")
             .args(["netns", "exec", &self.ns(h)])
@@ -128,6 +138,9 @@ impl Lab {
             .arg(conf)
             .args(["-i", id, "--socket"])
             .arg(self.socket(h))
+            .arg("-p")
+            .arg(self.pid_file(h))
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()

@@ -212,6 +212,8 @@ virtual_server 10.99.99.99 80 {{
         .arg(&cfg)
         .arg("--socket")
         .arg(&sock)
+        .arg("-p")
+        .arg(dir.path().join("kad.pid"))
         .stdout(std::process::Stdio::null())
         .stderr(std::fs::File::create(dir.path().join("kad.log")).unwrap())
         .spawn()

@@ -6,6 +6,7 @@
 //! socket, one JSON response per line.
 
 pub mod client;
+pub mod dist;
 pub mod render;
 
 use serde::{Deserialize, Serialize};

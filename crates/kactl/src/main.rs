@@ -31,6 +31,18 @@ enum Cmd {
 }
 
 fn main() {
+    // kad's own, for packaging: the man page and completions.
+    let mut args = std::env::args().skip(1);
+    if args.next().as_deref() == Some("--generate-dist") {
+        let dir = std::path::PathBuf::from(args.next().unwrap_or_else(|| "dist".into()));
+        let cmd = <Cli as clap::CommandFactory>::command();
+        let extra = ".SH FILES\n.TP\n\\fI/run/kad/kad.sock\\fR\nkad's control socket (\\-\\-socket).\n.SH \"SEE ALSO\"\n\\fBkad\\fR(8)\n";
+        if let Err(e) = kactl::dist::write(cmd, "8", extra, &dir) {
+            eprintln!("kactl: {}: {e}", dir.display());
+            std::process::exit(1);
+        }
+        std::process::exit(0);
+    }
     let cli = Cli::parse();
     let code = match cli.cmd {
         Cmd::Status { json } => match client::request(&cli.socket, &Request::Status) {

@@ -50,13 +50,44 @@ pub struct Cli {
     #[arg(short = 'l', long = "log-console")]
     pub log_console: bool,
 
-    /// Detailed logs.
-    #[arg(short = 'D', long = "log-detail")]
+    /// Detailed logs (debug level; `-DD` is accepted as keepalived's).
+    #[arg(short = 'D', long = "log-detail", overrides_with = "log_detail")]
     pub log_detail: bool,
 
-    /// Pid file.
+    /// Pid file, locked while kad runs: a second kad with the same one
+    /// stops (default /run/kad.pid, /run/kad/NAMESPACE/kad.pid with -s).
     #[arg(short = 'p', long = "pid")]
     pub pid_file: Option<PathBuf>,
+
+    /// Pid file for the VRRP side (kad is one process: its pid).
+    #[arg(short = 'r', long = "vrrp_pid", value_name = "FILE")]
+    pub vrrp_pid_file: Option<PathBuf>,
+
+    /// Pid file for the checker side (kad is one process: its pid).
+    #[arg(short = 'c', long = "checkers_pid", value_name = "FILE")]
+    pub checkers_pid_file: Option<PathBuf>,
+
+    /// Syslog facility: 0-7 or local0-local7 (LOG_LOCALn), user or daemon
+    /// (the default).
+    #[arg(short = 'S', long = "log-facility", value_name = "FACILITY")]
+    pub log_facility: Option<String>,
+
+    /// Also log to FILE (default /tmp/kad.log): `-gFILE`, `--log-file=FILE`.
+    #[arg(short = 'g', long = "log-file", value_name = "FILE", num_args = 0..=1, default_missing_value = "/tmp/kad.log")]
+    pub log_file: Option<PathBuf>,
+
+    /// Don't log to syslog (/dev/log).
+    #[arg(short = 'G', long = "no-syslog")]
+    pub no_syslog: bool,
+
+    /// Remove an instance's VIPs whenever it leaves or does not enter
+    /// MASTER, also those kad did not add (left by another run).
+    #[arg(short = 'X', long = "release-vips")]
+    pub release_vips: bool,
+
+    /// Run in the network namespace NAME (/run/netns/NAME, as `ip netns`).
+    #[arg(short = 's', long = "namespace", value_name = "NAME")]
+    pub namespace: Option<String>,
 
     /// Run only the VRRP side.
     #[arg(short = 'P', long = "vrrp")]

@@ -6,6 +6,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod cli;
 mod configtest;
 mod daemon;
+mod dist;
 mod genhash;
 
 use clap::Parser;
@@ -16,6 +17,9 @@ fn main() {
     if let Some(a) = args.next() {
         if a == "-T" || a == "--genhash" {
             std::process::exit(genhash::run(args.collect()));
+        }
+        if a == "--generate-dist" {
+            std::process::exit(dist::run(args.collect()));
         }
     }
     let cli = cli::Cli::parse();

@@ -125,6 +125,8 @@ fn main() {
         .arg(&conf)
         .arg("--socket")
         .arg(&sock)
+        .arg("-p")
+        .arg(dir.path().join("kad.pid"))
         .env("KAD_LOG", "warn")
         .stderr(std::process::Stdio::null())
         .spawn()

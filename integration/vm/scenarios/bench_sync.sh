@@ -48,7 +48,7 @@ virtual_server 10.0.0.50 80 {
     }
 }
 EOT
-    $IP netns exec $m kad -n -f /tmp/$m.conf --socket /tmp/$m.sock --sync-bulk-rate $rate >/tmp/$m.log 2>&1 &
+    $IP netns exec $m kad -n -f /tmp/$m.conf --socket /tmp/$m.sock -p /tmp/$m.pid --sync-bulk-rate $rate >/tmp/$m.log 2>&1 &
     kpid=$!
     i=0; while [ $i -lt 300 ] && ! [ -S /tmp/$m.sock ]; do sleep 0.1; i=$((i+1)); done
     t0=$(now)

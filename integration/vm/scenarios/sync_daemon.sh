@@ -12,7 +12,7 @@ virtual_server 10.9.0.100 80 {
     real_server 10.9.0.2 80 { weight 1 }
 }
 EOT
-kad -n -f /tmp/a.conf --socket /tmp/a.sock >/tmp/a.log 2>&1 &
+kad -n -f /tmp/a.conf --socket /tmp/a.sock -p /tmp/a.pid >/tmp/a.log 2>&1 &
 pid=$!
 i=0; while [ $i -lt 300 ] && ! [ -S /tmp/a.sock ]; do sleep 0.1; i=$((i+1)); done
 echo "=== no-inst"; ipvsadm -L --daemon; ipvsadm -L --timeout
@@ -38,7 +38,7 @@ virtual_server 10.9.0.100 80 {
     real_server 10.9.0.2 80 { weight 1 }
 }
 EOT
-kad -n -f /tmp/b.conf --socket /tmp/b.sock >/tmp/b.log 2>&1 &
+kad -n -f /tmp/b.conf --socket /tmp/b.sock -p /tmp/b.pid >/tmp/b.log 2>&1 &
 pid=$!
 i=0; while [ $i -lt 300 ] && ! [ -S /tmp/b.sock ]; do sleep 0.1; i=$((i+1)); done
 echo "=== inst-backup"; ipvsadm -L --daemon

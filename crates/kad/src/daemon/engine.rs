@@ -26,7 +26,9 @@ const NOTIFY_TIMEOUT: Duration = Duration::from_secs(30);
 /// removed regardless.
 const STOP_GRACE: Duration = Duration::from_secs(5);
 
+mod release;
 mod reload;
+pub use release::Release;
 
 pub enum Event {
     Rx(usize, Received),
@@ -90,6 +92,8 @@ pub struct Engine {
     checks: Option<super::checks::Checks>,
     /// `kactl sync-bulk` and the periodic replay (`--sync-bulk-interval`).
     bulk: Option<super::sync_bulk::Replays>,
+    /// `-V` / `-X`.
+    release: Release,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -366,6 +370,7 @@ impl Engine {
                 services: Vec::new(),
             },
             stopping: None,
+            release: Release::default(),
             sync: None,
             checks: None,
             bulk: None,
@@ -735,7 +740,10 @@ impl Engine {
             Action::AddVips => self.add_vips(i).await,
             Action::RemoveVips => self.remove_vips(i).await,
             Action::Garp { repeat } => self.garp(i, repeat),
-            Action::Transition { from, to } => self.transitioned(i, from, to),
+            Action::Transition { from, to } => {
+                self.transitioned(i, from, to);
+                self.release_on(i, to).await;
+            }
             Action::MasterRxLowerPriority { src, priority } => {
                 let inst = &self.insts[i];
                 tracing::info!("({}) received lower priority advert ({priority}) from {src}, forcing a new election", inst.cfg.name);
@@ -886,6 +894,9 @@ impl Engine {
     }
 
     async fn remove_vips(&mut self, i: usize) {
+        if self.keeps_vips() {
+            return;
+        }
         self.routes(i, false).await;
         let vips = Self::all_vips(&self.insts[i]);
         self.del_addrs(i, &vips).await;

@@ -7,29 +7,21 @@ pub mod control;
 pub mod engine;
 pub mod fifo;
 pub mod ipvs_probe;
+pub mod logging;
 pub mod lvs;
+pub mod notify;
+pub mod pidfile;
 pub mod scripts;
+pub mod sides;
 pub mod sync_bulk;
 pub mod timer;
 
 use crate::cli::Cli;
-use std::io::Write;
 use tokio::sync::mpsc;
 
-fn init_logging(cli: &Cli) {
-    let level = if cli.log_detail { "debug" } else { "info" };
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_env("KAD_LOG").unwrap_or_else(|_| level.into());
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_target(false)
-        .try_init();
-}
-
-/// Detach from the terminal, as keepalived does without `-n`.
-fn daemonize() -> std::io::Result<()> {
+/// Detach from the terminal, as keepalived does without `-n`; with `-l`
+/// stderr stays where it was (the console).
+fn daemonize(keep_stderr: bool) -> std::io::Result<()> {
     // SAFETY: called before any thread exists (the runtime starts later).
     match unsafe { libc::fork() } {
         -1 => return Err(std::io::Error::last_os_error()),
@@ -44,12 +36,20 @@ fn daemonize() -> std::io::Result<()> {
     {
         let _ = nix::unistd::dup2_stdin(&null);
         let _ = nix::unistd::dup2_stdout(&null);
-        let _ = nix::unistd::dup2_stderr(&null);
+        if !keep_stderr {
+            let _ = nix::unistd::dup2_stderr(&null);
+        }
     }
     Ok(())
 }
 
 pub fn run(cli: &Cli) -> i32 {
+    if let Some(ns) = &cli.namespace {
+        if let Err(e) = sides::enter_namespace(ns) {
+            eprintln!("kad: network namespace {ns}: {e}");
+            return 1;
+        }
+    }
     let loaded = crate::configtest::load(cli);
     if loaded.has_errors()
         || loaded
@@ -66,21 +66,30 @@ pub fn run(cli: &Cli) -> i32 {
     for d in &loaded.diagnostics {
         eprintln!("{d}");
     }
+    // One kad per pid file and per control socket.
+    let mut pid = match pidfile::PidFile::lock(&sides::pid_file(cli))
+        .and_then(|p| pidfile::socket_in_use(&sides::socket(cli)).map(|()| p))
+    {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("kad: {e}");
+            return 1;
+        }
+    };
     if !cli.dont_fork {
-        if let Err(e) = daemonize() {
+        if let Err(e) = daemonize(cli.log_console) {
             eprintln!("kad: cannot detach: {e}");
             return 1;
         }
     }
-    init_logging(cli);
-    if let Some(p) = &cli.pid_file {
-        if let Err(e) =
-            std::fs::File::create(p).and_then(|mut f| writeln!(f, "{}", std::process::id()))
-        {
-            tracing::error!("pid file {}: {e}", p.display());
+    logging::init(cli);
+    let _extra = match pid.write_pid().and_then(|()| pidfile::extra_files(cli)) {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::error!("{e}");
             return 1;
         }
-    }
+    };
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -91,10 +100,8 @@ pub fn run(cli: &Cli) -> i32 {
             return 1;
         }
     };
-    let code = rt.block_on(serve(cli, loaded.config));
-    if let Some(p) = &cli.pid_file {
-        let _ = std::fs::remove_file(p);
-    }
+    let code = rt.block_on(serve(cli, sides::filter(cli, loaded.config)));
+    drop(pid);
     code
 }
 
@@ -127,6 +134,7 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
             _ = int.recv() => {}
         }
         tracing::info!("stopping");
+        notify::stopping();
         let _ = signals.send(engine::Event::Stop).await;
     });
     // IPVS: reconcile the kernel's table with the configuration. Without
@@ -189,10 +197,16 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
             return 1;
         }
     };
-    let _socket = match control::serve(&cli.socket, qtx) {
+    engine.set_release(engine::Release {
+        keep_on_stop: cli.dont_release_vrrp,
+        always: cli.release_vips,
+    });
+    notify::spawn(qtx.clone());
+    let socket = sides::socket(cli);
+    let _socket = match control::serve(&socket, qtx) {
         Ok(g) => Some(g),
         Err(e) => {
-            tracing::error!("control socket {}: {e}", cli.socket.display());
+            tracing::error!("control socket {}: {e}", socket.display());
             return 1;
         }
     };
@@ -245,6 +259,7 @@ fn spawn_reload(
     tokio::spawn(async move {
         let mut running = running;
         while hup.recv().await.is_some() {
+            let _reloading = notify::Reloading::start();
             let loaded = crate::configtest::load(&cli);
             if loaded.has_errors() {
                 for d in loaded.diagnostics.iter().filter(|d| d.is_error()) {
@@ -255,7 +270,7 @@ fn spawn_reload(
                 );
                 continue;
             }
-            let cfg = loaded.config;
+            let cfg = sides::filter(&cli, loaded.config);
             if cfg.vrrp_instances != running.vrrp_instances
                 || cfg.sync_groups != running.sync_groups
             {
