@@ -335,6 +335,7 @@ pub fn spawn_dispatch(
                     }
                     let Ok(mut snap) = reply.await else { continue };
                     snap.scripts = scripts.clone();
+                    dump::resolve_scripts(&mut snap);
                     let (file, text) = match what {
                         Action::Data => ("keepalived.data", dump::data::render(&snap, &statics)),
                         Action::Json => ("keepalived.json", dump::json::render(&snap)),

@@ -152,6 +152,16 @@ fn global(o: &mut Vec<String>, s: &Snapshot) {
         " Script security {}",
         yes(g.enable_script_security, "enabled", "disabled")
     ));
+    let default_user = kad_config::model::Script {
+        command: String::new(),
+        argv: Vec::new(),
+        user: None,
+        group: None,
+    };
+    w(format!(
+        " Default script uid:gid {}",
+        uid_gid(&default_user, g)
+    ));
 }
 
 fn addr(a: IpAddr) -> String {
@@ -349,9 +359,10 @@ fn instance(o: &mut Vec<String>, s: &Snapshot, i: &Instance) {
             w(format!("     {}", p.addr));
         }
     }
-    if !c.track.interfaces.is_empty() {
+    let tracked = super::tracked_ifs(i);
+    if !tracked.is_empty() {
         w("   Tracked interfaces :".into());
-        for t in &c.track.interfaces {
+        for t in tracked {
             w(format!(
                 "     {} weight {}{}",
                 t.name,

@@ -156,7 +156,10 @@ fn data(s: &Snapshot, i: &Instance) -> Vec<(&'static str, V)> {
         ("evips", super::evips(i)),
         (
             "track_ifp",
-            c.track.interfaces.iter().map(|t| t.name.clone()).collect(),
+            super::tracked_ifs(i)
+                .iter()
+                .map(|t| t.name.clone())
+                .collect(),
         ),
         (
             "track_script",
@@ -263,7 +266,7 @@ mod tests {
     fn scripts_and_trackers_appear_as_keepalived_names_them() {
         let conf = CONF.replace(
             " advert_int 1\n",
-            " advert_int 1\n notify \"/usr/local/bin/notify.sh x\"\n notify_master /bin/m\n track_script {\n  chk\n }\n track_interface {\n  eth0\n }\n",
+            " advert_int 1\n notify \"/usr/local/bin/notify.sh x\"\n notify_master /bin/m\n track_script {\n  chk\n }\n track_interface {\n  eth0\n  lo\n }\n",
         ) + "vrrp_script chk {\n script \"/bin/true\"\n}\n";
         let s = snapshot(&conf, "BACKUP");
         let v: serde_json::Value = serde_json::from_str(&render(&s)).unwrap();
@@ -271,7 +274,8 @@ mod tests {
         assert_eq!(d["script"], "'/usr/local/bin/notify.sh' 'x'");
         assert_eq!(d["script_master"], "'/bin/m'");
         assert_eq!(d["track_script"][0], "'/bin/true'");
-        assert_eq!(d["track_ifp"][0], "eth0");
+        // keepalived drops the instance's own interface.
+        assert_eq!(d["track_ifp"], serde_json::json!(["lo"]));
         assert_eq!(d["state"], 1);
         assert_eq!(d["vipset"], false);
         assert_eq!(d["vips"][0], "10.77.0.100/24 dev eth0 scope global");

@@ -187,6 +187,17 @@ pub fn evips(i: &Instance) -> Vec<String> {
         .collect()
 }
 
+/// The `track_interface`s keepalived keeps: not the instance's own
+/// interface (it drops that one, tracked anyway).
+pub fn tracked_ifs(i: &Instance) -> Vec<&kad_config::model::TrackRef> {
+    i.cfg
+        .track
+        .interfaces
+        .iter()
+        .filter(|t| t.name != i.interface)
+        .collect()
+}
+
 /// The password as keepalived keeps it (at most 8 bytes).
 pub fn auth_data(i: &Instance) -> Option<String> {
     let a = i.cfg.authentication.as_ref()?;
@@ -203,6 +214,78 @@ pub fn auth_type(i: &Instance) -> u32 {
         None => 0,
         Some(kad_config::model::AuthType::Pass) => 1,
         Some(kad_config::model::AuthType::Ah) => 2,
+    }
+}
+
+/// The path keepalived shows for a script's command: a bare name found on
+/// `$PATH`, then symbolic links, `.` and `..` resolved, keeping the file
+/// name as written when it names the same file in the real directory
+/// (`/bin/true` is `/usr/bin/true` on a merged /usr). Reads the file
+/// system: called by the shell before formatting.
+pub fn resolve_command(arg0: &str) -> String {
+    use std::os::unix::fs::MetadataExt;
+    use std::path::Path;
+    if arg0.starts_with('<') || arg0.is_empty() {
+        return arg0.to_string();
+    }
+    let found = if arg0.contains('/') {
+        Some(PathBuf::from(arg0))
+    } else {
+        std::env::var("PATH")
+            .unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into())
+            .split(':')
+            .map(|d| Path::new(d).join(arg0))
+            .find(|p| p.is_file())
+    };
+    let Some(path) = found else {
+        return arg0.to_string();
+    };
+    let Ok(real) = std::fs::canonicalize(&path) else {
+        return path.to_string_lossy().into_owned();
+    };
+    let (Some(orig_name), Some(real_dir)) = (path.file_name(), real.parent()) else {
+        return real.to_string_lossy().into_owned();
+    };
+    if real.file_name() != Some(orig_name) {
+        let same_name = real_dir.join(orig_name);
+        let same = match (std::fs::metadata(&same_name), std::fs::metadata(&real)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        };
+        if same {
+            return same_name.to_string_lossy().into_owned();
+        }
+    }
+    real.to_string_lossy().into_owned()
+}
+
+/// Every script command of the snapshot as keepalived shows it
+/// ([`resolve_command`]).
+pub fn resolve_scripts(s: &mut Snapshot) {
+    let fix = |sc: &mut kad_config::model::Script| {
+        if let Some(a) = sc.argv.first_mut() {
+            *a = resolve_command(a);
+        }
+    };
+    for i in &mut s.instances {
+        let n = &mut i.cfg.notify;
+        for sc in [
+            &mut n.master,
+            &mut n.backup,
+            &mut n.fault,
+            &mut n.stop,
+            &mut n.deleted,
+            &mut n.any,
+            &mut n.master_rx_lower_pri,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            fix(sc);
+        }
+    }
+    for v in &mut s.scripts {
+        fix(&mut v.script);
     }
 }
 
@@ -311,6 +394,38 @@ pub(crate) mod tests {
             vips(&s.instances[0])[0],
             "10.77.0.100/24 dev eth0 scope global"
         );
+    }
+
+    #[test]
+    fn commands_resolved_as_keepalived_resolves_them() {
+        let d = tempfile::tempdir().unwrap();
+        let real = d.path().join("real");
+        std::fs::create_dir(&real).unwrap();
+        std::fs::write(real.join("check"), "").unwrap();
+        std::os::unix::fs::symlink(&real, d.path().join("link")).unwrap();
+        std::os::unix::fs::symlink("check", real.join("alias")).unwrap();
+        let r = std::fs::canonicalize(&real).unwrap();
+        let p = |s: &str| s.to_string();
+        // A linked directory: the real one.
+        let via_link = d.path().join("link/check");
+        assert_eq!(
+            resolve_command(&via_link.to_string_lossy()),
+            r.join("check").to_string_lossy()
+        );
+        // A link to another name in the same directory keeps its name
+        // (some programs act on the name they are called by).
+        assert_eq!(
+            resolve_command(&real.join("alias").to_string_lossy()),
+            r.join("alias").to_string_lossy()
+        );
+        // A link into another directory under another name: the real file.
+        std::os::unix::fs::symlink(real.join("check"), d.path().join("other")).unwrap();
+        assert_eq!(
+            resolve_command(&d.path().join("other").to_string_lossy()),
+            r.join("check").to_string_lossy()
+        );
+        assert_eq!(resolve_command("</dev/null"), p("</dev/null"));
+        assert_eq!(resolve_command("/no/such/file"), p("/no/such/file"));
     }
 
     #[test]
