@@ -16,7 +16,8 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// VI_1: h0 150 (MASTER), h1 50. VI_2: h0 100 (BACKUP), h1 200.
+/// VI_1: h0 150 (MASTER), h1 50. VI_2: h0 100 (BACKUP), h1 200. Sync
+/// group G1 of VI_3 and VI_4: h0 120 (MASTER), h1 60.
 fn config(lab: &Lab) -> String {
     format!(
         "global_defs {{\n  router_id sigtest\n}}\n\
@@ -28,10 +29,19 @@ fn config(lab: &Lab) -> String {
          @h0 priority 100\n@h1 priority 200\n  advert_int 1\n\
            track_interface {{\n    eth0\n    lo\n  }}\n\
            notify_master /bin/true\n\
-           virtual_ipaddress {{\n    {c}/24\n  }}\n}}\n",
+           virtual_ipaddress {{\n    {c}/24\n  }}\n}}\n\
+         vrrp_sync_group G1 {{\n  group {{\n    VI_3\n    VI_4\n  }}\n  notify_master /bin/true\n}}\n\
+         vrrp_instance VI_3 {{\n  state BACKUP\n  interface eth0\n  virtual_router_id 53\n\
+         @h0 priority 120\n@h1 priority 60\n  advert_int 1\n\
+           virtual_ipaddress {{\n    {d}/24\n  }}\n}}\n\
+         vrrp_instance VI_4 {{\n  state BACKUP\n  interface eth0\n  virtual_router_id 54\n\
+         @h0 priority 120\n@h1 priority 60\n  advert_int 1\n\
+           virtual_ipaddress {{\n    {e}/24\n  }}\n}}\n",
         a = lab.ip(100),
         b = lab.ip(101),
         c = lab.ip(110),
+        d = lab.ip(120),
+        e = lab.ip(130),
     )
 }
 
@@ -109,9 +119,15 @@ fn dumps(lab: &mut Lab, who: Who, conf: &Path) -> (String, String, String) {
     let dir = lab.dir.path().join(format!("{who:?}"));
     std::fs::create_dir_all(&dir).unwrap();
     let p = start(lab, who, conf, &dir);
-    let (a, c) = (lab.ip(100), lab.ip(110));
+    let (a, c, d, e) = (lab.ip(100), lab.ip(110), lab.ip(120), lab.ip(130));
     let ok = wait_for(Duration::from_secs(15), || {
-        lab.has_addr(0, &a) && !lab.has_addr(1, &a) && lab.has_addr(1, &c) && !lab.has_addr(0, &c)
+        lab.has_addr(0, &a)
+            && !lab.has_addr(1, &a)
+            && lab.has_addr(1, &c)
+            && !lab.has_addr(0, &c)
+            && lab.has_addr(0, &d)
+            && lab.has_addr(0, &e)
+            && !lab.has_addr(1, &d)
     });
     assert!(
         ok,
@@ -295,6 +311,8 @@ fn dumps_match_keepalived() {
     assert_eq!(v[0]["data"]["state"], 2);
     assert_eq!(v[1]["data"]["state"], 1);
     assert_eq!(v[1]["data"]["master_priority"], 200);
+    assert_eq!(v[2]["data"]["state"], 2);
+    assert!(kad_data.contains("\n VRRP Sync Group = G1, MASTER\n"));
     compare_data(&ka_data, &kad_data);
     assert_eq!(shape(&kad_stats), shape(&ka_stats), "keepalived.stats");
     assert!(kad_stats.starts_with("VRRP Instance: VI_1\n"));

@@ -246,6 +246,60 @@ fn install_fault_handlers() {
     }
 }
 
+/// Act on the signals [`install`] delivers: stop, the dumps, and a log
+/// line for an ignored one. The dumps ask the engine for a snapshot and
+/// write keepalived's files.
+pub fn spawn_dispatch(
+    mut rx: mpsc::UnboundedReceiver<(i32, Action)>,
+    events: mpsc::Sender<super::engine::Event>,
+    cfg: &kad_config::Config,
+) {
+    use super::dump;
+    use super::engine::Event;
+    // Scripts and sync groups change only with a restart (a reload logs
+    // that it leaves them): the ones kad started with are the running ones.
+    let scripts = cfg.vrrp_scripts.clone();
+    let sync_groups = cfg.sync_groups.clone();
+    tokio::spawn(async move {
+        while let Some((sig, what)) = rx.recv().await {
+            match what {
+                Action::Stop => {
+                    tracing::info!("{}: stopping", name(sig));
+                    let _ = events.send(Event::Stop).await;
+                }
+                Action::Data | Action::Stats | Action::StatsClear | Action::Json => {
+                    let (tx, reply) = tokio::sync::oneshot::channel();
+                    if events.send(Event::Dump(tx)).await.is_err() {
+                        continue;
+                    }
+                    let Ok(mut snap) = reply.await else { continue };
+                    snap.scripts = scripts.clone();
+                    snap.sync_groups = sync_groups.clone();
+                    dump::resolve_scripts(&mut snap);
+                    let (file, text) = match what {
+                        Action::Data => ("keepalived.data", dump::data::render(&snap)),
+                        Action::Json => ("keepalived.json", dump::json::render(&snap)),
+                        _ => ("keepalived.stats", dump::stats::render(&snap)),
+                    };
+                    match dump::write(file, &text) {
+                        Ok(p) => tracing::info!("{}: wrote {}", name(sig), p.display()),
+                        Err(e) => tracing::warn!(
+                            "{}: cannot write {}/{file}: {e}",
+                            name(sig),
+                            dump::dir().display()
+                        ),
+                    }
+                    if what == Action::StatsClear {
+                        let _ = events.send(Event::ClearStats).await;
+                        tracing::info!("{}: statistics cleared", name(sig));
+                    }
+                }
+                _ => tracing::info!("{} ignored", name(sig)),
+            }
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -307,55 +361,4 @@ mod tests {
         assert_eq!(name(64), "SIGRTMAX");
         assert_eq!(name(31), "SIGSYS");
     }
-}
-
-/// Act on the signals [`install`] delivers: stop, the dumps, and a log
-/// line for an ignored one. The dumps ask the engine for a snapshot and
-/// write keepalived's files.
-pub fn spawn_dispatch(
-    mut rx: mpsc::UnboundedReceiver<(i32, Action)>,
-    events: mpsc::Sender<super::engine::Event>,
-    cfg: &kad_config::Config,
-) {
-    use super::dump;
-    use super::engine::Event;
-    let scripts = cfg.vrrp_scripts.clone();
-    let statics = cfg.static_ipaddress.clone();
-    tokio::spawn(async move {
-        while let Some((sig, what)) = rx.recv().await {
-            match what {
-                Action::Stop => {
-                    tracing::info!("{}: stopping", name(sig));
-                    let _ = events.send(Event::Stop).await;
-                }
-                Action::Data | Action::Stats | Action::StatsClear | Action::Json => {
-                    let (tx, reply) = tokio::sync::oneshot::channel();
-                    if events.send(Event::Dump(tx)).await.is_err() {
-                        continue;
-                    }
-                    let Ok(mut snap) = reply.await else { continue };
-                    snap.scripts = scripts.clone();
-                    dump::resolve_scripts(&mut snap);
-                    let (file, text) = match what {
-                        Action::Data => ("keepalived.data", dump::data::render(&snap, &statics)),
-                        Action::Json => ("keepalived.json", dump::json::render(&snap)),
-                        _ => ("keepalived.stats", dump::stats::render(&snap)),
-                    };
-                    match dump::write(file, &text) {
-                        Ok(p) => tracing::info!("{}: wrote {}", name(sig), p.display()),
-                        Err(e) => tracing::warn!(
-                            "{}: cannot write {}/{file}: {e}",
-                            name(sig),
-                            dump::dir().display()
-                        ),
-                    }
-                    if what == Action::StatsClear {
-                        let _ = events.send(Event::ClearStats).await;
-                        tracing::info!("{}: statistics cleared", name(sig));
-                    }
-                }
-                _ => tracing::info!("{} ignored", name(sig)),
-            }
-        }
-    });
 }

@@ -1,7 +1,6 @@
 //! `keepalived.data` (SIGUSR1): keepalived 2.2.7's text dump, with the
 //! sections and lines kad has values for: `Global definitions` (the VRRP
-//! settings), `Static Addresses`, `VRRP Topology` (every instance) and
-//! `VRRP Sync groups`. keepalived's process internals (socket fds, SNMP,
+//! settings), `VRRP Topology` (every instance) and `VRRP Sync groups`. keepalived's process internals (socket fds, SNMP,
 //! DBus, nftables, process priorities, the interface table) are left out.
 
 use super::{Instance, Snapshot};
@@ -441,48 +440,91 @@ fn uid_gid(sc: &kad_config::model::Script, g: &kad_config::model::GlobalDefs) ->
     }
 }
 
-/// The text of `keepalived.data`.
-pub fn render(s: &Snapshot, statics: &[kad_config::model::IpAddress]) -> String {
-    let mut o = Vec::new();
-    global(&mut o, s);
-    if !statics.is_empty() {
-        o.push("------< Static Addresses >------".into());
-        for a in statics {
+fn sync_group(o: &mut Vec<String>, s: &Snapshot, g: &kad_config::model::SyncGroup) {
+    let members: Vec<&Instance> = g
+        .members
+        .iter()
+        .filter_map(|m| s.instances.iter().find(|i| &i.cfg.name == m))
+        .collect();
+    let count = |w: &str| members.iter().filter(|i| i.status.state == w).count();
+    // The group's state: FAULT when one member is, else its members'.
+    let state = if count("FAULT") > 0 {
+        "FAULT"
+    } else {
+        members
+            .first()
+            .map(|i| super::state_str(&i.status.state))
+            .unwrap_or("unknown")
+    };
+    o.push(format!(" VRRP Sync Group = {}, {state}", g.name));
+    o.push(format!(
+        "   Num member fault {}, num member init {}",
+        count("FAULT"),
+        count("INIT")
+    ));
+    if !members.is_empty() {
+        o.push("   VRRP member instances :".into());
+        for m in &members {
+            o.push(format!("     {}", m.cfg.name));
+        }
+    }
+    if g.tracking_weight {
+        o.push("   sync group tracking weight set".into());
+    }
+    o.push(format!(
+        "   Using smtp notification = {}",
+        yes(g.smtp_alert, "yes", "no")
+    ));
+    if g.notify.priority_changes {
+        o.push("   Notify priority changes = yes".into());
+    }
+    let tracked = |o: &mut Vec<String>, head: &str, refs: &[kad_config::model::TrackRef]| {
+        if !refs.is_empty() {
+            o.push(format!("   {head} :"));
+            for t in refs {
+                let w = t.weight.map(|d| d.0).unwrap_or(0);
+                o.push(format!(
+                    "     {} weight {w}{}",
+                    t.name,
+                    yes(t.reverse, " reverse", "")
+                ));
+            }
+        }
+    };
+    tracked(o, "Tracked interfaces", &g.track.interfaces);
+    tracked(o, "Tracked scripts", &g.track.scripts);
+    let n = &g.notify;
+    for (kind, sc) in [
+        ("Backup", &n.backup),
+        ("Master", &n.master),
+        ("Fault", &n.fault),
+        ("Stop", &n.stop),
+        ("Generic", &n.any),
+    ] {
+        if let Some(sc) = sc {
             o.push(format!(
-                "     {}",
-                super::format_vip(a, &s.global.default_interface, false)
+                "   {kind} state transition script = {}, uid:gid {}",
+                super::cmd_str(&sc.argv),
+                uid_gid(sc, &s.global)
             ));
         }
     }
+}
+
+/// The text of `keepalived.data`.
+pub fn render(s: &Snapshot) -> String {
+    let mut o = Vec::new();
+    global(&mut o, s);
     if !s.instances.is_empty() {
         o.push("------< VRRP Topology >------".into());
         for i in &s.instances {
             instance(&mut o, s, i);
         }
     }
-    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
-    for i in &s.instances {
-        if let Some(g) = &i.status.sync_group {
-            match groups.iter_mut().find(|(n, _)| n == g) {
-                Some((_, m)) => m.push(&i.cfg.name),
-                None => groups.push((g, vec![&i.cfg.name])),
-            }
-        }
-    }
-    if !groups.is_empty() {
+    if !s.sync_groups.is_empty() {
         o.push("------< VRRP Sync groups >------".into());
-        for (g, members) in groups {
-            let state = s
-                .instances
-                .iter()
-                .find(|i| i.cfg.name == members[0])
-                .map(|i| super::state_str(&i.status.state))
-                .unwrap_or("unknown");
-            o.push(format!(" VRRP Sync Group = {g}, {state}"));
-            o.push("   VRRP member instances :".into());
-            for m in members {
-                o.push(format!("     {m}"));
-            }
+        for g in &s.sync_groups {
+            sync_group(&mut o, s, g);
         }
     }
     let mut t = o.join("\n");
@@ -526,7 +568,7 @@ mod tests {
     #[test]
     fn topology_as_keepalived_wrote_it() {
         let s = snapshot(CONF, "MASTER");
-        let got: Vec<String> = topology(&render(&s, &[]))
+        let got: Vec<String> = topology(&render(&s))
             .into_iter()
             .filter(|l| !l.contains("Last transition") && !l.contains("Read timeout"))
             .collect();
@@ -573,7 +615,7 @@ mod tests {
     #[test]
     fn last_transition_in_keepalived_format() {
         let s = snapshot(CONF, "MASTER");
-        let t = render(&s, &[]);
+        let t = render(&s);
         let l = t
             .lines()
             .find(|l| l.starts_with("   Last transition = "))
@@ -591,7 +633,7 @@ mod tests {
         let mut s = snapshot(CONF, "BACKUP");
         s.instances[0].status.master_addr = Some("10.77.0.2".into());
         s.instances[0].status.master_priority = Some(200);
-        let t = topology(&render(&s, &[]));
+        let t = topology(&render(&s));
         let at = t.iter().position(|l| l == "   State = BACKUP").unwrap();
         assert_eq!(t[at + 1], "   Master router = 10.77.0.2");
         assert_eq!(t[at + 2], "   Master priority = 200");
@@ -599,9 +641,34 @@ mod tests {
     }
 
     #[test]
+    fn sync_group_as_keepalived_writes_it() {
+        let two = CONF.to_string()
+            + &CONF[CONF.find("vrrp_instance").unwrap()..]
+                .replace("VI_1", "VI_2")
+                .replace("51", "52")
+                .replace("10.77.0.10", "10.77.0.20")
+            + "vrrp_sync_group G1 {\n group {\n  VI_1\n  VI_2\n }\n notify_master /bin/m\n}\n";
+        let mut s = snapshot(&two, "MASTER");
+        s.instances[1].status.state = "FAULT".into();
+        let secs = sections(&render(&s));
+        let (name, lines) = secs.last().unwrap();
+        assert_eq!(name, "VRRP Sync groups");
+        assert_eq!(
+            lines.join("\n"),
+            " VRRP Sync Group = G1, FAULT
+   Num member fault 1, num member init 0
+   VRRP member instances :
+     VI_1
+     VI_2
+   Using smtp notification = no
+   Master state transition script = '/bin/m', uid:gid 0:0"
+        );
+    }
+
+    #[test]
     fn global_section_first() {
         let s = snapshot(CONF, "MASTER");
-        let secs = sections(&render(&s, &[]));
+        let secs = sections(&render(&s));
         assert_eq!(secs[0].0, "Global definitions");
         assert!(secs[0].1.contains(&" Router ID = sigtest".to_string()));
         assert!(secs[0]

@@ -8,7 +8,7 @@ pub mod data;
 pub mod json;
 pub mod stats;
 
-use kad_config::model::{GlobalDefs, VrrpInstance, VrrpScript};
+use kad_config::model::{GlobalDefs, SyncGroup, VrrpInstance, VrrpScript};
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
@@ -21,6 +21,8 @@ pub struct Snapshot {
     pub global: GlobalDefs,
     /// The configured `vrrp_script`s (for tracked scripts' commands).
     pub scripts: Vec<VrrpScript>,
+    /// The configured `vrrp_sync_group`s.
+    pub sync_groups: Vec<SyncGroup>,
     pub instances: Vec<Instance>,
 }
 
@@ -287,6 +289,21 @@ pub fn resolve_scripts(s: &mut Snapshot) {
     for v in &mut s.scripts {
         fix(&mut v.script);
     }
+    for g in &mut s.sync_groups {
+        let n = &mut g.notify;
+        for sc in [
+            &mut n.master,
+            &mut n.backup,
+            &mut n.fault,
+            &mut n.stop,
+            &mut n.any,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            fix(sc);
+        }
+    }
 }
 
 /// Write `name` into [`dir`] (mode 0600, replacing an old one, never
@@ -359,6 +376,7 @@ pub(crate) mod tests {
             now,
             global: cfg.global.clone(),
             scripts: cfg.vrrp_scripts.clone(),
+            sync_groups: cfg.sync_groups.clone(),
             instances,
         }
     }

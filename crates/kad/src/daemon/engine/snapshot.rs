@@ -40,6 +40,7 @@ impl Engine {
             now: wall,
             global: self.global.clone(),
             scripts: Vec::new(),
+            sync_groups: Vec::new(),
             instances,
         }
     }
