@@ -526,3 +526,52 @@ fn signum_as_keepalived() {
         );
     }
 }
+
+/// kad blocks and handles signals; the scripts it starts must not inherit
+/// that: an empty mask and nothing ignored (not even SIGPIPE), as
+/// keepalived gives them.
+#[test]
+fn scripts_start_with_default_signals() {
+    let mut lab = Lab::new(1);
+    let out = lab.dir.path().join("sig.txt");
+    let script = lab.write(
+        "notify.sh",
+        &format!(
+            "#!/bin/sh\ngrep -E '^Sig(Blk|Ign):' /proc/self/status > {0}.tmp && mv {0}.tmp {0}\n",
+            out.display()
+        ),
+    );
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let conf = single(&lab).replace(
+        "  advert_int 1\n",
+        &format!("  advert_int 1\n  notify_master {}\n", script.display()),
+    );
+    let conf = lab.write("k.conf", &conf);
+    let dir = lab.dir.path().join("dumps");
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = start_master(&mut lab, &conf, &dir);
+    assert!(
+        wait_for(Duration::from_secs(5), || out.exists()),
+        "the notify script did not run:\n{}",
+        lab.log("kad0.log")
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mask = |k: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(k))
+            .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+            .unwrap_or_else(|| panic!("no {k} in {text}"))
+    };
+    assert_eq!(mask("SigBlk:"), 0, "the script starts with signals blocked");
+    // 32 and 33 are glibc's own (no program can set them; an ignored one
+    // comes from whoever started the test, and stays through exec).
+    let glibc = (1u64 << 31) | (1u64 << 32);
+    assert_eq!(
+        mask("SigIgn:") & !glibc,
+        0,
+        "the script starts with signals ignored: {text}"
+    );
+    kill(lab.pid(p), libc::SIGTERM);
+    assert!(lab.wait(p, Duration::from_secs(10)).is_some());
+}
