@@ -1,6 +1,7 @@
 //! `keepalived.data` (SIGUSR1): keepalived 2.2.7's text dump, with the
 //! sections and lines kad has values for: `Global definitions` (the VRRP
-//! settings), `VRRP Topology` (every instance) and `VRRP Sync groups`. keepalived's process internals (socket fds, SNMP,
+//! settings), `VRRP Topology` (every instance), `VRRP Sync groups` and
+//! `VRRP Scripts`. keepalived's process internals (socket fds, SNMP,
 //! DBus, nftables, process priorities, the interface table) are left out.
 
 use super::{Instance, Snapshot};
@@ -440,6 +441,80 @@ fn uid_gid(sc: &kad_config::model::Script, g: &kad_config::model::GlobalDefs) ->
     }
 }
 
+/// keepalived's `result` for a script: rise+fall-1 when steadily up, 0
+/// when steadily down, GOOD from `rise` up.
+fn script_result(v: &kad_config::model::VrrpScript, up: bool, against: u32) -> u32 {
+    let (rise, fall) = (v.rise.max(1), v.fall.max(1));
+    if up {
+        (rise + fall - 1).saturating_sub(against)
+    } else {
+        against
+    }
+}
+
+fn script(o: &mut Vec<String>, s: &Snapshot, v: &kad_config::model::VrrpScript) {
+    let st = s.script_status.iter().find(|x| x.name == v.name);
+    let (up, against) = st.map(|x| (x.up, x.against)).unwrap_or((!v.init_fail, 0));
+    let result = script_result(v, up, against);
+    o.push(format!(" VRRP Script = {}", v.name));
+    o.push(format!("   Command = {}", super::cmd_str(&v.script.argv)));
+    o.push(format!("   Interval = {} sec", v.interval.as_secs()));
+    // keepalived keeps 0 for a timeout not configured (it then waits an
+    // interval); kad's configuration has the interval there.
+    let timeout = if v.timeout == v.interval {
+        0
+    } else {
+        v.timeout.as_secs()
+    };
+    o.push(format!("   Timeout = {timeout} sec"));
+    o.push(format!(
+        "   Weight = {}{}",
+        v.weight,
+        yes(v.weight_reverse, " reverse", "")
+    ));
+    o.push(format!("   Rise = {}", v.rise.max(1)));
+    o.push(format!("   Fall = {}", v.fall.max(1)));
+    o.push(format!("   Result = {result}"));
+    o.push("   Insecure = no".into());
+    o.push("   Init state = unknown".into());
+    o.push(format!(
+        "   Status = {}",
+        yes(result >= v.rise.max(1), "GOOD", "BAD")
+    ));
+    o.push(format!(
+        "   Script uid:gid = {}",
+        uid_gid(&v.script, &s.global)
+    ));
+    o.push("   VRRP instances :".into());
+    let tracking: Vec<_> = s
+        .instances
+        .iter()
+        .flat_map(|i| {
+            i.cfg
+                .track
+                .scripts
+                .iter()
+                .filter(|t| t.name == v.name)
+                .map(move |t| (i, t))
+        })
+        .collect();
+    if !tracking.is_empty() {
+        o.push("   Tracking instances :".into());
+    }
+    for (i, t) in tracking {
+        {
+            let w = t.weight.map(|d| d.0).unwrap_or(v.weight);
+            let reverse = t.reverse || v.weight_reverse;
+            o.push(format!(
+                "     {}, weight {w}{}",
+                i.cfg.name,
+                yes(reverse, " reverse", "")
+            ));
+        }
+    }
+    o.push("   State = idle".into());
+}
+
 fn sync_group(o: &mut Vec<String>, s: &Snapshot, g: &kad_config::model::SyncGroup) {
     let members: Vec<&Instance> = g
         .members
@@ -525,6 +600,12 @@ pub fn render(s: &Snapshot) -> String {
         o.push("------< VRRP Sync groups >------".into());
         for g in &s.sync_groups {
             sync_group(&mut o, s, g);
+        }
+    }
+    if !s.scripts.is_empty() {
+        o.push("------< VRRP Scripts >------".into());
+        for v in &s.scripts {
+            script(&mut o, s, v);
         }
     }
     let mut t = o.join("\n");
@@ -663,6 +744,39 @@ mod tests {
    Using smtp notification = no
    Master state transition script = '/bin/m', uid:gid 0:0"
         );
+    }
+
+    #[test]
+    fn scripts_section_with_keepalived_result() {
+        let conf = CONF.replace(" advert_int 1\n", " advert_int 1\n track_script {\n  chk\n }\n")
+            + "vrrp_script chk {\n script \"/bin/x\"\n interval 2\n weight -5\n rise 2\n fall 3\n}\n";
+        let mut s = snapshot(&conf, "MASTER");
+        let text = |s: &Snapshot| {
+            sections(&render(s))
+                .into_iter()
+                .find(|(n, _)| n == "VRRP Scripts")
+                .unwrap()
+                .1
+        };
+        let t = text(&s);
+        assert_eq!(t[0], " VRRP Script = chk");
+        assert!(t.contains(&"   Command = '/bin/x'".to_string()));
+        assert!(t.contains(&"   Timeout = 0 sec".to_string()), "{t:?}");
+        assert!(t.contains(&"   Result = 4".to_string()));
+        assert!(t.contains(&"   Status = GOOD".to_string()));
+        let at = t
+            .iter()
+            .position(|l| l == "   Tracking instances :")
+            .unwrap();
+        assert_eq!(t[at + 1], "     VI_1, weight -5");
+        // Two failures of three: still GOOD, result 2; then down.
+        s.script_status[0].against = 2;
+        assert!(text(&s).contains(&"   Result = 2".to_string()));
+        assert!(text(&s).contains(&"   Status = GOOD".to_string()));
+        s.script_status[0].up = false;
+        s.script_status[0].against = 1;
+        assert!(text(&s).contains(&"   Result = 1".to_string()));
+        assert!(text(&s).contains(&"   Status = BAD".to_string()));
     }
 
     #[test]

@@ -21,9 +21,20 @@ pub struct Snapshot {
     pub global: GlobalDefs,
     /// The configured `vrrp_script`s (for tracked scripts' commands).
     pub scripts: Vec<VrrpScript>,
+    /// Each `vrrp_script`'s current result, by name.
+    pub script_status: Vec<ScriptStatus>,
     /// The configured `vrrp_sync_group`s.
     pub sync_groups: Vec<SyncGroup>,
     pub instances: Vec<Instance>,
+}
+
+/// A `vrrp_script`'s state: up or down, and the results in a row against
+/// that so far.
+#[derive(Clone, Debug)]
+pub struct ScriptStatus {
+    pub name: String,
+    pub up: bool,
+    pub against: u32,
 }
 
 /// One VRRP instance: its running configuration, the status `kactl status`
@@ -376,6 +387,15 @@ pub(crate) mod tests {
             now,
             global: cfg.global.clone(),
             scripts: cfg.vrrp_scripts.clone(),
+            script_status: cfg
+                .vrrp_scripts
+                .iter()
+                .map(|v| ScriptStatus {
+                    name: v.name.clone(),
+                    up: true,
+                    against: 0,
+                })
+                .collect(),
             sync_groups: cfg.sync_groups.clone(),
             instances,
         }

@@ -40,6 +40,15 @@ impl Engine {
             now: wall,
             global: self.global.clone(),
             scripts: Vec::new(),
+            script_status: self
+                .scripts
+                .iter()
+                .map(|s| dump::ScriptStatus {
+                    name: s.name.clone(),
+                    up: s.state.up,
+                    against: s.state.against(),
+                })
+                .collect(),
             sync_groups: Vec::new(),
             instances,
         }
