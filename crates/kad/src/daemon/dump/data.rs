@@ -1,8 +1,8 @@
 //! `keepalived.data` (SIGUSR1): keepalived 2.2.7's text dump, with the
 //! sections and lines kad has values for: `Global definitions` (the VRRP
-//! settings), `VRRP Topology` (every instance), `VRRP Sync groups` and
-//! `VRRP Scripts`. keepalived's process internals (socket fds, SNMP,
-//! DBus, nftables, process priorities, the interface table) are left out.
+//! settings), `VRRP Topology` (every instance), `VRRP Sockpool`, `VRRP
+//! Sync groups`, `VRRP Scripts` and `Interfaces`. keepalived's process
+//! internals (SNMP, DBus, nftables, process priorities) are left out.
 
 use super::{Instance, Snapshot};
 use std::net::IpAddr;
@@ -359,6 +359,7 @@ fn instance(o: &mut Vec<String>, s: &Snapshot, i: &Instance) {
             w(format!("     {}", p.addr));
         }
     }
+    w(format!("   fd_in {fd}, fd_out {fd}", fd = i.fd));
     let tracked = super::tracked_ifs(i);
     if !tracked.is_empty() {
         w("   Tracked interfaces :".into());
@@ -438,6 +439,40 @@ fn uid_gid(sc: &kad_config::model::Script, g: &kad_config::model::GlobalDefs) ->
             return "0:0".into();
         }
         format!("{}:{}", (*pw).pw_uid, (*pw).pw_gid)
+    }
+}
+
+/// keepalived's socket pool: one socket per interface, family and
+/// unicast source (multicast instances share one), its instances by VRID.
+fn sockpool(o: &mut Vec<String>, s: &Snapshot) {
+    let key = |i: &Instance| (i.interface.clone(), i.cfg.ipv6, i.unicast.then_some(i.src));
+    let mut pools: Vec<(_, Vec<&Instance>)> = Vec::new();
+    for i in &s.instances {
+        let k = key(i);
+        match pools.iter_mut().find(|(pk, _)| *pk == k) {
+            Some((_, v)) => v.push(i),
+            None => pools.push((k, vec![i])),
+        }
+    }
+    for ((ifname, v6, unicast), mut insts) in pools {
+        let fd = insts[0].fd;
+        o.push(format!(" fd_in {fd} fd_out = {fd}"));
+        o.push(format!("   Interface = {ifname}"));
+        o.push(format!("   Family = {}", yes(v6, "IPv6", "IPv4")));
+        o.push("   Protocol = VRRP".into());
+        o.push(format!(
+            "   Type = {}",
+            yes(unicast.is_some(), "Unicast", "Multicast")
+        ));
+        if let Some(a) = unicast {
+            o.push(format!("   Address = {a}"));
+        }
+        o.push("   Rx buf size = 0".into());
+        o.push("   VRRP instances".into());
+        insts.sort_by_key(|i| i.cfg.vrid.0);
+        for i in insts {
+            o.push(format!("     {} vrid {}", i.cfg.name, i.cfg.vrid.0));
+        }
     }
 }
 
@@ -596,6 +631,10 @@ pub fn render(s: &Snapshot) -> String {
             instance(&mut o, s, i);
         }
     }
+    if !s.instances.is_empty() {
+        o.push("------< VRRP Sockpool >------".into());
+        sockpool(&mut o, s);
+    }
     if !s.sync_groups.is_empty() {
         o.push("------< VRRP Sync groups >------".into());
         for g in &s.sync_groups {
@@ -687,6 +726,7 @@ mod tests {
    Virtual IP (2):
      10.77.0.100/24 dev eth0 scope global set
      10.77.0.101/24 dev eth0 scope global set
+   fd_in 13, fd_out 13
    Using smtp notification = no
    Notify deleted = Fault
    Notify priority changes = false";
@@ -789,5 +829,17 @@ mod tests {
             .1
             .contains(&" VRRP IPv4 mcast group = 224.0.0.18".to_string()));
         assert_eq!(secs[1].0, "VRRP Topology");
+        assert_eq!(secs[2].0, "VRRP Sockpool");
+        assert_eq!(
+            secs[2].1.join("\n"),
+            " fd_in 13 fd_out = 13
+   Interface = eth0
+   Family = IPv4
+   Protocol = VRRP
+   Type = Multicast
+   Rx buf size = 0
+   VRRP instances
+     VI_1 vrid 51"
+        );
     }
 }

@@ -54,6 +54,8 @@ pub struct Instance {
     /// The multicast group, or the unicast peers.
     pub dst: Vec<IpAddr>,
     pub unicast: bool,
+    /// The descriptor of its socket (sending and receiving).
+    pub fd: i32,
     /// When the next timer fires, if one is set.
     pub next_timer: Option<SystemTime>,
 }
@@ -380,6 +382,7 @@ pub(crate) mod tests {
                 src: "10.77.0.1".parse().unwrap(),
                 dst: vec!["224.0.0.18".parse().unwrap()],
                 unicast: false,
+                fd: 13,
                 next_timer: Some(now + Duration::from_secs(1)),
             })
             .collect();

@@ -29,6 +29,7 @@ impl Engine {
                 src: inst.src,
                 dst: inst.dst.clone(),
                 unicast: inst.unicast,
+                fd: std::os::fd::AsRawFd::as_raw_fd(&*self.sockets[inst.sock]),
                 next_timer: inst.fsm.next_deadline().map(|t| {
                     let ahead =
                         Duration::from_micros(t.as_micros().saturating_sub(now.as_micros()));
