@@ -260,6 +260,7 @@ pub fn spawn_dispatch(
     // that it leaves them): the ones kad started with are the running ones.
     let scripts = cfg.vrrp_scripts.clone();
     let sync_groups = cfg.sync_groups.clone();
+    let delays = cfg.interface_up_down_delays.clone();
     tokio::spawn(async move {
         while let Some((sig, what)) = rx.recv().await {
             match what {
@@ -275,6 +276,10 @@ pub fn spawn_dispatch(
                     let Ok(mut snap) = reply.await else { continue };
                     snap.scripts = scripts.clone();
                     snap.sync_groups = sync_groups.clone();
+                    snap.up_down_delays = delays.clone();
+                    if what == Action::Data {
+                        snap.ifaces = dump::ifaces::read();
+                    }
                     dump::resolve_scripts(&mut snap);
                     let (file, text) = match what {
                         Action::Data => ("keepalived.data", dump::data::render(&snap)),

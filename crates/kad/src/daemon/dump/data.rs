@@ -647,6 +647,10 @@ pub fn render(s: &Snapshot) -> String {
             script(&mut o, s, v);
         }
     }
+    if !s.ifaces.is_empty() {
+        o.push("------< Interfaces >------".into());
+        super::ifaces::render(&mut o, s);
+    }
     let mut t = o.join("\n");
     t.push('\n');
     t

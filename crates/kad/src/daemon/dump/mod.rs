@@ -5,10 +5,11 @@
 //! [`Snapshot`] the engine takes in, text out.
 
 pub mod data;
+pub mod ifaces;
 pub mod json;
 pub mod stats;
 
-use kad_config::model::{GlobalDefs, SyncGroup, VrrpInstance, VrrpScript};
+use kad_config::model::{GlobalDefs, SyncGroup, UpDownDelay, VrrpInstance, VrrpScript};
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
@@ -25,6 +26,10 @@ pub struct Snapshot {
     pub script_status: Vec<ScriptStatus>,
     /// The configured `vrrp_sync_group`s.
     pub sync_groups: Vec<SyncGroup>,
+    /// `interface_up_down_delays`.
+    pub up_down_delays: Vec<UpDownDelay>,
+    /// The namespace's interfaces (read by the shell for the data dump).
+    pub ifaces: Vec<ifaces::Iface>,
     pub instances: Vec<Instance>,
 }
 
@@ -400,6 +405,8 @@ pub(crate) mod tests {
                 })
                 .collect(),
             sync_groups: cfg.sync_groups.clone(),
+            up_down_delays: cfg.interface_up_down_delays.clone(),
+            ifaces: Vec::new(),
             instances,
         }
     }

@@ -51,6 +51,8 @@ impl Engine {
                 })
                 .collect(),
             sync_groups: Vec::new(),
+            up_down_delays: Vec::new(),
+            ifaces: Vec::new(),
             instances,
         }
     }
