@@ -281,6 +281,11 @@ pub fn spawn_dispatch(
                         snap.ifaces = dump::ifaces::read();
                     }
                     dump::resolve_scripts(&mut snap);
+                    if what == Action::Json && snap.instances.is_empty() {
+                        // keepalived writes no JSON without VRRP instances.
+                        tracing::info!("{}: no VRRP instance, no JSON", name(sig));
+                        continue;
+                    }
                     let (file, text) = match what {
                         Action::Data => ("keepalived.data", dump::data::render(&snap)),
                         Action::Json => ("keepalived.json", dump::json::render(&snap)),
