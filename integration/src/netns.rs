@@ -171,6 +171,35 @@ impl Lab {
         self.procs.len() - 1
     }
 
+    /// Start `program` with `args` on host h with extra environment
+    /// variables, its stderr in the lab's file `log`; returns its index.
+    pub fn spawn_env(
+        &mut self,
+        h: usize,
+        program: &Path,
+        args: &[&std::ffi::OsStr],
+        env: &[(&str, &std::ffi::OsStr)],
+        log: &str,
+    ) -> usize {
+        let log = std::fs::File::create(self.dir.path().join(log)).expect("log");
+        let child = Command::new("ip")
+            .args(["netns", "exec", &self.ns(h)])
+            .arg(program)
+            .args(args)
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start");
+        self.procs.push(child);
+        self.procs.len() - 1
+    }
+
+    /// The pid of a started process (`ip netns exec` runs it in place).
+    pub fn pid(&self, p: usize) -> u32 {
+        self.procs[p].id()
+    }
+
     pub fn log(&self, name: &str) -> String {
         std::fs::read_to_string(self.dir.path().join(name)).unwrap_or_default()
     }

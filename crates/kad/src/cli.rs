@@ -121,6 +121,11 @@ pub struct Cli {
     #[arg(short = 'v', long = "version")]
     pub version: bool,
 
+    /// Print the number of the signal for SIGFUNC and exit: STOP, RELOAD,
+    /// DATA, STATS, STATS_CLEAR, JSON (as keepalived).
+    #[arg(long = "signum", value_name = "SIGFUNC")]
+    pub signum: Option<String>,
+
     /// Control socket path.
     #[arg(long = "socket", default_value = "/run/kad/kad.sock")]
     pub socket: PathBuf,

@@ -70,6 +70,12 @@ impl ScriptState {
         }
     }
 
+    /// Results in a row against the current state (so far short of
+    /// `rise` / `fall`).
+    pub fn against(&self) -> u32 {
+        self.run
+    }
+
     /// Feed one result; returns true when the state changed.
     pub fn result(&mut self, ok: bool) -> bool {
         if ok == self.up {

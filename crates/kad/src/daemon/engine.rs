@@ -29,6 +29,7 @@ const STOP_GRACE: Duration = Duration::from_secs(5);
 mod release;
 mod reload;
 pub use release::Release;
+mod snapshot;
 
 pub enum Event {
     Rx(usize, Received),
@@ -39,6 +40,10 @@ pub enum Event {
     File(usize, i64),
     /// A reloaded configuration (checked, without errors).
     Reload(Box<Config>),
+    /// The state for keepalived's dumps (SIGUSR1, SIGUSR2, SIGRTMIN+2).
+    Dump(tokio::sync::oneshot::Sender<super::dump::Snapshot>),
+    /// SIGRTMAX-1: clear the counters.
+    ClearStats,
     Stop,
 }
 
@@ -554,6 +559,10 @@ impl Engine {
                     self.reload(&cfg).await;
                 }
             }
+            Event::Dump(reply) => {
+                let _ = reply.send(self.snapshot());
+            }
+            Event::ClearStats => self.clear_stats(),
             Event::Stop => {
                 if self.stopping.is_none() {
                     self.stopping = Some(self.now());

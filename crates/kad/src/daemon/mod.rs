@@ -4,6 +4,7 @@
 
 pub mod checks;
 pub mod control;
+pub mod dump;
 pub mod engine;
 pub mod fifo;
 pub mod ipvs_probe;
@@ -13,6 +14,7 @@ pub mod notify;
 pub mod pidfile;
 pub mod scripts;
 pub mod sides;
+pub mod signals;
 pub mod sync_bulk;
 pub mod timer;
 
@@ -115,28 +117,14 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
     // runs (it is the first event it reads), and nothing is left behind.
     let (etx, erx) = mpsc::channel(1024);
     let (qtx, qrx) = mpsc::channel(16);
-    let signals = etx.clone();
-    // Registered now, not when the task first runs.
-    use tokio::signal::unix::{signal, SignalKind};
-    let (mut term, mut int) = match (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) {
-        (Ok(t), Ok(i)) => (t, i),
-        (Err(e), _) | (_, Err(e)) => {
+    let sigs = match signals::install() {
+        Ok(s) => s,
+        Err(e) => {
             tracing::error!("cannot handle signals: {e}");
             return 1;
         }
     };
-    tokio::spawn(async move {
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
-        }
-        tracing::info!("stopping");
-        notify::stopping();
-        let _ = signals.send(engine::Event::Stop).await;
-    });
+    signals::spawn_dispatch(sigs.rx, etx.clone(), &cfg);
     // IPVS: reconcile the kernel's table with the configuration. Without
     // IPVS, say so once and run VRRP.
     let start = checks::Checks::initial(&cfg);
@@ -187,7 +175,14 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
         .map(|p| lvs::spawn_writer(p.refused == 0));
     let checks = checks::Checks::spawn(cfg.clone(), start, writer);
     let owned = std::sync::Arc::new(std::sync::Mutex::new(programmed.map(|p| p.owned)));
-    spawn_reload(cli, cfg.clone(), owned.clone(), checks.clone(), etx.clone());
+    spawn_reload(
+        cli,
+        cfg.clone(),
+        owned.clone(),
+        checks.clone(),
+        etx.clone(),
+        sigs.hup,
+    );
     let mut engine = match engine::Engine::new(&cfg, etx.clone()).await {
         Ok(e) => e,
         Err(e) => {
@@ -250,11 +245,8 @@ fn spawn_reload(
     owned: Owned,
     checks: checks::Checks,
     events: tokio::sync::mpsc::Sender<engine::Event>,
+    mut hup: tokio::signal::unix::Signal,
 ) {
-    use tokio::signal::unix::{signal, SignalKind};
-    let Ok(mut hup) = signal(SignalKind::hangup()) else {
-        return;
-    };
     let cli = cli.clone();
     tokio::spawn(async move {
         let mut running = running;

@@ -23,6 +23,17 @@ pub enum VrrpSocket {
     V6(super::socket6::VrrpSocket6),
 }
 
+impl std::os::fd::AsRawFd for VrrpSocket {
+    /// The socket's descriptor (it both sends and receives), for the state
+    /// dumps.
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        match self {
+            VrrpSocket::V4(s) => s.fd.get_ref().as_raw_fd(),
+            VrrpSocket::V6(s) => s.raw_fd(),
+        }
+    }
+}
+
 impl VrrpSocket {
     pub fn ifname(&self) -> &str {
         match self {

@@ -36,6 +36,13 @@ fn setsockopt_int(s: &Socket, level: i32, name: i32, value: i32) -> std::io::Res
 }
 
 impl VrrpSocket6 {
+    /// The socket's descriptor.
+    pub fn raw_fd(&self) -> std::os::fd::RawFd {
+        self.fd.get_ref().as_raw_fd()
+    }
+}
+
+impl VrrpSocket6 {
     pub fn open(ifname: &str, ifindex: u32, groups: &[Ipv6Addr]) -> Result<VrrpSocket6, IoError> {
         let s = Socket::new(
             Domain::IPV6,
