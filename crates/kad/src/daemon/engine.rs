@@ -1101,6 +1101,11 @@ fn ipvs_services() -> Vec<kactl::ServiceStatus> {
                     out_pps: st.outpps,
                     in_bps: st.inbps,
                     out_bps: st.outbps,
+                    conns: st.conns,
+                    in_pkts: st.inpkts,
+                    out_pkts: st.outpkts,
+                    in_bytes: st.inbytes,
+                    out_bytes: st.outbytes,
                 })
                 .collect(),
         })
