@@ -342,3 +342,32 @@ pub struct CheckerStatus {
     /// Seconds since `up` last changed.
     pub since_change_secs: f64,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operator_requests_are_flat_json_beside_the_others() {
+        let drain = Request::Operator(Operator::Drain {
+            vs: "v".into(),
+            rs: "r".into(),
+        });
+        let j = serde_json::to_string(&drain).unwrap();
+        assert_eq!(j, r#"{"cmd":"drain","vs":"v","rs":"r"}"#);
+        assert_eq!(serde_json::from_str::<Request>(&j).unwrap(), drain);
+        assert_eq!(
+            serde_json::from_str::<Request>(r#"{"cmd":"status"}"#).unwrap(),
+            Request::Status
+        );
+        let p = r#"{"cmd":"priority","instance":"VI_1","priority":null}"#;
+        assert_eq!(
+            serde_json::from_str::<Request>(p).unwrap(),
+            Request::Operator(Operator::Priority {
+                instance: "VI_1".into(),
+                priority: None
+            })
+        );
+        assert!(serde_json::from_str::<Request>(r#"{"cmd":"nope"}"#).is_err());
+    }
+}
