@@ -211,6 +211,11 @@ impl Lab {
         self.procs.len() - 1
     }
 
+    /// How many processes the lab has started (the last one is this - 1).
+    pub fn procs_len(&self) -> usize {
+        self.procs.len()
+    }
+
     pub fn log(&self, name: &str) -> String {
         std::fs::read_to_string(self.dir.path().join(name)).unwrap_or_default()
     }
