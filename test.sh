@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 need=()
-for tool in keepalived ipvsadm tcpdump ip python3 ping; do
+for tool in keepalived ipvsadm tcpdump ip python3 ping prometheus promtool setpriv; do
     command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
 done
 [ -x /usr/bin/time ] || need+=(time)
@@ -17,7 +17,7 @@ if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         pkgs=()
         for t in "${need[@]}"; do
-            case "$t" in ip) pkgs+=(iproute2) ;; ping) pkgs+=(iputils-ping) ;; *) pkgs+=("$t") ;; esac
+            case "$t" in ip) pkgs+=(iproute2) ;; ping) pkgs+=(iputils-ping) ;; promtool) pkgs+=(prometheus) ;; setpriv) pkgs+=(util-linux) ;; *) pkgs+=("$t") ;; esac
         done
         echo "installing: ${pkgs[*]}"
         export DEBIAN_FRONTEND=noninteractive
