@@ -1,6 +1,7 @@
 //! kad's operator commands in namespaces: `kactl failover` and `kactl
 //! priority` between two kad daemons with a client pinging the VIP
-//! across the moves (nothing lost), the overrides kept over a reload and
+//! across the moves (nothing lost over a failover, at most the reply in
+//! flight over a priority move), the overrides kept over a reload and
 //! a restart; `drain` / `disable` / `enable` of a checked real server as
 //! `kactl status` shows them (the IPVS effect itself needs the VM: the
 //! host kernel has no IPVS); SO_PEERCRED: a non-root kactl may read with
@@ -161,6 +162,10 @@ fn failover_and_priority_move_the_vip_without_losing_a_ping_and_persist() {
         lab.log("kad0.log")
     );
     assert_eq!(holders(&lab), vec![1]);
+    // A priority move is an ordinary election (keepalived's order: the
+    // new master's advert, then its addresses and GARPs; the old master
+    // lets go on the advert): the one reply in flight in between can be
+    // lost, unlike over `failover`'s make-before-break handover.
     // Clearing it: h0 preempts at 150 and the VIP comes back, no ping lost.
     let (sent, got, out) = ping_across(&mut lab, |lab| {
         ok(&kactl(&lab.socket(0), &["priority", VI, "--clear"]));
@@ -171,7 +176,7 @@ fn failover_and_priority_move_the_vip_without_losing_a_ping_and_persist() {
         );
     });
     assert!(
-        sent > 50 && got == sent,
+        sent > 50 && sent - got <= 1,
         "lost pings over the preemption:\n{out}"
     );
     assert_eq!(
@@ -188,7 +193,7 @@ fn failover_and_priority_move_the_vip_without_losing_a_ping_and_persist() {
         );
     });
     assert!(
-        sent > 50 && got == sent,
+        sent > 50 && sent - got <= 1,
         "lost pings over the priority move:\n{out}"
     );
     let st = status(&lab.socket(0)).unwrap();

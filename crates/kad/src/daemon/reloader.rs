@@ -216,3 +216,60 @@ pub fn spawn(mut r: Reloader) -> Requests {
     });
     tx
 }
+
+#[cfg(test)]
+mod tests {
+    use super::changes;
+
+    fn cfg(text: &str) -> kad_config::Config {
+        let l = kad_config::load_str(text, std::path::Path::new("t.conf"), &Default::default());
+        assert!(!l.has_errors(), "{:?}", l.diagnostics);
+        l.config
+    }
+
+    fn conf(prio: u8, vrid: u8, weight: u8, rs2: bool) -> String {
+        let extra = if rs2 {
+            "real_server 10.0.1.2 80 { weight 1 }"
+        } else {
+            ""
+        };
+        format!(
+            "vrrp_instance VI {{ interface lo\n virtual_router_id {vrid}\n priority {prio}\n \
+             virtual_ipaddress {{ 10.0.0.1 }} }}\n\
+             virtual_server 10.0.0.1 80 {{ lb_algo rr\n protocol TCP\n \
+             real_server 10.0.1.1 80 {{ weight {weight} }}\n {extra} }}\n"
+        )
+    }
+
+    #[test]
+    fn a_reload_says_what_changed_and_what_needs_a_restart() {
+        let a = cfg(&conf(100, 7, 1, false));
+        assert!(changes(&a, &a).is_empty());
+        let b = cfg(&conf(120, 7, 2, false));
+        assert_eq!(
+            changes(&a, &b),
+            [
+                "vrrp_instance VI: changed, applied",
+                "virtual_server [10.0.0.1]:tcp:80 changed"
+            ]
+        );
+        let c = cfg(&conf(100, 8, 1, true));
+        let ch = changes(&a, &c);
+        assert!(
+            ch[0].starts_with("vrrp_instance VI: ")
+                && ch[0].ends_with("needs a restart, not applied"),
+            "{ch:?}"
+        );
+        assert_eq!(ch[1], "virtual_server [10.0.0.1]:tcp:80 changed");
+        let d = cfg("vrrp_instance VJ { interface lo\n virtual_router_id 9\n priority 100\n virtual_ipaddress { 10.0.0.2 } }\n");
+        let ch = changes(&a, &d);
+        assert!(
+            ch.contains(&"vrrp_instance VJ is new: needs a restart, not applied".to_string()),
+            "{ch:?}"
+        );
+        assert!(
+            ch.contains(&"vrrp_instance VI was removed: needs a restart, not applied".to_string())
+        );
+        assert!(ch.contains(&"virtual_server [10.0.0.1]:tcp:80 removed".to_string()));
+    }
+}
