@@ -68,7 +68,8 @@ cp "$here"/scenarios/* "$stage/scenarios/"
 mkdir -p "$stage/lib-kad" && cp "$here"/lib/* "$stage/lib-kad/"
 # Extra files for a scenario (benchmarks bring their generated inputs).
 if [ -n "${KAD_VM_EXTRA:-}" ]; then mkdir -p "$stage/extra" && cp -r "$KAD_VM_EXTRA"/. "$stage/extra/"; fi
-cp -r "$root/../shared/corpus/keepalived-samples" "$stage/samples"
+# KAD_SAMPLES: where the keepalived samples are (a worktree has no ../shared).
+cp -r "${KAD_SAMPLES:-$root/../shared/corpus/keepalived-samples}" "$stage/samples"
 cp "$here/init" "$stage/init"
 chmod +x "$stage/init" "$stage"/scenarios/*.sh
 (cd "$stage" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$out/initrd.gz"

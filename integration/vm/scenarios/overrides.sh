@@ -38,7 +38,8 @@ start_kad() {
     sleep 2
 }
 table() { echo "=== $1"; ipvsadm -Ln | grep -- "->" | grep 10.0.0; }
-k() { kactl --socket /tmp/kad.sock "$@"; }
+# Each kactl answer under its own header.
+k() { echo "=== kactl $1"; kactl --socket /tmp/kad.sock "$@"; }
 start_kad
 table before
 requests before-requests
@@ -62,6 +63,8 @@ k enable 10.0.0.50:80 10.0.0.11:80
 sleep 0.5
 table enabled
 requests enabled-requests
+# The kernel sums its per-CPU counters every 2 s (the estimator).
+sleep 3
 echo "=== metrics"
 printf 'GET /metrics HTTP/1.0\r\n\r\n' | $BB nc 127.0.0.1 9101 | grep -E "^kad_ipvs_(weight|connections_total|packets_total|bytes_total)"
 echo "=== log"
