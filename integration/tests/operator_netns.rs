@@ -348,4 +348,25 @@ fn drain_disable_enable_show_in_status_persist_and_need_root() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
+    // A broken file: `check` says so (exit 1), `reload` refuses it and
+    // says why, and the running configuration stays.
+    std::fs::write(
+        &c,
+        check_conf(&lab).replace("lb_algo rr", "lb_algo rr\n  no_such_keyword {"),
+    )
+    .unwrap();
+    let o = kactl(&sock, &["check"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("configuration problems"));
+    let o = kactl(&sock, &["reload"]);
+    assert!(!o.status.success());
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("reload refused") && out.contains("k.conf:"),
+        "{out}"
+    );
+    assert_eq!(
+        status(&sock).unwrap().checks.services[0].real_servers.len(),
+        2
+    );
 }
