@@ -370,3 +370,39 @@ fn drain_disable_enable_show_in_status_persist_and_need_root() {
         2
     );
 }
+
+#[test]
+fn failover_hands_over_to_a_keepalived_peer_without_losing_a_ping() {
+    let mut lab = Lab::new(3);
+    let c = lab.write("k.conf", &vrrp_conf(&lab));
+    start(&mut lab, &c, 0);
+    lab.keepalived(1, &c, "h1");
+    assert!(
+        wait_for(Duration::from_secs(8), || state_of(&lab.socket(0), VI)
+            .as_deref()
+            == Some("MASTER")
+            && holders(&lab) == vec![0]),
+        "{}",
+        lab.log("kad0.log")
+    );
+    // keepalived has heard kad's adverts (it is BACKUP, not a second master).
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(holders(&lab), vec![0], "{}", lab.log("keepalived1.log"));
+    let (sent, got, out) = ping_across(&mut lab, |lab| {
+        ok(&kactl(&lab.socket(0), &["failover", VI]));
+        assert!(
+            wait_for(Duration::from_secs(3), || holders(lab) == vec![1]),
+            "{}",
+            lab.log("keepalived1.log")
+        );
+    });
+    assert!(
+        sent > 50 && got == sent,
+        "lost pings over the failover:\n{out}"
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(holders(&lab), vec![1]);
+    let st = status(&lab.socket(0)).unwrap();
+    assert_eq!(st.vrrp[0].state, "BACKUP");
+    assert_eq!(st.vrrp[0].master_priority, Some(100));
+}
