@@ -118,6 +118,34 @@ impl Lab {
         self.dir.path().join(format!("kad{h}.sock"))
     }
 
+    /// Run `cmd` (through `sh -c`, use `exec`) in host h until the lab
+    /// ends; output to `name`.
+    pub fn spawn(&mut self, h: usize, cmd: &str, name: &str) -> usize {
+        let log = std::fs::File::create(self.dir.path().join(name)).expect("log");
+        let child = Command::new("ip")
+            .args(["netns", "exec", &self.ns(h), "sh", "-c", cmd])
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("spawn");
+        self.procs.push(child);
+        self.procs.len() - 1
+    }
+
+    /// An HTTP GET from inside host h (python3's urllib): the body, or
+    /// None on any error.
+    pub fn http_get(&self, h: usize, url: &str) -> Option<String> {
+        let o = Command::new("ip")
+            .args(["netns", "exec", &self.ns(h), "python3", "-c"])
+            .arg("import sys,urllib.request;sys.stdout.write(urllib.request.urlopen(sys.argv[1],timeout=5).read().decode())")
+            .arg(url)
+            .output()
+            .ok()?;
+        o.status
+            .success()
+            .then(|| String::from_utf8_lossy(&o.stdout).into_owned())
+    }
+
     /// Start kad on host h with `conf` and config id `id`; returns its index.
     pub fn kad(&mut self, h: usize, conf: &Path, id: &str) -> usize {
         self.kad_with(h, conf, id, &[])
@@ -130,7 +158,12 @@ impl Lab {
 
     /// `kad` with more flags.
     pub fn kad_with(&mut self, h: usize, conf: &Path, id: &str, extra: &[&str]) -> usize {
-        let log = std::fs::File::create(self.dir.path().join(format!("kad{h}.log"))).expect("log");
+        // Appended: a restarted kad keeps the earlier run's lines.
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join(format!("kad{h}.log")))
+            .expect("log");
         let child = Command::new("ip")
             .args(["netns", "exec", &self.ns(h)])
             .arg(crate::bin("kad"))
@@ -198,6 +231,11 @@ impl Lab {
     /// The pid of a started process (`ip netns exec` runs it in place).
     pub fn pid(&self, p: usize) -> u32 {
         self.procs[p].id()
+    }
+
+    /// How many processes the lab has started (the last one is this - 1).
+    pub fn procs_len(&self) -> usize {
+        self.procs.len()
     }
 
     pub fn log(&self, name: &str) -> String {

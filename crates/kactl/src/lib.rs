@@ -19,6 +19,41 @@ pub enum Request {
     Status,
     /// Replay the IPVS connection table to the sync backups now.
     SyncBulk,
+    /// kad's operator commands (overrides, reload, check): see
+    /// [`Operator`]. Changes need root (the socket checks SO_PEERCRED).
+    #[serde(untagged)]
+    Operator(Operator),
+}
+
+/// Operator commands, after Seesaw's overrides (kad's own, not keepalived's).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "cmd", rename_all = "snake_case")]
+pub enum Operator {
+    /// Weight 0 in IPVS: established connections finish, no new ones.
+    Drain { vs: String, rs: String },
+    /// Take the real server out of IPVS, whatever its checks say.
+    Disable { vs: String, rs: String },
+    /// Clear a drain or disable.
+    Enable { vs: String, rs: String },
+    /// Hand MASTER to the peer (make-before-break) and stay BACKUP (the
+    /// priority override 1) until `priority INSTANCE --clear`.
+    Failover { instance: String },
+    /// Set (Some) or clear (None) the priority override of an instance.
+    Priority {
+        instance: String,
+        priority: Option<u8>,
+    },
+    /// Re-read the configuration, as SIGHUP; says what changed.
+    Reload,
+    /// Check the configuration file as `kad -t` does.
+    Check,
+}
+
+impl Operator {
+    /// Whether the command changes anything (only root may).
+    pub fn changes(&self) -> bool {
+        !matches!(self, Operator::Check)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -26,7 +61,54 @@ pub enum Request {
 pub enum Response {
     Status(Status),
     SyncBulk(SyncBulkReport),
+    Done(Done),
     Error { error: String },
+}
+
+/// The answer to an operator command.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Done {
+    /// What was done (or, for `reload`, what changed or why nothing did).
+    pub done: String,
+    /// For `check` and `reload`: the diagnostics, one per line.
+    #[serde(default)]
+    pub lines: Vec<String>,
+    /// For `check`: whether the configuration is clean (as `-t` exit 0).
+    #[serde(default = "yes")]
+    pub ok: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The operator's overrides in force (kad's state file).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Overrides {
+    /// Real servers drained or disabled.
+    #[serde(default)]
+    pub real_servers: Vec<RsOverride>,
+    /// VRRP instances with an operator priority.
+    #[serde(default)]
+    pub priorities: Vec<PriorityOverride>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RsOverride {
+    /// As `kactl status` names them: `[10.0.0.1]:tcp:80`.
+    pub vs: String,
+    pub rs: String,
+    /// `drain` or `disable`.
+    pub state: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriorityOverride {
+    pub instance: String,
+    pub priority: u8,
+    /// Set by `kactl failover` (rather than `kactl priority`).
+    #[serde(default)]
+    pub failover: bool,
 }
 
 /// What one bulk replay of the connection table did.
@@ -64,6 +146,9 @@ pub struct Status {
     /// Connection-table replays (`lvs_sync_daemon` with IPVS), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sync_bulk: Option<SyncBulkStatus>,
+    /// The operator's overrides in force (`kactl drain`, `priority`, ...).
+    #[serde(default)]
+    pub overrides: Overrides,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -110,6 +195,12 @@ pub struct VrrpStatus {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fault_reasons: Vec<String>,
     pub stats: VrrpCounters,
+    /// State changes since start.
+    #[serde(default)]
+    pub transitions: u64,
+    /// The operator's priority (`kactl priority` / `failover`), if set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_override: Option<u8>,
 }
 
 /// keepalived's counters (`keepalived.stats`), by its JSON names.
@@ -173,6 +264,18 @@ pub struct RealServerStatus {
     pub out_pps: u64,
     pub in_bps: u64,
     pub out_bps: u64,
+    /// Counters since the destination was added: connections, packets and
+    /// bytes in and out.
+    #[serde(default)]
+    pub conns: u64,
+    #[serde(default)]
+    pub in_pkts: u64,
+    #[serde(default)]
+    pub out_pkts: u64,
+    #[serde(default)]
+    pub in_bytes: u64,
+    #[serde(default)]
+    pub out_bytes: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -215,6 +318,12 @@ pub struct CheckedServer {
     /// Seconds since `alive` last changed.
     pub since_change_secs: f64,
     pub checkers: Vec<CheckerStatus>,
+    /// `drain` or `disable` by the operator, if so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin: Option<String>,
+    /// The weight IPVS has for it now (None: not in the table).
+    #[serde(default)]
+    pub ipvs_weight: Option<u32>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -233,4 +342,33 @@ pub struct CheckerStatus {
     pub retries: u32,
     /// Seconds since `up` last changed.
     pub since_change_secs: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operator_requests_are_flat_json_beside_the_others() {
+        let drain = Request::Operator(Operator::Drain {
+            vs: "v".into(),
+            rs: "r".into(),
+        });
+        let j = serde_json::to_string(&drain).unwrap();
+        assert_eq!(j, r#"{"cmd":"drain","vs":"v","rs":"r"}"#);
+        assert_eq!(serde_json::from_str::<Request>(&j).unwrap(), drain);
+        assert_eq!(
+            serde_json::from_str::<Request>(r#"{"cmd":"status"}"#).unwrap(),
+            Request::Status
+        );
+        let p = r#"{"cmd":"priority","instance":"VI_1","priority":null}"#;
+        assert_eq!(
+            serde_json::from_str::<Request>(p).unwrap(),
+            Request::Operator(Operator::Priority {
+                instance: "VI_1".into(),
+                priority: None
+            })
+        );
+        assert!(serde_json::from_str::<Request>(r#"{"cmd":"nope"}"#).is_err());
+    }
 }

@@ -1,7 +1,7 @@
 //! kactl: ask a running kad what it is doing.
 
 use clap::{Parser, Subcommand};
-use kactl::{client, render, Request, Response, DEFAULT_SOCKET};
+use kactl::{client, render, Operator, Request, Response, DEFAULT_SOCKET};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -25,6 +25,37 @@ enum Cmd {
     /// Replay the IPVS connection table to the sync backups now (the
     /// kernel's own sync skips connections that stay idle).
     SyncBulk {
+        #[arg(long)]
+        json: bool,
+    },
+    /// kad's own: weight 0 for a real server (its connections finish, no
+    /// new ones come) until `enable`. VS and RS as `kactl status` shows
+    /// them (`[10.0.0.1]:tcp:80`) or as ADDR:PORT.
+    Drain { vs: String, rs: String },
+    /// kad's own: take a real server out of IPVS until `enable`.
+    Disable { vs: String, rs: String },
+    /// kad's own: clear a drain or disable.
+    Enable { vs: String, rs: String },
+    /// kad's own: hand MASTER to the peer (make-before-break, as a
+    /// planned stop) and stay BACKUP at priority 1 until
+    /// `kactl priority INSTANCE --clear`.
+    Failover { instance: String },
+    /// kad's own: set the instance's priority (1-254) until cleared.
+    Priority {
+        instance: String,
+        #[arg(required_unless_present = "clear", value_parser = clap::value_parser!(u8).range(1..=254))]
+        priority: Option<u8>,
+        /// Back to the configured priority.
+        #[arg(long, conflicts_with = "priority")]
+        clear: bool,
+    },
+    /// Re-read the configuration (as SIGHUP) and say what changed.
+    Reload {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the running daemon's configuration file, as `kad -t`.
+    Check {
         #[arg(long)]
         json: bool,
     },
@@ -53,8 +84,36 @@ fn main() {
             Ok(Response::SyncBulk(r)) => show(json, &r, render::sync_bulk),
             other => failed(other),
         },
+        Cmd::Drain { vs, rs } => operator(&cli.socket, Operator::Drain { vs, rs }, false),
+        Cmd::Disable { vs, rs } => operator(&cli.socket, Operator::Disable { vs, rs }, false),
+        Cmd::Enable { vs, rs } => operator(&cli.socket, Operator::Enable { vs, rs }, false),
+        Cmd::Failover { instance } => operator(&cli.socket, Operator::Failover { instance }, false),
+        Cmd::Priority {
+            instance, priority, ..
+        } => operator(
+            &cli.socket,
+            Operator::Priority { instance, priority },
+            false,
+        ),
+        Cmd::Reload { json } => operator(&cli.socket, Operator::Reload, json),
+        Cmd::Check { json } => operator(&cli.socket, Operator::Check, json),
     };
     std::process::exit(code);
+}
+
+/// An operator command: print what was done; exit 1 if it was refused.
+fn operator(socket: &std::path::Path, op: Operator, json: bool) -> i32 {
+    match client::request(socket, &Request::Operator(op)) {
+        Ok(Response::Done(d)) => {
+            let code = show(json, &d, render::done);
+            if d.ok {
+                code
+            } else {
+                1
+            }
+        }
+        other => failed(other),
+    }
 }
 
 /// Print an answer as JSON or as text.

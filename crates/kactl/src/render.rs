@@ -58,6 +58,13 @@ pub fn status(st: &Status) -> String {
                 v.stats.advert_rcvd,
                 v.stats.advert_sent
             );
+            if let Some(p) = v.priority_override {
+                let _ = writeln!(
+                    o,
+                    "    operator priority {p} (kactl priority {} --clear)",
+                    v.name
+                );
+            }
             let held = if v.vips_held { "held" } else { "not held" };
             let _ = writeln!(o, "    VIPs ({held}): {}", v.vips.join(", "));
             if !v.fault_reasons.is_empty() {
@@ -121,6 +128,7 @@ pub fn status(st: &Status) -> String {
         }
     }
     checks(&mut o, &st.checks);
+    o.push_str(&overrides(&st.overrides));
     if let Some(b) = &st.sync_bulk {
         let _ = writeln!(
             o,
@@ -167,9 +175,15 @@ fn checks(o: &mut String, c: &crate::ChecksStatus) {
             v.service, v.live_weight, v.quorum
         );
         for r in &v.real_servers {
+            let admin = match r.admin.as_deref() {
+                Some("drain") => " [drained by the operator]".to_string(),
+                Some("disable") => " [disabled by the operator]".to_string(),
+                Some(a) => format!(" [{a}]"),
+                None => String::new(),
+            };
             let _ = writeln!(
                 o,
-                "    RS {} {} weight {} (changed {})",
+                "    RS {} {} weight {} (changed {}){admin}",
                 r.address,
                 if r.alive { "UP" } else { "DOWN" },
                 r.weight,
@@ -211,4 +225,30 @@ pub fn sync_bulk(r: &crate::SyncBulkReport) -> String {
         r.skipped_service,
         r.unparsed
     )
+}
+
+/// The answer to an operator command.
+pub fn done(d: &crate::Done) -> String {
+    let mut o = format!("{}\n", d.done);
+    for l in &d.lines {
+        let _ = writeln!(o, "  {l}");
+    }
+    o
+}
+
+/// The overrides in force, as `kactl status` lists them.
+pub fn overrides(v: &crate::Overrides) -> String {
+    let mut o = String::new();
+    if v.real_servers.is_empty() && v.priorities.is_empty() {
+        return o;
+    }
+    let _ = writeln!(o, "\nOverrides (kactl enable / priority --clear to clear):");
+    for r in &v.real_servers {
+        let _ = writeln!(o, "  {} {} {}", r.state, r.vs, r.rs);
+    }
+    for p in &v.priorities {
+        let how = if p.failover { "failover" } else { "priority" };
+        let _ = writeln!(o, "  {how} {} {}", p.instance, p.priority);
+    }
+    o
 }

@@ -129,4 +129,19 @@ pub struct Cli {
     /// Control socket path.
     #[arg(long = "socket", default_value = "/run/kad/kad.sock")]
     pub socket: PathBuf,
+
+    /// kad's own: serve Prometheus metrics at http://ADDR:PORT/metrics
+    /// (off unless given).
+    #[arg(long = "metrics-listen", value_name = "ADDR:PORT")]
+    pub metrics_listen: Option<std::net::SocketAddr>,
+
+    /// kad's own: where the operator's overrides (kactl drain, disable,
+    /// priority, failover) are kept across reloads and restarts.
+    #[arg(long = "state-file", value_name = "FILE", default_value = crate::daemon::overrides::DEFAULT_STATE_FILE)]
+    pub state_file: PathBuf,
+
+    /// kad's own: members of GROUP may read the control socket (kactl
+    /// status, check); changes still need root.
+    #[arg(long = "socket-group", value_name = "GROUP")]
+    pub socket_group: Option<String>,
 }

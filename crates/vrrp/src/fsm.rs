@@ -67,6 +67,10 @@ pub enum Input {
     GroupBackup,
     /// Orderly shutdown.
     Stop,
+    /// kad's `kactl failover`: a MASTER hands over as on a planned stop
+    /// (priority 0 advert, VIPs held until the successor speaks) and
+    /// stays BACKUP.
+    Handover,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,6 +109,8 @@ pub struct Instance {
     garp_refresh: Option<Time>,
     /// Set while a stopping MASTER holds its VIPs for its successor.
     release_at: Option<Time>,
+    /// Where a release ends: STOP (a stop) or BACKUP (a handover).
+    release_to: State,
     vips_held: bool,
     fault: bool,
     master: Option<(IpAddr, u8)>,
@@ -125,6 +131,7 @@ impl Instance {
             garp_again: None,
             garp_refresh: None,
             release_at: None,
+            release_to: State::Stopped,
             vips_held: false,
             fault: false,
             master: None,
@@ -217,6 +224,7 @@ impl Instance {
                 }
             }
             Input::Stop => self.stop(now, &mut out),
+            Input::Handover => out = self.handover(now),
         }
         out
     }
@@ -341,7 +349,11 @@ impl Instance {
                     out.push(Action::RemoveVips);
                     self.vips_held = false;
                 }
-                self.transition(now, State::Stopped, out);
+                let to = std::mem::replace(&mut self.release_to, State::Stopped);
+                self.transition(now, to, out);
+                if to == State::Backup {
+                    self.master_down = Some(now + self.master_down_interval());
+                }
                 return;
             }
         }
@@ -385,6 +397,9 @@ impl Instance {
         // A stopping master lets go as soon as its successor speaks.
         if self.release_at.is_some() {
             if priority > 0 {
+                if self.release_to == State::Backup {
+                    self.master = Some((src, priority));
+                }
                 self.release_at = Some(now);
                 self.tick(now, out);
             }
@@ -526,12 +541,31 @@ impl Instance {
                     self.transition(now, State::Stopped, out);
                 }
             }
-            State::Master => {}
+            // Stopping during a handover: the release ends in STOP.
+            State::Master => self.release_to = State::Stopped,
             _ => {
                 self.master_down = None;
                 self.transition(now, State::Stopped, out);
             }
         }
+    }
+
+    /// A MASTER lets its peer take over: a priority 0 advert makes the
+    /// backups take over after their skew time; the VIPs stay until the
+    /// successor's first advert (or two intervals), then it is BACKUP.
+    fn handover(&mut self, now: Time) -> Vec<Action> {
+        let mut out = Vec::new();
+        if self.state != State::Master || self.release_at.is_some() {
+            return out;
+        }
+        self.send_advert(0, &mut out);
+        self.adver = None;
+        self.garp_again = None;
+        self.garp_refresh = None;
+        self.stats.release_master += 1;
+        self.release_at = Some(now + 2 * self.p.advert_int.as_duration());
+        self.release_to = State::Backup;
+        out
     }
 }
 

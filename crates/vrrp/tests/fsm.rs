@@ -380,3 +380,58 @@ fn reconfigure_keeps_the_state_and_applies_the_new_values() {
     b.handle(down, Input::Tick);
     assert_eq!(b.state(), State::Master);
 }
+
+#[test]
+fn handover_holds_the_vips_until_the_successor_speaks_then_stays_backup() {
+    let (mut i, at) = master(params(200));
+    assert_eq!(
+        i.handle(at, Input::Handover),
+        vec![Action::SendAdvert { priority: 0 }]
+    );
+    assert!(i.holds_vips());
+    assert_eq!(i.state(), State::Master);
+    // No adverts while handing over, even when the interval passes.
+    let a = i.handle(at + Duration::from_millis(1500), Input::Tick);
+    assert!(a.is_empty(), "{a:?}");
+    // The successor speaks: the VIPs go and the instance is BACKUP, with
+    // the successor as its master.
+    let later = at + Duration::from_millis(1600);
+    assert_eq!(
+        i.handle(later, adv(1, 100)),
+        vec![
+            Action::RemoveVips,
+            Action::Transition {
+                from: State::Master,
+                to: State::Backup
+            }
+        ]
+    );
+    assert_eq!(i.master(), Some((ip(1), 100)));
+    // Held down at priority 1 by the caller, it follows the new master.
+    i.handle(later, Input::Priority(1));
+    for n in 1..10 {
+        i.handle(later + Duration::from_secs(n), adv(1, 100));
+        assert_eq!(i.state(), State::Backup);
+    }
+    // Without a successor the VIPs go after two intervals, and the
+    // instance, still BACKUP, takes over again when its down timer ends.
+    let (mut i, at) = master(params(200));
+    i.handle(at, Input::Handover);
+    let end = at + Duration::from_secs(2);
+    assert_eq!(i.next_deadline(), Some(end));
+    assert_eq!(i.handle(end, Input::Tick).len(), 2);
+    assert_eq!(i.state(), State::Backup);
+    let d = i.next_deadline().expect("down timer");
+    i.handle(d, Input::Tick);
+    assert_eq!(i.state(), State::Master);
+    // A stop during a handover ends in STOP; a handover in BACKUP does
+    // nothing.
+    let (mut i, at) = master(params(200));
+    i.handle(at, Input::Handover);
+    i.handle(at, Input::Stop);
+    i.handle(at + Duration::from_millis(100), adv(1, 100));
+    assert_eq!(i.state(), State::Stopped);
+    let mut b = Instance::new(params(100));
+    b.handle(t(0), Input::Start);
+    assert!(b.handle(t(10), Input::Handover).is_empty());
+}

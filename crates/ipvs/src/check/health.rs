@@ -42,6 +42,31 @@ pub struct Slot {
     parked: bool,
 }
 
+/// The operator's override of a real server (kad's `kactl drain`,
+/// `disable`, `enable`), applied on top of what the checks decide.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Admin {
+    /// The checks decide.
+    #[default]
+    Auto,
+    /// In IPVS with weight 0 while alive: its connections finish, no new
+    /// ones come. It counts no weight towards quorum.
+    Drain,
+    /// Out of IPVS (as if down, without `inhibit_on_failure`), whatever
+    /// its checks say; it counts nothing towards quorum.
+    Disable,
+}
+
+impl Admin {
+    pub fn name(self) -> Option<&'static str> {
+        match self {
+            Admin::Auto => None,
+            Admin::Drain => Some("drain"),
+            Admin::Disable => Some("disable"),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct RsHealth {
     pub label: String,
@@ -53,6 +78,8 @@ pub struct RsHealth {
     pub first: u32,
     pub count: u32,
     pub changed_at: Micros,
+    /// The operator's override.
+    pub admin: Admin,
     notify_up: Option<Script>,
     notify_down: Option<Script>,
 }
@@ -60,6 +87,14 @@ pub struct RsHealth {
 impl RsHealth {
     pub fn alive(&self) -> bool {
         self.failed == 0
+    }
+
+    /// The weight it brings to its virtual server's quorum.
+    fn live_weight(&self) -> u64 {
+        match self.admin {
+            Admin::Auto if self.alive() => u64::from(self.weight),
+            _ => 0,
+        }
     }
 }
 
@@ -83,11 +118,7 @@ pub struct VsHealth {
 
 impl VsHealth {
     pub fn live_weight(&self) -> u64 {
-        self.rs
-            .iter()
-            .filter(|r| r.alive())
-            .map(|r| u64::from(r.weight))
-            .sum()
+        self.rs.iter().map(RsHealth::live_weight).sum()
     }
 
     /// keepalived starts a virtual server without quorum and gains it at
@@ -184,6 +215,7 @@ impl Health {
                     first,
                     count: rs.checkers.len() as u32,
                     changed_at: now,
+                    admin: Admin::Auto,
                     notify_up: rs.notify_up.as_deref().cloned(),
                     notify_down: rs.notify_down.as_deref().cloned(),
                 });
@@ -272,6 +304,7 @@ impl Health {
                 let nrs = &mut self.services[vi].rs[ri];
                 nrs.failed = failed;
                 nrs.changed_at = ors.changed_at;
+                nrs.admin = ors.admin;
                 if ors.weight != ors.configured && nrs.configured == ors.configured {
                     nrs.weight = ors.weight;
                 }
@@ -345,7 +378,7 @@ impl Health {
             && a.rs
                 .iter()
                 .zip(&b.rs)
-                .all(|(x, y)| x.alive() == y.alive() && x.weight == y.weight)
+                .all(|(x, y)| x.alive() == y.alive() && x.weight == y.weight && x.admin == y.admin)
     }
 
     /// When the next check is due.
@@ -520,10 +553,39 @@ impl Health {
     pub fn dest_weight(&self, vi: usize, ri: usize) -> Option<u32> {
         let v = &self.services[vi];
         let rs = &v.rs[ri];
+        if rs.admin == Admin::Disable {
+            return None;
+        }
         if v.sorry_active() || !rs.alive() {
             return rs.inhibit.then_some(0);
         }
+        if rs.admin == Admin::Drain {
+            return Some(0);
+        }
         Some(rs.weight)
+    }
+
+    /// The operator overrides real server `ri` of virtual server `vi`:
+    /// the service changes (and quorum follows) when the override does.
+    pub fn set_admin(&mut self, now: Micros, vi: usize, ri: usize, admin: Admin) -> Vec<Action> {
+        let mut out = Vec::new();
+        let Some(rs) = self.services.get_mut(vi).and_then(|v| v.rs.get_mut(ri)) else {
+            return out;
+        };
+        if rs.admin == admin {
+            return out;
+        }
+        rs.admin = admin;
+        out.push(Action::Changed { vs: vi });
+        self.update_quorum(now, vi, &mut out);
+        out
+    }
+
+    /// Find a real server by the labels `kactl status` shows.
+    pub fn find(&self, vs: &str, rs: &str) -> Option<(usize, usize)> {
+        let vi = self.services.iter().position(|v| v.label == vs)?;
+        let ri = self.services[vi].rs.iter().position(|r| r.label == rs)?;
+        Some((vi, ri))
     }
 
     /// The sorry server's weight (None: absent).

@@ -9,4 +9,4 @@ pub mod probe;
 pub mod verdict;
 
 pub use checker::{Micros, Outcome};
-pub use health::{Action, CheckId, Health};
+pub use health::{Action, Admin, CheckId, Health};

@@ -8,7 +8,7 @@ use super::lvs::{Job, Programmed, Writer};
 use super::scripts;
 use kad_config::model::{CheckKind, Config, VsKey};
 use kad_ipvs::check::probe::{probe, Spec};
-use kad_ipvs::check::{Action, CheckId, Health, Micros, Outcome};
+use kad_ipvs::check::{Action, Admin, CheckId, Health, Micros, Outcome};
 use kad_ipvs::netlink::client::IpvsError;
 use kad_ipvs::{diff, services_of, Table};
 use std::collections::BTreeSet;
@@ -62,6 +62,8 @@ struct Shared {
     probes: u64,
     in_flight: usize,
     late: Lateness,
+    /// Each checker's probe durations (by slot; new on a reload).
+    latency: Vec<super::metrics::Histogram>,
 }
 
 type Owned = BTreeSet<kad_ipvs::table::SvcId>;
@@ -71,10 +73,18 @@ enum Cmd {
     Reload(
         Config,
         Owned,
+        kactl::Overrides,
         oneshot::Sender<Option<Result<Programmed, IpvsError>>>,
     ),
     /// Shutting down: run `omega` notifiers, then stop.
     Stop(oneshot::Sender<()>),
+    /// The operator's override of a real server (by `kactl status` labels).
+    Admin(
+        String,
+        String,
+        Admin,
+        oneshot::Sender<Result<String, String>>,
+    ),
 }
 
 /// How long shutdown waits for `omega` notify scripts.
@@ -115,8 +125,9 @@ impl Checks {
     /// The start-up health (alpha servers down, the rest up) and each
     /// virtual server's wanted services under it: computed once, programmed
     /// by the daemon, then handed to `spawn`.
-    pub fn initial(cfg: &Config) -> (Health, Vec<Table>) {
-        let health = Health::new(cfg, 0, seed());
+    pub fn initial(cfg: &Config, overrides: &kactl::Overrides) -> (Health, Vec<Table>) {
+        let mut health = Health::new(cfg, 0, seed());
+        apply_overrides(&mut health, 0, overrides);
         let tables = Loop::tables(cfg, &health);
         (health, tables)
     }
@@ -134,6 +145,7 @@ impl Checks {
         writer: Option<Writer>,
     ) -> Checks {
         let epoch = Instant::now();
+        let latency = vec![Default::default(); health.slots.len()];
         let shared = Arc::new(Mutex::new(Shared {
             cfg: Arc::new(cfg),
             health,
@@ -141,6 +153,7 @@ impl Checks {
             probes: 0,
             in_flight: 0,
             late: Lateness::new(),
+            latency,
         }));
         let (tx, rx) = mpsc::unbounded_channel();
         let s2 = shared.clone();
@@ -167,10 +180,67 @@ impl Checks {
         &self,
         cfg: Config,
         before: Owned,
+        overrides: kactl::Overrides,
     ) -> Option<Result<Programmed, IpvsError>> {
         let (tx, rx) = oneshot::channel();
-        self.cmd.send(Cmd::Reload(cfg, before, tx)).ok()?;
+        self.cmd
+            .send(Cmd::Reload(cfg, before, overrides, tx))
+            .ok()?;
         rx.await.ok().flatten()
+    }
+
+    /// Drain, disable or enable a real server (the checks thread applies
+    /// it; the answer says what was done or why not).
+    pub async fn admin(&self, vs: &str, rs: &str, admin: Admin) -> Result<String, String> {
+        let (tx, rx) = oneshot::channel();
+        self.cmd
+            .send(Cmd::Admin(vs.into(), rs.into(), admin, tx))
+            .map_err(|_| "the checks have stopped".to_string())?;
+        rx.await
+            .unwrap_or_else(|_| Err("the checks have stopped".into()))
+    }
+
+    /// The real servers an override may name, as (VS label, RS label).
+    pub fn labels(&self) -> Vec<(String, String)> {
+        let Ok(s) = self.shared.lock() else {
+            return vec![];
+        };
+        s.health
+            .services
+            .iter()
+            .flat_map(|v| v.rs.iter().map(|r| (v.label.clone(), r.label.clone())))
+            .collect()
+    }
+
+    /// Each checker's probe durations, for the metrics: (VS label, RS
+    /// label, checker type, its place among the server's checkers).
+    pub fn latencies(&self) -> Vec<(String, String, &'static str, u32, super::metrics::Histogram)> {
+        let Ok(s) = self.shared.lock() else {
+            return vec![];
+        };
+        let mut out = Vec::with_capacity(s.latency.len());
+        for (i, slot) in s.health.slots.iter().enumerate() {
+            let (vi, ri, ci) = (slot.vs as usize, slot.rs as usize, slot.ck as usize);
+            let (Some(v), Some(vs)) = (s.health.services.get(vi), s.cfg.virtual_servers.get(vi))
+            else {
+                continue;
+            };
+            let (Some(r), Some(rc)) = (v.rs.get(ri), vs.real_servers.get(ri)) else {
+                continue;
+            };
+            let Some(ck) = rc.checkers.get(ci) else {
+                continue;
+            };
+            let h = s.latency.get(i).cloned().unwrap_or_default();
+            out.push((
+                v.label.clone(),
+                r.label.clone(),
+                kind_name(&ck.kind),
+                ci as u32,
+                h,
+            ));
+        }
+        out
     }
 
     /// Stop checking; `omega` notifiers run first (waited for, up to 5 s).
@@ -192,8 +262,9 @@ impl Checks {
             .services
             .iter()
             .zip(&s.cfg.virtual_servers)
-            .filter(|(_, vs)| vs.real_servers.iter().any(|r| !r.checkers.is_empty()))
-            .map(|(v, vs)| kactl::CheckedService {
+            .enumerate()
+            .filter(|(_, (_, vs))| vs.real_servers.iter().any(|r| !r.checkers.is_empty()))
+            .map(|(vi, (v, vs))| kactl::CheckedService {
                 service: v.label.clone(),
                 quorum: v.quorum,
                 quorum_up: v.quorum_up,
@@ -204,11 +275,14 @@ impl Checks {
                     .rs
                     .iter()
                     .zip(&vs.real_servers)
-                    .map(|(r, rc)| kactl::CheckedServer {
+                    .enumerate()
+                    .map(|(ri, (r, rc))| kactl::CheckedServer {
                         address: r.label.clone(),
                         alive: r.alive(),
                         weight: r.weight,
                         since_change_secs: ago(r.changed_at),
+                        admin: r.admin.name().map(str::to_string),
+                        ipvs_weight: s.health.dest_weight(vi, ri),
                         checkers: (r.first..r.first + r.count)
                             .zip(&rc.checkers)
                             .map(|(i, ck)| {
@@ -395,7 +469,7 @@ async fn run(
     writer: Option<Writer>,
     tables: Vec<Table>,
 ) {
-    let (rtx, mut results) = mpsc::unbounded_channel::<(u64, CheckId, Outcome)>();
+    let (rtx, mut results) = mpsc::unbounded_channel::<(u64, CheckId, Outcome, Duration)>();
     let addrs = LocalAddrs::new();
     let Some(cfg) = shared.lock().ok().map(|s| s.cfg.clone()) else {
         return;
@@ -447,8 +521,9 @@ async fn run(
                     let spec = l.specs[id.0 as usize].clone();
                     let (tx, g) = (rtx.clone(), l.generation);
                     tokio::spawn(async move {
+                        let began = Instant::now();
                         let o = probe(&spec).await;
-                        let _ = tx.send((g, id, o));
+                        let _ = tx.send((g, id, o, began.elapsed()));
                     });
                 }
             }
@@ -458,10 +533,13 @@ async fn run(
                 let Ok(mut s) = shared.lock() else { return };
                 let t = now(epoch);
                 let mut next = Some(first);
-                while let Some((g, id, o)) = next {
+                while let Some((g, id, o, took)) = next {
                     s.in_flight = s.in_flight.saturating_sub(1);
                     if g == l.generation {
                         s.probes += 1;
+                        if let Some(h) = s.latency.get_mut(id.0 as usize) {
+                            h.observe(took.as_secs_f64());
+                        }
                         let acts = s.health.result(t, id, o);
                         if !acts.is_empty() {
                             l.act(&s, acts);
@@ -499,7 +577,27 @@ async fn run(
                     let _ = reply.send(());
                     return;
                 }
-                Cmd::Reload(cfg, before, reply) => {
+                Cmd::Admin(vs, rs, admin, reply) => {
+                    let shared = l.shared.clone();
+                    let Ok(mut s) = shared.lock() else { return };
+                    let answer = match s.health.find(&vs, &rs) {
+                        None => Err(format!("no real server {rs} in virtual server {vs}")),
+                        Some((vi, ri)) => {
+                            let t = now(epoch);
+                            let acts = s.health.set_admin(t, vi, ri, admin);
+                            let what = admin.name().unwrap_or("enable");
+                            let msg = if acts.is_empty() {
+                                format!("{rs} of {vs}: already {what}")
+                            } else {
+                                format!("{rs} of {vs}: {what}")
+                            };
+                            l.act(&s, acts);
+                            Ok(msg)
+                        }
+                    };
+                    let _ = reply.send(answer);
+                }
+                Cmd::Reload(cfg, before, overrides, reply) => {
                     let local = addrs.for_cfg(&cfg).await;
                     let shared = l.shared.clone();
                     let (want, cfg, previous) = {
@@ -507,7 +605,11 @@ async fn run(
                         let t = now(epoch);
                         let clock = Instant::now();
                         let mut h = Health::new(&cfg, t, seed());
+                        // Before the migration, which keeps them for the
+                        // servers it carries over and counts them in quorum.
+                        apply_overrides(&mut h, t, &overrides);
                         let notices = h.migrate(&cfg, &s.health, &s.cfg);
+                        s.latency = vec![Default::default(); h.slots.len()];
                         let t_health = clock.elapsed();
                         let cfg = Arc::new(cfg);
                         // Each virtual server's services once: kept per
@@ -612,5 +714,30 @@ fn update_suspension(s: &mut Shared, local: &BTreeSet<std::net::IpAddr>) {
     let t = now(s.epoch);
     for (i, a) in want {
         s.health.suspend(t, i, !local.contains(&a));
+    }
+}
+
+/// The operator's real-server overrides onto a fresh health (start-up):
+/// those naming servers the configuration no longer has are kept in the
+/// state file but change nothing.
+fn apply_overrides(h: &mut Health, t: Micros, o: &kactl::Overrides) {
+    for r in &o.real_servers {
+        let admin = match r.state.as_str() {
+            "drain" => Admin::Drain,
+            "disable" => Admin::Disable,
+            _ => continue,
+        };
+        match h.find(&r.vs, &r.rs) {
+            Some((vi, ri)) => {
+                h.set_admin(t, vi, ri, admin);
+                tracing::info!("override: {} of {} stays {}", r.rs, r.vs, r.state);
+            }
+            None => tracing::warn!(
+                "override: {} of {} ({}) is not in the configuration",
+                r.rs,
+                r.vs,
+                r.state
+            ),
+        }
     }
 }

@@ -26,8 +26,9 @@ const NOTIFY_TIMEOUT: Duration = Duration::from_secs(30);
 /// removed regardless.
 const STOP_GRACE: Duration = Duration::from_secs(5);
 
+mod operator;
 mod release;
-mod reload;
+pub mod reload;
 pub use release::Release;
 mod snapshot;
 
@@ -62,6 +63,8 @@ struct Inst {
     auth: Auth,
     group: Option<usize>,
     fault_reasons: Vec<String>,
+    /// State changes since start (for the metrics).
+    transitions: u64,
 }
 
 struct Group {
@@ -99,6 +102,10 @@ pub struct Engine {
     bulk: Option<super::sync_bulk::Replays>,
     /// `-V` / `-X`.
     release: Release,
+    /// The operator's priorities (`kactl priority` / `failover`), by
+    /// instance name: they replace the configured priority under the
+    /// trackers.
+    prio_override: HashMap<String, u8>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -248,6 +255,7 @@ impl Engine {
                 auth: params::auth(c),
                 group: None,
                 fault_reasons: Vec::new(),
+                transitions: 0,
             });
         }
         let mut groups = Vec::new();
@@ -379,6 +387,7 @@ impl Engine {
             sync: None,
             checks: None,
             bulk: None,
+            prio_override: HashMap::new(),
         })
     }
 
@@ -481,8 +490,10 @@ impl Engine {
                 q = queries.recv() => {
                     match q {
                         Some((Request::SyncBulk, reply)) => self.sync_bulk(Some(reply)),
-                        Some((req, reply)) => {
-                            let _ = reply.send(self.answer(req));
+                        Some((Request::Status, reply)) => self.status_reply(reply),
+                        Some((Request::Operator(op), reply)) => {
+                            let r = self.operator(op).await;
+                            let _ = reply.send(r);
                         }
                         None => {}
                     }
@@ -678,7 +689,12 @@ impl Engine {
                 None => reasons.push(format!("track file {} is {value}", t.name)),
             }
         }
-        let (prio, own_fault) = match track::effective_with(inst.cfg.priority.0, &tracked, extra) {
+        let base = self
+            .prio_override
+            .get(&inst.cfg.name)
+            .copied()
+            .unwrap_or(inst.cfg.priority.0);
+        let (prio, own_fault) = match track::effective_with(base, &tracked, extra) {
             track::Effective::Priority(p) => (p, !reasons.is_empty()),
             track::Effective::Fault => (inst.fsm.priority(), true),
         };
@@ -947,6 +963,7 @@ impl Engine {
                 tokio::task::spawn_blocking(move || super::lvs::sync_set(&spec, &states));
             }
         }
+        self.insts[i].transitions += 1;
         let inst = &self.insts[i];
         let name = inst.cfg.name.clone();
         let prio = inst.fsm.priority();
@@ -974,16 +991,6 @@ impl Engine {
                     f.line(&line);
                 }
             }
-        }
-    }
-
-    fn answer(&self, req: Request) -> Response {
-        match req {
-            Request::Status => Response::Status(self.status()),
-            // Answered on a blocking thread (see `sync_bulk`).
-            Request::SyncBulk => Response::Error {
-                error: "sync bulk is answered elsewhere".into(),
-            },
         }
     }
 
@@ -1041,22 +1048,38 @@ impl Engine {
                         version_err: s.version_err,
                         other_err: s.other_err,
                     },
+                    transitions: inst.transitions,
+                    priority_override: self.prio_override.get(&inst.cfg.name).copied(),
                 }
             })
             .collect();
         let _ = &self.global;
-        let mut ipvs = self.ipvs.clone();
-        if ipvs.available {
-            ipvs.services = ipvs_services();
-        }
         Status {
             version: env!("CARGO_PKG_VERSION").to_string(),
             uptime_secs: self.started.elapsed().as_secs_f64(),
             vrrp,
-            ipvs,
-            checks: self.checks.as_ref().map(|c| c.status()).unwrap_or_default(),
+            ipvs: self.ipvs.clone(),
+            checks: Default::default(),
             sync_bulk: self.bulk.as_ref().and_then(|b| b.status()),
+            overrides: Default::default(),
         }
+    }
+
+    /// The status: the VRRP part copied here, the checks' state and the
+    /// kernel's IPVS table gathered on a blocking thread, so that the
+    /// VRRP loop never waits for the checks' lock or a netlink dump.
+    fn status_reply(&self, reply: tokio::sync::oneshot::Sender<Response>) {
+        let mut st = self.status();
+        let checks = self.checks.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Some(c) = checks {
+                st.checks = c.status();
+            }
+            if st.ipvs.available {
+                st.ipvs.services = ipvs_services();
+            }
+            let _ = reply.send(Response::Status(st));
+        });
     }
 }
 
@@ -1121,6 +1144,11 @@ fn ipvs_services() -> Vec<kactl::ServiceStatus> {
                     out_pps: st.outpps,
                     in_bps: st.inbps,
                     out_bps: st.outbps,
+                    conns: st.conns,
+                    in_pkts: st.inpkts,
+                    out_pkts: st.outpkts,
+                    in_bytes: st.inbytes,
+                    out_bytes: st.outbytes,
                 })
                 .collect(),
         })

@@ -10,8 +10,12 @@ pub mod fifo;
 pub mod ipvs_probe;
 pub mod logging;
 pub mod lvs;
+pub mod metrics;
 pub mod notify;
+pub mod operator;
+pub mod overrides;
 pub mod pidfile;
+pub mod reloader;
 pub mod scripts;
 pub mod sides;
 pub mod signals;
@@ -127,7 +131,8 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
     signals::spawn_dispatch(sigs.rx, etx.clone(), &cfg);
     // IPVS: reconcile the kernel's table with the configuration. Without
     // IPVS, say so once and run VRRP.
-    let start = checks::Checks::initial(&cfg);
+    let store = overrides::Store::load(&cli.state_file);
+    let start = checks::Checks::initial(&cfg, &store.data);
     let want = checks::Checks::joined(&start.1);
     let lvs_cfg = cfg.clone();
     let programmed = match tokio::task::spawn_blocking(move || {
@@ -175,12 +180,19 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
         .map(|p| lvs::spawn_writer(p.refused == 0));
     let checks = checks::Checks::spawn(cfg.clone(), start, writer);
     let owned = std::sync::Arc::new(std::sync::Mutex::new(programmed.map(|p| p.owned)));
-    spawn_reload(
-        cli,
-        cfg.clone(),
-        owned.clone(),
-        checks.clone(),
-        etx.clone(),
+    let overridden = store.data.clone();
+    let store = std::sync::Arc::new(std::sync::Mutex::new(store));
+    let reload_stats = metrics::Reloads::default();
+    let reloads = reloader::spawn(
+        reloader::Reloader {
+            cli: cli.clone(),
+            running: cfg.clone(),
+            owned: owned.clone(),
+            checks: checks.clone(),
+            events: etx.clone(),
+            store: store.clone(),
+            stats: reload_stats.clone(),
+        },
         sigs.hup,
     );
     let mut engine = match engine::Engine::new(&cfg, etx.clone()).await {
@@ -196,9 +208,33 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
         keep_on_stop: cli.dont_release_vrrp,
         always: cli.release_vips,
     });
+    engine.set_overrides(&overridden);
+    let access = control::Access {
+        group: match cli.socket_group.as_deref().map(control::group_id) {
+            None => None,
+            Some(Ok(g)) => Some(g),
+            Some(Err(e)) => {
+                tracing::error!("--socket-group: {e}");
+                return 1;
+            }
+        },
+    };
+    if let Some(addr) = cli.metrics_listen {
+        if let Err(e) = metrics::serve(addr, qtx.clone(), checks.clone(), reload_stats) {
+            tracing::error!("--metrics-listen {addr}: {e}");
+            return 1;
+        }
+    }
     notify::spawn(qtx.clone());
+    let ops = operator::Ops {
+        cli: cli.clone(),
+        store,
+        engine: qtx.clone(),
+        checks: checks.clone(),
+        reload: reloads,
+    };
     let socket = sides::socket(cli);
-    let _socket = match control::serve(&socket, qtx) {
+    let _socket = match control::serve(&socket, qtx, Some(ops), access) {
         Ok(g) => Some(g),
         Err(e) => {
             tracing::error!("control socket {}: {e}", socket.display());
@@ -226,7 +262,7 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
     0
 }
 
-type Owned =
+pub(crate) type Owned =
     std::sync::Arc<std::sync::Mutex<Option<std::collections::BTreeSet<kad_ipvs::table::SvcId>>>>;
 
 async fn release(owned: &Owned, flush: bool) {
@@ -234,66 +270,4 @@ async fn release(owned: &Owned, flush: bool) {
     if let Some(set) = set {
         let _ = tokio::task::spawn_blocking(move || lvs::release(&set, flush)).await;
     }
-}
-
-/// SIGHUP: re-read and validate the configuration; one with errors changes
-/// nothing; otherwise the checkers carry their state over and IPVS is
-/// reconciled (only the difference is applied).
-fn spawn_reload(
-    cli: &Cli,
-    running: kad_config::Config,
-    owned: Owned,
-    checks: checks::Checks,
-    events: tokio::sync::mpsc::Sender<engine::Event>,
-    mut hup: tokio::signal::unix::Signal,
-) {
-    let cli = cli.clone();
-    tokio::spawn(async move {
-        let mut running = running;
-        while hup.recv().await.is_some() {
-            let _reloading = notify::Reloading::start();
-            let loaded = crate::configtest::load(&cli);
-            if loaded.has_errors() {
-                for d in loaded.diagnostics.iter().filter(|d| d.is_error()) {
-                    tracing::error!("{d}");
-                }
-                tracing::error!(
-                    "reload refused: the configuration has errors; the running one stays"
-                );
-                continue;
-            }
-            let cfg = sides::filter(&cli, loaded.config);
-            if cfg.vrrp_instances != running.vrrp_instances
-                || cfg.sync_groups != running.sync_groups
-            {
-                let _ = events
-                    .send(engine::Event::Reload(Box::new(cfg.clone())))
-                    .await;
-            }
-            let before = owned.lock().ok().and_then(|o| o.clone());
-            let t = std::time::Instant::now();
-            let r = checks
-                .reload(cfg.clone(), before.clone().unwrap_or_default())
-                .await;
-            match (before, r) {
-                (None, _) => {
-                    tracing::info!("reload: checkers updated in {:?} (no IPVS)", t.elapsed())
-                }
-                (Some(_), Some(Ok(p))) => {
-                    tracing::info!(
-                        "reload: IPVS reconciled in {:?} ({} changes, {} refused)",
-                        t.elapsed(),
-                        p.ops,
-                        p.refused
-                    );
-                    if let Ok(mut o) = owned.lock() {
-                        *o = Some(p.owned);
-                    }
-                }
-                (Some(_), Some(Err(e))) => tracing::error!("reload: IPVS: {e}"),
-                (Some(_), None) => tracing::error!("reload: the checks stopped"),
-            }
-            running = cfg;
-        }
-    });
 }

@@ -375,6 +375,8 @@ pub(crate) mod tests {
                     since_transition_secs: 2.5,
                     sync_group: None,
                     fault_reasons: Vec::new(),
+                    transitions: 1,
+                    priority_override: None,
                     stats: kactl::VrrpCounters {
                         advert_sent: 7,
                         become_master: 1,

@@ -1,0 +1,274 @@
+//! Reloads (SIGHUP and kad's `kactl reload`): re-read and validate the
+//! configuration; one with errors changes nothing; otherwise the VRRP
+//! engine takes what it can in place, the checkers carry their state over
+//! and IPVS is reconciled (only the difference is applied). Each reload
+//! says what changed, or why nothing did, and is counted for the metrics.
+
+use super::checks::Checks;
+use super::engine::{self, reload::needs_restart};
+use super::metrics::Reloads;
+use super::overrides::Store;
+use super::Owned;
+use crate::cli::Cli;
+use kactl::Done;
+use kad_config::model::Config;
+use kad_ipvs::check::health::vs_label;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{mpsc, oneshot};
+
+pub struct Reloader {
+    pub cli: Cli,
+    pub running: Config,
+    pub owned: Owned,
+    pub checks: Checks,
+    pub events: mpsc::Sender<engine::Event>,
+    pub store: Arc<Mutex<Store>>,
+    pub stats: Reloads,
+}
+
+/// What a new configuration changes against the running one, one line
+/// per change (empty: nothing).
+pub fn changes(old: &Config, new: &Config) -> Vec<String> {
+    let mut out = Vec::new();
+    for n in &new.vrrp_instances {
+        match old.vrrp_instances.iter().find(|o| o.name == n.name) {
+            None => out.push(format!(
+                "vrrp_instance {} is new: needs a restart, not applied",
+                n.name
+            )),
+            Some(o) if o != n => match needs_restart(o, n) {
+                Some(why) => out.push(format!(
+                    "vrrp_instance {}: {why}: needs a restart, not applied",
+                    n.name
+                )),
+                None => out.push(format!("vrrp_instance {}: changed, applied", n.name)),
+            },
+            Some(_) => {}
+        }
+    }
+    for o in &old.vrrp_instances {
+        if !new.vrrp_instances.iter().any(|n| n.name == o.name) {
+            out.push(format!(
+                "vrrp_instance {} was removed: needs a restart, not applied",
+                o.name
+            ));
+        }
+    }
+    if old.sync_groups != new.sync_groups {
+        out.push("vrrp_sync_group changed: needs a restart, not applied".into());
+    }
+    for n in &new.virtual_servers {
+        let l = vs_label(n);
+        match old
+            .virtual_servers
+            .iter()
+            .find(|o| o.key == n.key && o.protocol == n.protocol)
+        {
+            None => out.push(format!("virtual_server {l} added")),
+            Some(o) if o != n => out.push(format!("virtual_server {l} changed")),
+            Some(_) => {}
+        }
+    }
+    for o in &old.virtual_servers {
+        if !new
+            .virtual_servers
+            .iter()
+            .any(|n| n.key == o.key && n.protocol == o.protocol)
+        {
+            out.push(format!("virtual_server {} removed", vs_label(o)));
+        }
+    }
+    if old.global != new.global {
+        out.push("global_defs changed".into());
+    }
+    if old.vrrp_scripts != new.vrrp_scripts || old.track_files != new.track_files {
+        out.push("vrrp_script / track_file changed: needs a restart, not applied".into());
+    }
+    out
+}
+
+impl Reloader {
+    pub async fn reload(&mut self) -> Done {
+        let t = std::time::Instant::now();
+        let _reloading = super::notify::Reloading::start();
+        let loaded = crate::configtest::load(&self.cli);
+        if loaded.has_errors() {
+            let lines: Vec<String> = loaded
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| d.to_string())
+                .collect();
+            for l in &lines {
+                tracing::error!("{l}");
+            }
+            tracing::error!("reload refused: the configuration has errors; the running one stays");
+            self.count(false, t);
+            return Done {
+                done: "reload refused: the configuration has errors; the running one stays".into(),
+                lines,
+                ok: false,
+            };
+        }
+        let cfg = super::sides::filter(&self.cli, loaded.config);
+        let mut lines = changes(&self.running, &cfg);
+        if cfg.vrrp_instances != self.running.vrrp_instances
+            || cfg.sync_groups != self.running.sync_groups
+        {
+            let _ = self
+                .events
+                .send(engine::Event::Reload(Box::new(cfg.clone())))
+                .await;
+        }
+        let before = self.owned.lock().ok().and_then(|o| o.clone());
+        let overrides = self
+            .store
+            .lock()
+            .map(|s| s.data.clone())
+            .unwrap_or_default();
+        let r = self
+            .checks
+            .reload(cfg.clone(), before.clone().unwrap_or_default(), overrides)
+            .await;
+        let mut ok = true;
+        match (before, r) {
+            (None, _) => {
+                tracing::info!("reload: checkers updated in {:?} (no IPVS)", t.elapsed())
+            }
+            (Some(_), Some(Ok(p))) => {
+                tracing::info!(
+                    "reload: IPVS reconciled in {:?} ({} changes, {} refused)",
+                    t.elapsed(),
+                    p.ops,
+                    p.refused
+                );
+                if p.ops > 0 || p.refused > 0 {
+                    lines.push(format!(
+                        "IPVS: {} changes, {} refused by the kernel",
+                        p.ops, p.refused
+                    ));
+                }
+                if let Ok(mut o) = self.owned.lock() {
+                    *o = Some(p.owned);
+                }
+            }
+            (Some(_), Some(Err(e))) => {
+                tracing::error!("reload: IPVS: {e}");
+                lines.push(format!("IPVS: {e}"));
+                ok = false;
+            }
+            (Some(_), None) => {
+                tracing::error!("reload: the checks stopped");
+                lines.push("the checks have stopped".into());
+                ok = false;
+            }
+        }
+        self.running = cfg;
+        self.count(ok, t);
+        let done = if lines.is_empty() {
+            "reload: nothing changed (the file is the configuration running)".to_string()
+        } else {
+            format!("reload: {} change(s)", lines.len())
+        };
+        tracing::info!("{done}");
+        Done { done, lines, ok }
+    }
+
+    fn count(&self, ok: bool, t: std::time::Instant) {
+        if let Ok(mut s) = self.stats.lock() {
+            if ok {
+                s.ok += 1;
+            } else {
+                s.failed += 1;
+            }
+            s.last_ok = Some(ok);
+            s.last_secs = Some(t.elapsed().as_secs_f64());
+            s.last_at = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()
+                .map(|d| d.as_secs_f64());
+        }
+    }
+}
+
+/// Requests for a reload; each gets the report.
+pub type Requests = mpsc::Sender<oneshot::Sender<Done>>;
+
+/// Run reloads one at a time, on SIGHUP (the stream installed at start-up,
+/// so a SIGHUP during start-up is applied now) and on request.
+pub fn spawn(mut r: Reloader, mut hup: tokio::signal::unix::Signal) -> Requests {
+    let (tx, mut rx) = mpsc::channel::<oneshot::Sender<Done>>(8);
+    tokio::spawn(async move {
+        loop {
+            let reply = tokio::select! {
+                Some(()) = hup.recv() => None,
+                q = rx.recv() => match q {
+                    Some(q) => Some(q),
+                    None => return,
+                },
+            };
+            let done = r.reload().await;
+            if let Some(q) = reply {
+                let _ = q.send(done);
+            }
+        }
+    });
+    tx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::changes;
+
+    fn cfg(text: &str) -> kad_config::Config {
+        let l = kad_config::load_str(text, std::path::Path::new("t.conf"), &Default::default());
+        assert!(!l.has_errors(), "{:?}", l.diagnostics);
+        l.config
+    }
+
+    fn conf(prio: u8, vrid: u8, weight: u8, rs2: bool) -> String {
+        let extra = if rs2 {
+            "real_server 10.0.1.2 80 { weight 1 }"
+        } else {
+            ""
+        };
+        format!(
+            "vrrp_instance VI {{ interface lo\n virtual_router_id {vrid}\n priority {prio}\n \
+             virtual_ipaddress {{ 10.0.0.1 }} }}\n\
+             virtual_server 10.0.0.1 80 {{ lb_algo rr\n protocol TCP\n \
+             real_server 10.0.1.1 80 {{ weight {weight} }}\n {extra} }}\n"
+        )
+    }
+
+    #[test]
+    fn a_reload_says_what_changed_and_what_needs_a_restart() {
+        let a = cfg(&conf(100, 7, 1, false));
+        assert!(changes(&a, &a).is_empty());
+        let b = cfg(&conf(120, 7, 2, false));
+        assert_eq!(
+            changes(&a, &b),
+            [
+                "vrrp_instance VI: changed, applied",
+                "virtual_server [10.0.0.1]:tcp:80 changed"
+            ]
+        );
+        let c = cfg(&conf(100, 8, 1, true));
+        let ch = changes(&a, &c);
+        assert!(
+            ch[0].starts_with("vrrp_instance VI: ")
+                && ch[0].ends_with("needs a restart, not applied"),
+            "{ch:?}"
+        );
+        assert_eq!(ch[1], "virtual_server [10.0.0.1]:tcp:80 changed");
+        let d = cfg("vrrp_instance VJ { interface lo\n virtual_router_id 9\n priority 100\n virtual_ipaddress { 10.0.0.2 } }\n");
+        let ch = changes(&a, &d);
+        assert!(
+            ch.contains(&"vrrp_instance VJ is new: needs a restart, not applied".to_string()),
+            "{ch:?}"
+        );
+        assert!(
+            ch.contains(&"vrrp_instance VI was removed: needs a restart, not applied".to_string())
+        );
+        assert!(ch.contains(&"virtual_server [10.0.0.1]:tcp:80 removed".to_string()));
+    }
+}
