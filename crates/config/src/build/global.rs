@@ -59,10 +59,12 @@ pub static GLOBAL_DEFS: &[Kw<GlobalDefs>] = &[
             g.smtp_connect_timeout = Duration::from_secs(v.into());
         }
     }),
-    kw("smtp_alert", |c, n, g| g.smtp_alert = c.flag(n)),
-    kw("smtp_alert_vrrp", |c, n, g| g.smtp_alert_vrrp = c.flag(n)),
+    kw("smtp_alert", |c, n, g| g.smtp_alert = Some(c.flag(n))),
+    kw("smtp_alert_vrrp", |c, n, g| {
+        g.smtp_alert_vrrp = Some(c.flag(n))
+    }),
     kw("smtp_alert_checker", |c, n, g| {
-        g.smtp_alert_checker = c.flag(n)
+        g.smtp_alert_checker = Some(c.flag(n))
     }),
     kw("checker_log_all_failures", |c, n, g| {
         g.checker_log_all_failures = c.flag(n)

@@ -258,7 +258,7 @@ fn vs_table() -> Vec<Kw<VsDraft>> {
                 d.default_weight = w
             }
         }),
-        kw("smtp_alert", |c, n, d| d.vs.smtp_alert = c.flag(n)),
+        kw("smtp_alert", |c, n, d| d.vs.smtp_alert = Some(c.flag(n))),
         kw("real_server", |c, n, d| {
             let default_weight = d.default_weight;
             if let Some(rs) = real_server(c, n, default_weight) {
@@ -339,7 +339,7 @@ fn rs_table() -> Vec<Kw<RsDraft>> {
                 r.rs.lthreshold = v
             }
         }),
-        kw("smtp_alert", |c, n, r| r.rs.smtp_alert = c.flag(n)),
+        kw("smtp_alert", |c, n, r| r.rs.smtp_alert = Some(c.flag(n))),
         kw("track_file", |c, n, r| {
             for e in n.children() {
                 let mut w = Delta(1);
@@ -422,7 +422,7 @@ pub fn real_server(c: &mut Ctx, n: &Node, default_weight: u32) -> Option<RsDraft
         virtualhost: None,
         track_files: Vec::new(),
         checkers: Vec::new(),
-        smtp_alert: false,
+        smtp_alert: None,
     };
     let inh = Inherited {
         timing: CheckTiming::default(),
@@ -499,7 +499,7 @@ pub fn virtual_server(c: &mut Ctx, n: &Node) -> Option<VsDraft> {
         inhibit_on_failure: false,
         timing: CheckTiming::default(),
         real_servers: Vec::new(),
-        smtp_alert: false,
+        smtp_alert: None,
     };
     let inh = Inherited {
         timing: CheckTiming::default(),

@@ -288,7 +288,7 @@ fn sync_group_table() -> Vec<Kw<SyncDraft>> {
                 &mut g.refs,
             )
         }),
-        kw("smtp_alert", |c, n, g| g.group.smtp_alert = c.flag(n)),
+        kw("smtp_alert", |c, n, g| g.group.smtp_alert = Some(c.flag(n))),
         kw("sync_group_tracking_weight", |_, _, g| {
             g.group.tracking_weight = true
         }),
@@ -313,7 +313,7 @@ pub fn sync_group(c: &mut Ctx, n: &Node) -> Option<SyncDraft> {
         members: Vec::new(),
         track: Trackers::default(),
         notify: Notify::default(),
-        smtp_alert: false,
+        smtp_alert: None,
         tracking_weight: false,
     };
     let mut d = SyncDraft {
@@ -608,7 +608,7 @@ fn vrrp_table() -> Vec<Kw<VrrpDraft>> {
             "'timer_expired_backup'",
             |_, _, d| d.inst.timer_expired_backup = Some(Priority(254)),
         ),
-        kw("smtp_alert", |c, n, d| d.inst.smtp_alert = c.flag(n)),
+        kw("smtp_alert", |c, n, d| d.inst.smtp_alert = Some(c.flag(n))),
         old(
             "lvs_sync_daemon_interface",
             "global 'lvs_sync_daemon IF inst NAME'",
@@ -678,7 +678,7 @@ pub fn vrrp_instance(c: &mut Ctx, n: &Node) -> Option<VrrpDraft> {
         owner_ignore_adverts: false,
         timer_expired_backup: None,
         notify: Notify::default(),
-        smtp_alert: false,
+        smtp_alert: None,
     };
     let mut d = VrrpDraft {
         inst,

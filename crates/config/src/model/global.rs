@@ -107,9 +107,10 @@ pub struct GlobalDefs {
     pub smtp_helo_name: Option<String>,
     #[serde(with = "secs")]
     pub smtp_connect_timeout: Duration,
-    pub smtp_alert: bool,
-    pub smtp_alert_vrrp: bool,
-    pub smtp_alert_checker: bool,
+    /// None: unset (keepalived's -1).
+    pub smtp_alert: Option<bool>,
+    pub smtp_alert_vrrp: Option<bool>,
+    pub smtp_alert_checker: Option<bool>,
     pub checker_log_all_failures: bool,
 
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -185,9 +186,9 @@ impl Default for GlobalDefs {
             smtp_server: None,
             smtp_helo_name: None,
             smtp_connect_timeout: Duration::from_secs(30),
-            smtp_alert: false,
-            smtp_alert_vrrp: false,
-            smtp_alert_checker: false,
+            smtp_alert: None,
+            smtp_alert_vrrp: None,
+            smtp_alert_checker: None,
             checker_log_all_failures: false,
             startup_script: None,
             startup_script_timeout: Duration::from_secs(10),

@@ -407,6 +407,7 @@ async fn run(
         };
         // The start-up quorum state's scripts and FIFO lines.
         l.act(&s, s.health.startup());
+        super::smtp::startup(&s.cfg, &s.health);
         (s.epoch, l)
     };
     // ha_suspend follows address events; the slow tick is a safety net.
@@ -454,7 +455,7 @@ async fn run(
                     s.in_flight = s.in_flight.saturating_sub(1);
                     if g == l.generation {
                         s.probes += 1;
-                        let acts = s.health.result(t, id, o);
+                        let acts = super::smtp::checked(&s.cfg.clone(), &mut s.health, t, id, o);
                         if !acts.is_empty() {
                             l.act(&s, acts);
                         }

@@ -2,6 +2,7 @@
 //! start the engines, serve the control socket, stop cleanly on SIGTERM /
 //! SIGINT.
 
+pub mod alert;
 pub mod checks;
 pub mod control;
 pub mod engine;
@@ -9,6 +10,7 @@ pub mod fifo;
 pub mod ipvs_probe;
 pub mod lvs;
 pub mod scripts;
+pub mod smtp;
 pub mod sync_bulk;
 pub mod timer;
 
@@ -131,6 +133,7 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
         tracing::info!("stopping");
         let _ = signals.send(engine::Event::Stop).await;
     });
+    smtp::install(&cfg);
     // IPVS: reconcile the kernel's table with the configuration. Without
     // IPVS, say so once and run VRRP.
     let start = checks::Checks::initial(&cfg);
@@ -215,6 +218,7 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
     if !cli.dont_release_ipvs {
         release(&owned, cfg.global.lvs_flush_on_stop).await;
     }
+    smtp::flush(std::time::Duration::from_secs(2)).await;
     tracing::info!("stopped");
     0
 }
@@ -258,6 +262,7 @@ fn spawn_reload(
                 continue;
             }
             let cfg = loaded.config;
+            smtp::install(&cfg);
             if cfg.vrrp_instances != running.vrrp_instances
                 || cfg.sync_groups != running.sync_groups
             {
