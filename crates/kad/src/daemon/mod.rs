@@ -218,7 +218,6 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
     if !cli.dont_release_ipvs {
         release(&owned, cfg.global.lvs_flush_on_stop).await;
     }
-    smtp::flush(std::time::Duration::from_secs(2)).await;
     tracing::info!("stopped");
     0
 }

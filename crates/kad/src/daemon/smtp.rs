@@ -10,9 +10,7 @@ use kad_config::model::{Config, GlobalDefs};
 use kad_ipvs::check::{Action, CheckId, Health, Micros, Outcome};
 use kad_vrrp::fsm::State;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
-use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// Mails waiting to be sent; more are dropped.
@@ -35,7 +33,6 @@ struct Current {
 
 static CURRENT: RwLock<Option<Current>> = RwLock::new(None);
 static SENDER: OnceLock<mpsc::Sender<Job>> = OnceLock::new();
-static PENDING: AtomicUsize = AtomicUsize::new(0);
 
 /// Take the alert settings of `cfg` (at start and on each reload). With
 /// no `notification_email` or no `smtp_server`, nothing is sent.
@@ -78,9 +75,7 @@ fn queue(settings: &Arc<Settings>, ev: &Event) {
         mail,
         date: rfc822_now(),
     };
-    PENDING.fetch_add(1, Ordering::SeqCst);
     if let Err(e) = tx.try_send(job) {
-        PENDING.fetch_sub(1, Ordering::SeqCst);
         match e {
             mpsc::error::TrySendError::Full(_) => {
                 tracing::warn!("SMTP alert queue full ({QUEUE} waiting): dropped \"{subject}\"")
@@ -92,8 +87,13 @@ fn queue(settings: &Arc<Settings>, ev: &Event) {
     }
 }
 
-/// A VRRP instance entered `to` (the engine's notify hook).
+/// A VRRP instance entered `to` (the engine's notify hook). keepalived
+/// 2.2.7 queues "Stopping" on shutdown but exits before it goes out, so
+/// no mail is sent for STOP.
 pub fn vrrp_instance(name: &str, to: State) {
+    if to == State::Stopped {
+        return;
+    }
     let Ok(c) = CURRENT.read() else { return };
     let Some(c) = c.as_ref() else { return };
     let own = c.instances.get(name).copied().flatten();
@@ -106,8 +106,11 @@ pub fn vrrp_instance(name: &str, to: State) {
     }
 }
 
-/// A sync group entered `to`.
+/// A sync group entered `to` (none for STOP, as for instances).
 pub fn vrrp_group(name: &str, to: State) {
+    if to == State::Stopped {
+        return;
+    }
     let Ok(c) = CURRENT.read() else { return };
     let Some(c) = c.as_ref() else { return };
     let own = c.groups.get(name).copied().flatten();
@@ -214,14 +217,6 @@ pub fn startup(cfg: &Config, health: &Health) {
     }
 }
 
-/// On stop: give the mails already queued up to `max` to go out.
-pub async fn flush(max: Duration) {
-    let end = tokio::time::Instant::now() + max;
-    while PENDING.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < end {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 fn spawn() -> Option<mpsc::Sender<Job>> {
     let (tx, mut rx) = mpsc::channel::<Job>(QUEUE);
     let spawned = std::thread::Builder::new()
@@ -240,7 +235,6 @@ fn spawn() -> Option<mpsc::Sender<Job>> {
             rt.block_on(async move {
                 while let Some(job) = rx.recv().await {
                     send(&job).await;
-                    PENDING.fetch_sub(1, Ordering::SeqCst);
                 }
             });
         });
