@@ -318,12 +318,32 @@ pub fn message(date: &str, s: &Settings, m: &Mail) -> String {
     )
 }
 
-/// Whether keepalived sends a checker's mail: the real server has
-/// `smtp_alert` and either its aliveness changed or `no_checker_emails`
-/// is off (kad does not read `no_checker_emails`: always off).
-pub fn checker_sends(enabled: bool, rs_was_alive: bool, rs_alive: bool) -> bool {
+/// One checker result, as the mail decision sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct Verdict {
+    pub kind: Kind,
+    /// The checker's first result.
+    pub first: bool,
+    pub pass: bool,
+    pub was_up: bool,
+    pub up: bool,
+    /// No retry is pending after this result.
+    pub settled: bool,
+    pub rs_was_alive: bool,
+    pub rs_alive: bool,
+}
+
+/// Whether keepalived mails for a checker's result: the checker went up
+/// or down (MISC_CHECK also for its first settled verdict, even when that
+/// changes nothing), the real server has `smtp_alert`, and either its
+/// aliveness changed or `no_checker_emails` is off (kad does not read
+/// `no_checker_emails`: always off).
+pub fn checker_mails(enabled: bool, v: &Verdict) -> bool {
     let no_checker_emails = false;
-    enabled && (rs_was_alive != rs_alive || !no_checker_emails)
+    let misc_first = v.kind == Kind::Misc && v.first && (v.pass || v.settled);
+    (v.up != v.was_up || misc_first)
+        && enabled
+        && (v.rs_was_alive != v.rs_alive || !no_checker_emails)
 }
 
 #[cfg(test)]
@@ -558,11 +578,55 @@ mod tests {
 
     #[test]
     fn checker_mail_rule() {
-        assert!(checker_sends(true, true, false));
-        assert!(
-            checker_sends(true, false, false),
-            "no_checker_emails is off"
-        );
-        assert!(!checker_sends(false, true, false));
+        let v = Verdict {
+            kind: Kind::Tcp,
+            first: false,
+            pass: false,
+            was_up: true,
+            up: false,
+            settled: true,
+            rs_was_alive: true,
+            rs_alive: false,
+        };
+        assert!(checker_mails(true, &v));
+        assert!(!checker_mails(false, &v), "smtp_alert off");
+        // A second checker of a server already down: still mailed.
+        let other = Verdict {
+            rs_was_alive: false,
+            ..v
+        };
+        assert!(checker_mails(true, &other), "no_checker_emails is off");
+        // A failure with a retry pending: no change, no mail.
+        let retrying = Verdict {
+            up: true,
+            settled: false,
+            ..v
+        };
+        assert!(!checker_mails(true, &retrying));
+        // The first result of a checker that starts up: a pass changes
+        // nothing and mails nothing...
+        let start = Verdict {
+            first: true,
+            pass: true,
+            was_up: true,
+            up: true,
+            rs_was_alive: true,
+            rs_alive: true,
+            ..v
+        };
+        assert!(!checker_mails(true, &start));
+        // ...except for MISC_CHECK, which mails "succeeded".
+        let misc = Verdict {
+            kind: Kind::Misc,
+            ..start
+        };
+        assert!(checker_mails(true, &misc));
+        // A first MISC failure with a retry pending says nothing yet.
+        let misc_retrying = Verdict {
+            pass: false,
+            settled: false,
+            ..misc
+        };
+        assert!(!checker_mails(true, &misc_retrying));
     }
 }

@@ -138,6 +138,8 @@ pub fn checked(
     };
     let (vi, ri, ci) = (slot.vs as usize, slot.rs as usize, slot.ck as usize);
     let was_up = slot.state.up;
+    let first = !slot.state.has_run;
+    let pass = outcome.is_pass();
     let reason = match &outcome {
         Outcome::Fail(r) => Some(r.clone()),
         _ => None,
@@ -155,23 +157,32 @@ pub fn checked(
     let Some(rs) = vs.real_servers.get(ri) else {
         return acts;
     };
-    let up = health.slots[id.0 as usize].state.up;
+    let st = &health.slots[id.0 as usize].state;
+    let up = st.up;
     let alive = v.rs.get(ri).is_some_and(|r| r.alive());
-    if up != was_up
-        && alert::checker_sends(
-            alert::rs_enabled(&c.global, rs.smtp_alert),
-            was_alive,
-            alive,
-        )
-    {
-        if let Some(ck) = rs.checkers.get(ci) {
+    let kind = rs.checkers.get(ci).map(|ck| Kind::of(&ck.kind));
+    let mails = kind.is_some_and(|kind| {
+        let v = alert::Verdict {
+            kind,
+            first,
+            pass,
+            was_up,
+            up,
+            settled: st.retry_it == 0,
+            rs_was_alive: was_alive,
+            rs_alive: alive,
+        };
+        alert::checker_mails(alert::rs_enabled(&c.global, rs.smtp_alert), &v)
+    });
+    if mails {
+        if let Some(kind) = kind {
             let ev = Event::Checker {
                 vs: alert::vs_name(vs),
                 rs: alert::rs_name(vs, rs),
-                kind: Kind::of(&ck.kind),
+                kind,
                 up,
                 rs_alive: alive,
-                reason: if up { None } else { reason },
+                reason: if pass { None } else { reason },
             };
             queue(&c.settings, &ev);
         }
