@@ -222,7 +222,8 @@ fn vrrp_and_checker_transitions_mail_keepalived_texts() {
     // (quorum mails) it is off.
     let conf = format!(
         "{}{}virtual_server {} 80 {{\n  delay_loop 1\n  lb_kind NAT\n  protocol TCP\n  \
-         real_server 127.0.0.1 8080 {{\n    TCP_CHECK {{\n      connect_timeout 1\n      retry 0\n    }}\n  }}\n}}\n",
+         real_server 127.0.0.1 8080 {{\n    TCP_CHECK {{\n      connect_timeout 1\n      retry 0\n    }}\n  }}\n  \
+         real_server 127.0.0.2 80 {{\n    MISC_CHECK {{\n      misc_path /bin/true\n    }}\n  }}\n}}\n",
         globals(2525, ""),
         vrrp_part(&lab),
         lab.ip(100)
@@ -273,7 +274,22 @@ fn vrrp_and_checker_transitions_mail_keepalived_texts() {
     // "Wed, 02 Dec 2026 05:04:37 +0000"
     assert_eq!(date.len(), 31, "date {date:?}");
     assert_eq!(&date[3..5], ", ");
-    // The checker started up on a live server: no mail. Stop the server.
+    // MISC_CHECK mails its first pass (keepalived does), TCP_CHECK not.
+    let misc = format!(
+        "[kadtest] Realserver [127.0.0.2]:tcp:80 of virtual server [{}]:tcp:80 - UP",
+        lab.ip(100)
+    );
+    assert!(
+        wait_subject(&dir, &misc, Duration::from_secs(5)),
+        "no MISC mail: {:?}",
+        subjects(&dir)
+    );
+    let m = mails(&dir)
+        .into_iter()
+        .find(|m| m.subject() == misc)
+        .expect("misc mail");
+    assert_eq!(m.body(), "=> MISC CHECK succeeded on service <=");
+    // The TCP checker started up on a live server: no mail. Stop the server.
     let rs = format!(
         "[kadtest] Realserver [127.0.0.1]:tcp:8080 of virtual server [{}]:tcp:80",
         lab.ip(100)
@@ -310,7 +326,7 @@ fn vrrp_and_checker_transitions_mail_keepalived_texts() {
         "quorum mails are off by default: {:?}",
         subjects(&dir)
     );
-    assert_eq!(mails(&dir).len(), 4, "{:?}", subjects(&dir));
+    assert_eq!(mails(&dir).len(), 5, "{:?}", subjects(&dir));
 }
 
 /// `smtp_alert off` on the real server silences it; global `smtp_alert`
