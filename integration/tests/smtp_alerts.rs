@@ -547,3 +547,54 @@ fn keepalived_sends_the_same_mails() {
     b.sort();
     assert_eq!(a, b);
 }
+
+/// `no_email_faults`: the FAULT transition is not mailed; the BACKUP after
+/// it is (MASTER was the last mail), then MASTER again.
+#[test]
+fn no_email_faults_leaves_out_fault() {
+    let mut lab = Lab::new(1);
+    let dir = lab.dir.path().join("mail");
+    let _sink = smtp_sink(&lab, 0, 2525, &dir);
+    let conf = format!(
+        "{}{}",
+        globals(2525, "  no_email_faults\n"),
+        vrrp_part(&lab)
+    );
+    let c = lab.write("k.conf", &conf);
+    lab.kad(0, &c, "h0");
+    let master = "[kadtest] VRRP Instance VI_1 - Entering MASTER state";
+    assert!(
+        wait_subject(&dir, master, Duration::from_secs(10)),
+        "{:?}\n{}",
+        subjects(&dir),
+        lab.log("kad0.log")
+    );
+    lab.link(0, false);
+    assert!(
+        wait_for(Duration::from_secs(5), || state_of(&lab.socket(0), "VI_1")
+            .as_deref()
+            == Some("FAULT")),
+        "{}",
+        lab.log("kad0.log")
+    );
+    lab.link(0, true);
+    assert!(
+        wait_for(Duration::from_secs(10), || subjects(&dir)
+            .iter()
+            .filter(|s| *s == master)
+            .count()
+            == 2),
+        "{:?}\n{}",
+        subjects(&dir),
+        lab.log("kad0.log")
+    );
+    assert_eq!(
+        subjects(&dir),
+        vec![
+            "[kadtest] VRRP Instance VI_1 - Entering BACKUP state",
+            master,
+            "[kadtest] VRRP Instance VI_1 - Entering BACKUP state",
+            master,
+        ]
+    );
+}

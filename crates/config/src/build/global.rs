@@ -285,8 +285,10 @@ pub static GLOBAL_DEFS: &[Kw<GlobalDefs>] = &[
     kw("lvs_netlink_monitor_rcv_bufs_force", |_, _, _| {}),
     kw("process_monitor_rcv_bufs", rcv_bufs),
     kw("process_monitor_rcv_bufs_force", |_, _, _| {}),
-    ignored("no_email_faults"),
-    ignored("no_checker_emails"),
+    kw("no_email_faults", |_, _, g| g.no_email_faults = true),
+    kw("no_checker_emails", |c, n, g| {
+        g.no_checker_emails = c.flag(n)
+    }),
     ignored("process_names"),
     ignored("process_name"),
     ignored("vrrp_process_name"),

@@ -318,6 +318,24 @@ pub fn message(date: &str, s: &Settings, m: &Mail) -> String {
     )
 }
 
+/// Whether keepalived mails a VRRP instance's (or group's) new `state`:
+/// `smtp_alert` on, not a FAULT under `no_email_faults`, and not the
+/// state it last mailed (`last`; None before the first mail). Returns the
+/// new last-mailed state when it mails.
+pub fn vrrp_mails(
+    enabled: bool,
+    no_email_faults: bool,
+    last: Option<State>,
+    state: State,
+) -> Option<State> {
+    let mailable = matches!(
+        state,
+        State::Master | State::Backup | State::Fault | State::Stopped
+    );
+    (enabled && mailable && !(no_email_faults && state == State::Fault) && last != Some(state))
+        .then_some(state)
+}
+
 /// One checker result, as the mail decision sees it.
 #[derive(Clone, Copy, Debug)]
 pub struct Verdict {
@@ -336,10 +354,8 @@ pub struct Verdict {
 /// Whether keepalived mails for a checker's result: the checker went up
 /// or down (MISC_CHECK also for its first settled verdict, even when that
 /// changes nothing), the real server has `smtp_alert`, and either its
-/// aliveness changed or `no_checker_emails` is off (kad does not read
-/// `no_checker_emails`: always off).
-pub fn checker_mails(enabled: bool, v: &Verdict) -> bool {
-    let no_checker_emails = false;
+/// aliveness changed or `no_checker_emails` is off.
+pub fn checker_mails(enabled: bool, no_checker_emails: bool, v: &Verdict) -> bool {
     let misc_first = v.kind == Kind::Misc && v.first && (v.pass || v.settled);
     (v.up != v.was_up || misc_first)
         && enabled
@@ -588,21 +604,26 @@ mod tests {
             rs_was_alive: true,
             rs_alive: false,
         };
-        assert!(checker_mails(true, &v));
-        assert!(!checker_mails(false, &v), "smtp_alert off");
+        assert!(checker_mails(true, false, &v));
+        assert!(!checker_mails(false, false, &v), "smtp_alert off");
         // A second checker of a server already down: still mailed.
         let other = Verdict {
             rs_was_alive: false,
             ..v
         };
-        assert!(checker_mails(true, &other), "no_checker_emails is off");
+        assert!(
+            checker_mails(true, false, &other),
+            "no_checker_emails is off"
+        );
+        assert!(!checker_mails(true, true, &other), "no_checker_emails");
+        assert!(checker_mails(true, true, &v), "the server changed");
         // A failure with a retry pending: no change, no mail.
         let retrying = Verdict {
             up: true,
             settled: false,
             ..v
         };
-        assert!(!checker_mails(true, &retrying));
+        assert!(!checker_mails(true, false, &retrying));
         // The first result of a checker that starts up: a pass changes
         // nothing and mails nothing...
         let start = Verdict {
@@ -614,19 +635,47 @@ mod tests {
             rs_alive: true,
             ..v
         };
-        assert!(!checker_mails(true, &start));
+        assert!(!checker_mails(true, false, &start));
         // ...except for MISC_CHECK, which mails "succeeded".
         let misc = Verdict {
             kind: Kind::Misc,
             ..start
         };
-        assert!(checker_mails(true, &misc));
+        assert!(checker_mails(true, false, &misc));
         // A first MISC failure with a retry pending says nothing yet.
         let misc_retrying = Verdict {
             pass: false,
             settled: false,
             ..misc
         };
-        assert!(!checker_mails(true, &misc_retrying));
+        assert!(!checker_mails(true, false, &misc_retrying));
+    }
+
+    #[test]
+    fn vrrp_mail_rule() {
+        assert_eq!(
+            vrrp_mails(true, false, None, State::Backup),
+            Some(State::Backup)
+        );
+        assert_eq!(vrrp_mails(false, false, None, State::Backup), None);
+        assert_eq!(vrrp_mails(true, false, None, State::Init), None);
+        assert_eq!(
+            vrrp_mails(true, false, Some(State::Backup), State::Fault),
+            Some(State::Fault)
+        );
+        // no_email_faults: FAULT is not mailed, and BACKUP after it is
+        // not either when BACKUP was the last mail.
+        assert_eq!(
+            vrrp_mails(true, true, Some(State::Backup), State::Fault),
+            None
+        );
+        assert_eq!(
+            vrrp_mails(true, true, Some(State::Backup), State::Backup),
+            None
+        );
+        assert_eq!(
+            vrrp_mails(true, true, Some(State::Backup), State::Master),
+            Some(State::Master)
+        );
     }
 }

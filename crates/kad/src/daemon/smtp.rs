@@ -29,6 +29,9 @@ struct Current {
     /// `smtp_alert` of each VRRP instance and sync group, by name.
     instances: HashMap<String, Option<bool>>,
     groups: HashMap<String, Option<bool>>,
+    /// The state each instance and group last mailed (kept on reload).
+    last_instance: HashMap<String, State>,
+    last_group: HashMap<String, State>,
 }
 
 static CURRENT: RwLock<Option<Current>> = RwLock::new(None);
@@ -38,6 +41,13 @@ static SENDER: OnceLock<mpsc::Sender<Job>> = OnceLock::new();
 /// no `notification_email` or no `smtp_server`, nothing is sent.
 pub fn install(cfg: &Config) {
     let settings = Settings::new(&cfg.global, &local_name(), &user_name());
+    let (last_instance, last_group) = match CURRENT.read() {
+        Ok(c) => c
+            .as_ref()
+            .map(|c| (c.last_instance.clone(), c.last_group.clone()))
+            .unwrap_or_default(),
+        Err(_) => Default::default(),
+    };
     let cur = settings.map(|s| {
         if SENDER.get().is_none() {
             if let Some(tx) = spawn() {
@@ -57,6 +67,8 @@ pub fn install(cfg: &Config) {
                 .iter()
                 .map(|g| (g.name.clone(), g.smtp_alert))
                 .collect(),
+            last_instance,
+            last_group,
         }
     });
     if let Ok(mut c) = CURRENT.write() {
@@ -91,36 +103,45 @@ fn queue(settings: &Arc<Settings>, ev: &Event) {
 /// 2.2.7 queues "Stopping" on shutdown but exits before it goes out, so
 /// no mail is sent for STOP.
 pub fn vrrp_instance(name: &str, to: State) {
-    if to == State::Stopped {
-        return;
-    }
-    let Ok(c) = CURRENT.read() else { return };
-    let Some(c) = c.as_ref() else { return };
-    let own = c.instances.get(name).copied().flatten();
-    if alert::vrrp_enabled(&c.global, own) {
-        let ev = Event::Instance {
-            name: name.to_string(),
-            state: to,
-        };
-        queue(&c.settings, &ev);
-    }
+    vrrp(name, to, false)
 }
 
 /// A sync group entered `to` (none for STOP, as for instances).
 pub fn vrrp_group(name: &str, to: State) {
+    vrrp(name, to, true)
+}
+
+fn vrrp(name: &str, to: State, group: bool) {
     if to == State::Stopped {
         return;
     }
-    let Ok(c) = CURRENT.read() else { return };
-    let Some(c) = c.as_ref() else { return };
-    let own = c.groups.get(name).copied().flatten();
-    if alert::vrrp_enabled(&c.global, own) {
-        let ev = Event::Group {
-            name: name.to_string(),
-            state: to,
-        };
-        queue(&c.settings, &ev);
-    }
+    let Ok(mut c) = CURRENT.write() else { return };
+    let Some(c) = c.as_mut() else { return };
+    let (own, last) = if group {
+        (c.groups.get(name).copied().flatten(), &mut c.last_group)
+    } else {
+        (
+            c.instances.get(name).copied().flatten(),
+            &mut c.last_instance,
+        )
+    };
+    let enabled = alert::vrrp_enabled(&c.global, own);
+    let Some(mailed) = alert::vrrp_mails(
+        enabled,
+        c.global.no_email_faults,
+        last.get(name).copied(),
+        to,
+    ) else {
+        return;
+    };
+    last.insert(name.to_string(), mailed);
+    let name = name.to_string();
+    let ev = if group {
+        Event::Group { name, state: to }
+    } else {
+        Event::Instance { name, state: to }
+    };
+    queue(&c.settings, &ev);
 }
 
 /// `health.result(...)`, and the mails keepalived sends for what it did:
@@ -172,7 +193,11 @@ pub fn checked(
             rs_was_alive: was_alive,
             rs_alive: alive,
         };
-        alert::checker_mails(alert::rs_enabled(&c.global, rs.smtp_alert), &v)
+        alert::checker_mails(
+            alert::rs_enabled(&c.global, rs.smtp_alert),
+            c.global.no_checker_emails,
+            &v,
+        )
     });
     if mails {
         if let Some(kind) = kind {
