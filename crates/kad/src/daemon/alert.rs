@@ -3,7 +3,7 @@
 //! keepalived sends for each (keepalived/core/smtp.c, vrrp/vrrp_notify.c,
 //! check/check_*.c, check/ipwrapper.c). `smtp.rs` sends them.
 
-use kad_config::model::{CheckKind, GlobalDefs, RealServer, VirtualServer, VsKey};
+use kad_config::model::{CheckKind, Config, GlobalDefs, RealServer, VirtualServer, VsKey};
 use kad_vrrp::fsm::State;
 use std::time::Duration;
 
@@ -98,6 +98,8 @@ pub enum Event {
         /// Why it failed (SMTP_CHECK names it in the body).
         reason: Option<String>,
     },
+    /// A reload removed a live real server.
+    Removed { vs: String, rs: String },
     /// A virtual server gained or lost quorum (`init`: at start-up).
     Quorum {
         vs: String,
@@ -274,6 +276,10 @@ pub fn mail(router_id: Option<&str>, ev: &Event) -> Option<Mail> {
                 body,
             )
         }
+        Event::Removed { vs, rs } => (
+            format!("[{rid}] Realserver {rs} of virtual server {vs} - DOWN"),
+            "=> Removing <=".to_string(),
+        ),
         Event::Quorum {
             vs,
             up,
@@ -334,6 +340,37 @@ pub fn vrrp_mails(
     );
     (enabled && mailable && !(no_email_faults && state == State::Fault) && last != Some(state))
         .then_some(state)
+}
+
+/// The live real servers of `old` (`alive(vs, rs)`) that `new` no longer
+/// has (by virtual server address/protocol and real server address/port),
+/// whose `smtp_alert` (resolved with `old`'s globals) is on: keepalived
+/// mails each "DOWN" / "=> Removing <=" on the reload.
+pub fn removed(old: &Config, alive: &dyn Fn(usize, usize) -> bool, new: &Config) -> Vec<Event> {
+    let kept: std::collections::HashSet<_> = new
+        .virtual_servers
+        .iter()
+        .flat_map(|vs| {
+            vs.real_servers
+                .iter()
+                .map(move |rs| (&vs.key, vs.protocol, rs.addr, rs.port))
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (vi, vs) in old.virtual_servers.iter().enumerate() {
+        for (ri, rs) in vs.real_servers.iter().enumerate() {
+            if alive(vi, ri)
+                && rs_enabled(&old.global, rs.smtp_alert)
+                && !kept.contains(&(&vs.key, vs.protocol, rs.addr, rs.port))
+            {
+                out.push(Event::Removed {
+                    vs: vs_name(vs),
+                    rs: rs_name(vs, rs),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// One checker result, as the mail decision sees it.
@@ -677,5 +714,46 @@ mod tests {
             vrrp_mails(true, true, Some(State::Backup), State::Master),
             Some(State::Master)
         );
+    }
+
+    fn load(text: &str) -> Config {
+        let l = kad_config::load_str(
+            text,
+            std::path::Path::new("/virtual/k.conf"),
+            &kad_config::LoadOptions::default(),
+        );
+        assert!(!l.has_errors(), "{:?}", l.diagnostics);
+        l.config
+    }
+
+    #[test]
+    fn a_reload_mails_the_live_servers_it_removes() {
+        let old = load(
+            "virtual_server 10.0.0.1 80 {\n lb_kind NAT\n protocol TCP\n\
+             real_server 192.168.1.1 80 {\n TCP_CHECK {\n }\n }\n\
+             real_server 192.168.1.2 80 {\n TCP_CHECK {\n }\n }\n\
+             real_server 192.168.1.3 80 {\n smtp_alert off\n TCP_CHECK {\n }\n }\n\
+             real_server 192.168.1.4 80 {\n TCP_CHECK {\n }\n }\n}\n",
+        );
+        let new = load(
+            "virtual_server 10.0.0.1 80 {\n lb_kind NAT\n protocol TCP\n\
+             real_server 192.168.1.1 80 {\n TCP_CHECK {\n }\n }\n}\n",
+        );
+        // .2 is removed while alive, .3 has smtp_alert off, .4 is down.
+        let got = removed(&old, &|_, ri| ri != 3, &new);
+        assert_eq!(
+            got,
+            vec![Event::Removed {
+                vs: "[10.0.0.1]:tcp:80".into(),
+                rs: "[192.168.1.2]:tcp:80".into()
+            }]
+        );
+        let m = mail(Some("lb1"), &got[0]).unwrap();
+        assert_eq!(
+            m.subject,
+            "[lb1] Realserver [192.168.1.2]:tcp:80 of virtual server [10.0.0.1]:tcp:80 - DOWN"
+        );
+        assert_eq!(m.body, "=> Removing <=");
+        assert!(removed(&old, &|_, _| true, &old).is_empty());
     }
 }

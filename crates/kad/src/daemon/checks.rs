@@ -500,6 +500,7 @@ async fn run(
                         let clock = Instant::now();
                         let mut h = Health::new(&cfg, t, seed());
                         let notices = h.migrate(&cfg, &s.health, &s.cfg);
+                        super::smtp::reloaded(&s.cfg, &s.health, &cfg);
                         let t_health = clock.elapsed();
                         let cfg = Arc::new(cfg);
                         // Each virtual server's services once: kept per

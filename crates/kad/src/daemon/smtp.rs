@@ -229,6 +229,23 @@ pub fn checked(
     acts
 }
 
+/// A reload: the mails for live real servers it removes (`old`, with its
+/// health, against `new`).
+pub fn reloaded(old: &Config, health: &Health, new: &Config) {
+    let Ok(c) = CURRENT.read() else { return };
+    let Some(c) = c.as_ref() else { return };
+    let alive = |vi: usize, ri: usize| {
+        health
+            .services
+            .get(vi)
+            .and_then(|v| v.rs.get(ri))
+            .is_some_and(|r| r.alive())
+    };
+    for ev in alert::removed(old, &alive, new) {
+        queue(&c.settings, &ev);
+    }
+}
+
 /// At start-up keepalived mails "Starting with quorum down" for a virtual
 /// server whose live weight is below `quorum - hysteresis` (or zero).
 pub fn startup(cfg: &Config, health: &Health) {
