@@ -229,7 +229,7 @@ fn vrrp_and_checker_transitions_mail_keepalived_texts() {
         lab.ip(100)
     );
     let c = lab.write("k.conf", &conf);
-    lab.kad(0, &c, "h0");
+    let kad = lab.kad(0, &c, "h0");
     let master = "[kadtest] VRRP Instance VI_1 - Entering MASTER state";
     assert!(
         wait_subject(&dir, master, Duration::from_secs(10)),
@@ -327,6 +327,31 @@ fn vrrp_and_checker_transitions_mail_keepalived_texts() {
         subjects(&dir)
     );
     assert_eq!(mails(&dir).len(), 5, "{:?}", subjects(&dir));
+    // A reload that removes the live TCP server: "=> Removing <=".
+    let misc_rs =
+        "  real_server 127.0.0.2 80 {\n    MISC_CHECK {\n      misc_path /bin/true\n    }\n  }\n";
+    let reloaded = format!(
+        "{}{}virtual_server {} 80 {{\n  delay_loop 1\n  lb_kind NAT\n  protocol TCP\n{misc_rs}}}\n",
+        globals(2525, ""),
+        vrrp_part(&lab),
+        lab.ip(100)
+    );
+    lab.write("k.conf", &reloaded);
+    lab.signal(kad, "HUP");
+    let removed = format!("{rs} - DOWN");
+    assert!(
+        wait_for(Duration::from_secs(10), || mails(&dir).len() == 6),
+        "no mail for the reload: {:?}\n{}",
+        subjects(&dir),
+        lab.log("kad0.log")
+    );
+    let m = mails(&dir).pop().expect("removal mail");
+    assert_eq!(
+        (m.subject(), m.body()),
+        (removed, "=> Removing <=".to_string())
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(mails(&dir).len(), 6, "{:?}", subjects(&dir));
 }
 
 /// `smtp_alert off` on the real server silences it; global `smtp_alert`
