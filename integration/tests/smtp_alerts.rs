@@ -365,17 +365,31 @@ fn switches_choose_what_is_mailed() {
     let conf = format!(
         "{}virtual_server {} 80 {{\n  delay_loop 1\n  lb_kind NAT\n  protocol TCP\n  quorum 2\n  \
          real_server 127.0.0.1 8080 {{\n    smtp_alert off\n    TCP_CHECK {{\n      connect_timeout 1\n      retry 0\n    }}\n  }}\n  \
-         real_server 127.0.0.1 8081 {{\n    TCP_CHECK {{\n      connect_timeout 1\n      retry 0\n    }}\n  }}\n}}\n",
+         real_server 127.0.0.1 8081 {{\n    TCP_CHECK {{\n      connect_timeout 1\n      retry 0\n    }}\n  }}\n}}\n\
+         virtual_server {} 81 {{\n  delay_loop 1\n  lb_kind NAT\n  protocol TCP\n  alpha\n  \
+         real_server 127.0.0.1 9 {{\n    TCP_CHECK {{\n      connect_timeout 1\n      retry 0\n    }}\n  }}\n}}\n",
         globals(2525, "  smtp_alert\n  smtp_alert_vrrp off\n"),
+        lab.ip(100),
         lab.ip(100)
     );
     let c = lab.write("k.conf", &conf);
     lab.kad(0, &c, "h0");
-    std::thread::sleep(Duration::from_secs(3));
+    // The alpha server starts down: its service starts without quorum
+    // (mailed); its checker failing then changes nothing (not mailed).
+    let start = format!("[kadtest] Virtualserver [{}]:tcp:81 - DOWN", lab.ip(100));
     assert!(
-        mails(&dir).is_empty(),
-        "nothing changed yet: {:?}",
-        subjects(&dir)
+        wait_subject(&dir, &start, Duration::from_secs(5)),
+        "no start-up quorum mail: {:?}\n{}",
+        subjects(&dir),
+        lab.log("kad0.log")
+    );
+    let m = mails(&dir).pop().expect("start mail");
+    assert_eq!(m.body(), "=> Starting with quorum down 1+0=1 <= 0 <=");
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        subjects(&dir),
+        vec![start.clone()],
+        "nothing else changed yet"
     );
     servers.remove(0);
     let vs = format!("[kadtest] Virtualserver [{}]:tcp:80 - DOWN", lab.ip(100));
@@ -393,7 +407,7 @@ fn switches_choose_what_is_mailed() {
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(
         subjects(&dir),
-        vec![vs],
+        vec![start, vs],
         "the real server with smtp_alert off sends none"
     );
 }

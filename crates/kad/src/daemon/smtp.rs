@@ -255,7 +255,7 @@ pub fn startup(cfg: &Config, health: &Health) {
         let threshold = i64::from(v.quorum) - i64::from(v.hysteresis);
         let weight = v.live_weight();
         let down = weight == 0 || (weight as i64) < threshold;
-        if down && !vs.real_servers.is_empty() && alert::vs_enabled(&c.global, vs.smtp_alert) {
+        if down && alert::vs_enabled(&c.global, vs.smtp_alert) {
             let ev = Event::Quorum {
                 vs: alert::vs_name(vs),
                 up: false,
