@@ -549,7 +549,9 @@ fn keepalived_sends_the_same_mails() {
     };
     let ka = run(true);
     let kad = run(false);
-    let strip = |ms: &[Received]| -> Vec<(String, String, Vec<String>, Vec<String>, String)> {
+    // (HELO name, sender, recipients, headers but Date, body)
+    type Seen = (String, String, Vec<String>, Vec<String>, String);
+    let strip = |ms: &[Received]| -> Vec<Seen> {
         ms.iter()
             .map(|m| {
                 let head: Vec<String> = m

@@ -404,9 +404,11 @@ mod tests {
     use super::*;
 
     fn settings() -> Settings {
-        let mut g = GlobalDefs::default();
-        g.notification_email = vec!["a@example.com".into(), "b@example.com".into()];
-        g.smtp_server = Some(("127.0.0.1".into(), 25));
+        let g = GlobalDefs {
+            notification_email: vec!["a@example.com".into(), "b@example.com".into()],
+            smtp_server: Some(("127.0.0.1".into(), 25)),
+            ..Default::default()
+        };
         Settings::new(&g, "lb1.example.com", "root").unwrap()
     }
 
@@ -417,8 +419,10 @@ mod tests {
         assert_eq!(s.helo, "lb1.example.com");
         assert_eq!(s.router_id.as_deref(), Some("lb1.example.com"));
         assert_eq!(s.timeout, Duration::from_secs(30));
-        let mut g = GlobalDefs::default();
-        g.smtp_server = Some(("127.0.0.1".into(), 25));
+        let mut g = GlobalDefs {
+            smtp_server: Some(("127.0.0.1".into(), 25)),
+            ..Default::default()
+        };
         assert_eq!(Settings::new(&g, "h", "root"), None, "no recipients");
         g.notification_email = vec!["a@b".into()];
         g.smtp_server = None;
