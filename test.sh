@@ -13,12 +13,13 @@ for tool in keepalived ipvsadm tcpdump ip python3 ping systemd-analyze man unsha
     command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
 done
 [ -x /usr/bin/time ] || need+=(time)
+/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need+=(aiosmtpd)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         pkgs=()
         for t in "${need[@]}"; do
             case "$t" in ip) pkgs+=(iproute2) ;; ping) pkgs+=(iputils-ping) ;; systemd-analyze) pkgs+=(systemd) ;;
-                man) pkgs+=(man-db) ;; unshare) pkgs+=(util-linux) ;; dpkg-deb) pkgs+=(dpkg) ;; promtool) pkgs+=(prometheus) ;; setpriv) pkgs+=(util-linux) ;;
+                man) pkgs+=(man-db) ;; unshare) pkgs+=(util-linux) ;; dpkg-deb) pkgs+=(dpkg) ;; promtool) pkgs+=(prometheus) ;; setpriv) pkgs+=(util-linux) ;; aiosmtpd) pkgs+=(python3-aiosmtpd) ;;
                 *) pkgs+=("$t") ;; esac
         done
         echo "installing: ${pkgs[*]}"

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 fn inert_keyword_is_noted_at_start_up_and_in_config_test() {
     let dir = tempfile::tempdir().unwrap();
     let conf = dir.path().join("k.conf");
-    std::fs::write(&conf, "global_defs {\n  router_id kadtest\n}\n").unwrap();
-    let note = "'router_id' is read but kad does not act on it yet";
+    std::fs::write(&conf, "global_defs {\n  vrrp_skip_check_adv_addr\n}\n").unwrap();
+    let note = "'vrrp_skip_check_adv_addr' is read but kad does not act on it yet";
 
     let t = Command::new(env!("CARGO_BIN_EXE_kad"))
         .args(["-t", "--no-env-check", "-f"])
@@ -26,6 +26,8 @@ fn inert_keyword_is_noted_at_start_up_and_in_config_test() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kad"))
         .args(["-n", "-P", "--socket"])
         .arg(dir.path().join("kad.sock"))
+        .arg("-p")
+        .arg(dir.path().join("kad.pid"))
         .arg("-f")
         .arg(&conf)
         .stderr(Stdio::piped())

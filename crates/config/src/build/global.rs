@@ -58,13 +58,13 @@ pub static GLOBAL_DEFS: &[Kw<GlobalDefs>] = &[
         }
     }),
     kw("smtp_alert", |c, n, g| {
-        g.smtp_alert = c.flag(n, g.smtp_alert)
+        g.smtp_alert = c.flag_opt(n).or(g.smtp_alert)
     }),
     kw("smtp_alert_vrrp", |c, n, g| {
-        g.smtp_alert_vrrp = c.flag(n, g.smtp_alert_vrrp)
+        g.smtp_alert_vrrp = c.flag_opt(n).or(g.smtp_alert_vrrp)
     }),
     kw("smtp_alert_checker", |c, n, g| {
-        g.smtp_alert_checker = c.flag(n, g.smtp_alert_checker)
+        g.smtp_alert_checker = c.flag_opt(n).or(g.smtp_alert_checker)
     }),
     kw("checker_log_all_failures", |c, n, g| {
         g.checker_log_all_failures = c.flag(n, g.checker_log_all_failures)
@@ -291,8 +291,10 @@ pub static GLOBAL_DEFS: &[Kw<GlobalDefs>] = &[
     kw("lvs_netlink_monitor_rcv_bufs_force", |_, _, _| {}),
     kw("process_monitor_rcv_bufs", rcv_bufs),
     kw("process_monitor_rcv_bufs_force", |_, _, _| {}),
-    ignored("no_email_faults"),
-    ignored("no_checker_emails"),
+    kw("no_email_faults", |_, _, g| g.no_email_faults = true),
+    kw("no_checker_emails", |c, n, g| {
+        g.no_checker_emails = c.flag(n, g.no_checker_emails)
+    }),
     ignored("process_names"),
     ignored("process_name"),
     ignored("vrrp_process_name"),

@@ -289,7 +289,7 @@ fn vs_table() -> Vec<Kw<VsDraft>> {
             }
         }),
         kw("smtp_alert", |c, n, d| {
-            d.vs.smtp_alert = c.flag(n, d.vs.smtp_alert)
+            d.vs.smtp_alert = c.flag_opt(n).or(d.vs.smtp_alert)
         }),
         kw("real_server", |c, n, d| {
             let default_weight = d.default_weight;
@@ -383,7 +383,7 @@ fn rs_table() -> Vec<Kw<RsDraft>> {
             }
         }),
         kw("smtp_alert", |c, n, r| {
-            r.rs.smtp_alert = c.flag(n, r.rs.smtp_alert)
+            r.rs.smtp_alert = c.flag_opt(n).or(r.rs.smtp_alert)
         }),
         kw("track_file", |c, n, r| {
             for e in n.children() {
@@ -467,7 +467,7 @@ pub fn real_server(c: &mut Ctx, n: &Node, default_weight: u32) -> Option<RsDraft
         virtualhost: None,
         track_files: Vec::new(),
         checkers: Vec::new(),
-        smtp_alert: false,
+        smtp_alert: None,
     };
     let inh = Inherited {
         timing: CheckTiming::default(),
@@ -544,7 +544,7 @@ pub fn virtual_server(c: &mut Ctx, n: &Node) -> Option<VsDraft> {
         inhibit_on_failure: false,
         timing: CheckTiming::default(),
         real_servers: Vec::new(),
-        smtp_alert: false,
+        smtp_alert: None,
     };
     let inh = Inherited {
         timing: CheckTiming::default(),

@@ -296,7 +296,7 @@ fn sync_group_table() -> Vec<Kw<SyncDraft>> {
             )
         }),
         kw("smtp_alert", |c, n, g| {
-            g.group.smtp_alert = c.flag(n, g.group.smtp_alert)
+            g.group.smtp_alert = c.flag_opt(n).or(g.group.smtp_alert)
         }),
         kw("sync_group_tracking_weight", |_, _, g| {
             g.group.tracking_weight = true
@@ -332,7 +332,7 @@ pub fn sync_group(c: &mut Ctx, n: &Node) -> Option<SyncDraft> {
         members: Vec::new(),
         track: Trackers::default(),
         notify: Notify::default(),
-        smtp_alert: false,
+        smtp_alert: None,
         tracking_weight: false,
     };
     let mut d = SyncDraft {
@@ -687,7 +687,7 @@ fn vrrp_table() -> Vec<Kw<VrrpDraft>> {
             |_, _, d| d.inst.timer_expired_backup = Some(Priority(254)),
         ),
         kw("smtp_alert", |c, n, d| {
-            d.inst.smtp_alert = c.flag(n, d.inst.smtp_alert)
+            d.inst.smtp_alert = c.flag_opt(n).or(d.inst.smtp_alert)
         }),
         old(
             "lvs_sync_daemon_interface",
@@ -768,7 +768,7 @@ pub fn vrrp_instance(c: &mut Ctx, n: &Node) -> Option<VrrpDraft> {
         owner_ignore_adverts: false,
         timer_expired_backup: None,
         notify: Notify::default(),
-        smtp_alert: false,
+        smtp_alert: None,
     };
     let mut d = VrrpDraft {
         inst,

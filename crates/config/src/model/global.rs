@@ -107,10 +107,17 @@ pub struct GlobalDefs {
     pub smtp_helo_name: Option<String>,
     #[serde(with = "secs")]
     pub smtp_connect_timeout: Duration,
-    pub smtp_alert: bool,
-    pub smtp_alert_vrrp: bool,
-    pub smtp_alert_checker: bool,
+    /// None: unset (keepalived's -1).
+    pub smtp_alert: Option<bool>,
+    pub smtp_alert_vrrp: Option<bool>,
+    pub smtp_alert_checker: Option<bool>,
     pub checker_log_all_failures: bool,
+    /// No mail for FAULT transitions.
+    #[serde(default)]
+    pub no_email_faults: bool,
+    /// Checker mails only when the real server's state changes.
+    #[serde(default)]
+    pub no_checker_emails: bool,
 
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub startup_script: Option<Script>,
@@ -185,10 +192,12 @@ impl Default for GlobalDefs {
             smtp_server: None,
             smtp_helo_name: None,
             smtp_connect_timeout: Duration::from_secs(30),
-            smtp_alert: false,
-            smtp_alert_vrrp: false,
-            smtp_alert_checker: false,
+            smtp_alert: None,
+            smtp_alert_vrrp: None,
+            smtp_alert_checker: None,
             checker_log_all_failures: false,
+            no_email_faults: false,
+            no_checker_emails: false,
             startup_script: None,
             startup_script_timeout: Duration::from_secs(10),
             shutdown_script: None,

@@ -195,7 +195,8 @@ pub struct VirtualServer {
     /// Checker timing set at this level, inherited by its real servers.
     pub timing: CheckTiming,
     pub real_servers: Vec<RealServer>,
-    pub smtp_alert: bool,
+    /// None: unset (keepalived's -1); the daemon resolves it from the globals.
+    pub smtp_alert: Option<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -225,5 +226,6 @@ pub struct RealServer {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub track_files: Vec<TrackFileRef>,
     pub checkers: Vec<Checker>,
-    pub smtp_alert: bool,
+    /// None: unset (keepalived's -1); the daemon resolves it from the globals.
+    pub smtp_alert: Option<bool>,
 }

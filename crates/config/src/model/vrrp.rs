@@ -73,7 +73,8 @@ pub struct SyncGroup {
     pub members: Vec<String>,
     pub track: Trackers,
     pub notify: Notify,
-    pub smtp_alert: bool,
+    /// None: unset (keepalived's -1); the daemon resolves it from the globals.
+    pub smtp_alert: Option<bool>,
     pub tracking_weight: bool,
 }
 
@@ -171,5 +172,6 @@ pub struct VrrpInstance {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timer_expired_backup: Option<Priority>,
     pub notify: Notify,
-    pub smtp_alert: bool,
+    /// None: unset (keepalived's -1); the daemon resolves it from the globals.
+    pub smtp_alert: Option<bool>,
 }

@@ -489,6 +489,7 @@ async fn run(
         };
         // The start-up quorum state's scripts and FIFO lines.
         l.act(&s, s.health.startup());
+        super::smtp::startup(&s.cfg, &s.health);
         (s.epoch, l)
     };
     // ha_suspend follows address events; the slow tick is a safety net.
@@ -540,7 +541,7 @@ async fn run(
                         if let Some(h) = s.latency.get_mut(id.0 as usize) {
                             h.observe(took.as_secs_f64());
                         }
-                        let acts = s.health.result(t, id, o);
+                        let acts = super::smtp::checked(&s.cfg.clone(), &mut s.health, t, id, o);
                         if !acts.is_empty() {
                             l.act(&s, acts);
                         }
@@ -610,6 +611,7 @@ async fn run(
                         apply_overrides(&mut h, t, &overrides);
                         let notices = h.migrate(&cfg, &s.health, &s.cfg);
                         s.latency = vec![Default::default(); h.slots.len()];
+                        super::smtp::reloaded(&s.cfg, &s.health, &cfg);
                         let t_health = clock.elapsed();
                         let cfg = Arc::new(cfg);
                         // Each virtual server's services once: kept per

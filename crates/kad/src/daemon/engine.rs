@@ -970,6 +970,7 @@ impl Engine {
         let word = state_word(to);
         tracing::info!("({name}) Entering {word} STATE");
         notify(&inst.cfg.notify, "INSTANCE", &name, to, prio);
+        super::smtp::vrrp_instance(&name, to);
         if let Some(f) = &mut self.fifo {
             f.line(&fifo::vrrp_line("INSTANCE", &name, word, prio));
         }
@@ -986,6 +987,7 @@ impl Engine {
                     group.name
                 );
                 notify(&group.notify, "GROUP", &group.name, to, 0);
+                super::smtp::vrrp_group(&group.name, to);
                 let line = fifo::vrrp_line("GROUP", &group.name, word, 0);
                 if let Some(f) = &mut self.fifo {
                     f.line(&line);

@@ -2,6 +2,7 @@
 //! start the engines, serve the control socket, stop cleanly on SIGTERM /
 //! SIGINT.
 
+pub mod alert;
 pub mod checks;
 pub mod control;
 pub mod dump;
@@ -19,6 +20,7 @@ pub mod reloader;
 pub mod scripts;
 pub mod sides;
 pub mod signals;
+pub mod smtp;
 pub mod sync_bulk;
 pub mod timer;
 
@@ -129,6 +131,7 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
         }
     };
     signals::spawn_dispatch(sigs.rx, etx.clone(), &cfg);
+    smtp::install(&cfg);
     // IPVS: reconcile the kernel's table with the configuration. Without
     // IPVS, say so once and run VRRP.
     let store = overrides::Store::load(&cli.state_file);

@@ -111,6 +111,7 @@ impl Reloader {
             };
         }
         let cfg = super::sides::filter(&self.cli, loaded.config);
+        super::smtp::install(&cfg);
         let mut lines = changes(&self.running, &cfg);
         if cfg.vrrp_instances != self.running.vrrp_instances
             || cfg.sync_groups != self.running.sync_groups

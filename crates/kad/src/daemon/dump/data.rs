@@ -62,7 +62,12 @@ fn global(o: &mut Vec<String>, s: &Snapshot) {
     if let Some(h) = &g.smtp_helo_name {
         w(format!(" Smtp HELO name = {h}"));
     }
-    let on = |b: bool| yes(b, "on", "unset");
+    // keepalived's -1 (not set) prints as "unset".
+    let on = |b: Option<bool>| match b {
+        None => "unset",
+        Some(true) => "on",
+        Some(false) => "off",
+    };
     w(format!(" Default smtp_alert = {}", on(g.smtp_alert)));
     w(format!(
         " Default smtp_alert_vrrp = {}",
@@ -388,7 +393,11 @@ fn instance(o: &mut Vec<String>, s: &Snapshot, i: &Instance) {
     }
     w(format!(
         "   Using smtp notification = {}",
-        yes(c.smtp_alert, "yes", "no")
+        yes(
+            crate::daemon::alert::vrrp_enabled(&s.global, c.smtp_alert),
+            "yes",
+            "no"
+        )
     ));
     w(format!(
         "   Notify deleted = {}",
@@ -583,7 +592,11 @@ fn sync_group(o: &mut Vec<String>, s: &Snapshot, g: &kad_config::model::SyncGrou
     }
     o.push(format!(
         "   Using smtp notification = {}",
-        yes(g.smtp_alert, "yes", "no")
+        yes(
+            crate::daemon::alert::vrrp_enabled(&s.global, g.smtp_alert),
+            "yes",
+            "no"
+        )
     ));
     if g.notify.priority_changes {
         o.push("   Notify priority changes = yes".into());

@@ -134,7 +134,10 @@ fn data(s: &Snapshot, i: &Instance) -> Vec<(&'static str, V)> {
         ("state", U(super::state_number(&st.state).into())),
         ("wantstate", U(super::state_number(&st.state).into())),
         ("version", U(c.version.into())),
-        ("smtp_alert", B(c.smtp_alert)),
+        (
+            "smtp_alert",
+            B(crate::daemon::alert::vrrp_enabled(&s.global, c.smtp_alert)),
+        ),
         ("notify_deleted", B(c.notify.deleted.is_some())),
     ];
     let n = &c.notify;
