@@ -694,4 +694,42 @@ mod tests {
         assert!(t.contains("kad_vrrp_state{vrrp_instance=\"VI_1\",state=\"MASTER\"} 1\n"));
         assert!(t.contains("kad_vrrp_state{vrrp_instance=\"VI_1\",state=\"BACKUP\"} 0\n"));
     }
+
+    #[test]
+    fn sync_replays_are_counted_per_sync_interface() {
+        let mut st = Status::default();
+        st.sync_bulk = Some(kactl::SyncBulkStatus {
+            interface: "eth1".into(),
+            syncid: 7,
+            replays: 3,
+            failures: 1,
+            last: Some(kactl::SyncBulkReport {
+                sent: 1200,
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+        let t = render(&Snapshot {
+            status: st,
+            latencies: vec![],
+            reloads: ReloadStats::default(),
+        });
+        let l = "{interface=\"eth1\",syncid=\"7\"}";
+        assert!(t.contains(&format!("kad_sync_replays_total{l} 3\n")), "{t}");
+        assert!(
+            t.contains(&format!("kad_sync_replay_failures_total{l} 1\n")),
+            "{t}"
+        );
+        assert!(
+            t.contains(&format!("kad_sync_replay_last_connections{l} 1200\n")),
+            "{t}"
+        );
+        // Without sync replays configured, no sync families at all.
+        let t = render(&Snapshot {
+            status: Status::default(),
+            latencies: vec![],
+            reloads: ReloadStats::default(),
+        });
+        assert!(!t.contains("kad_sync_"), "{t}");
+    }
 }
