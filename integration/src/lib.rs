@@ -2,6 +2,7 @@
 //! real peers and oracles (keepalived, ipvsadm, tcpdump) they run against.
 
 pub mod netns;
+pub mod report_lines;
 pub mod samples;
 pub mod vm;
 

@@ -3,36 +3,9 @@
 //! (keepalived's messages about interfaces missing on the test machine
 //! aside), and `kad --dump-config` succeeds.
 
+use kad_integration::report_lines::{kad_lines, keepalived_lines};
 use kad_integration::{bin, require, sample_configs};
-use std::collections::BTreeSet;
 use std::process::Command;
-
-/// Line numbers in keepalived's `(FILE: Line N) msg` / `(Line N) msg`.
-fn keepalived_lines(stderr: &str) -> BTreeSet<u32> {
-    let mut out = BTreeSet::new();
-    for l in stderr.lines() {
-        let about_interface = (l.contains("interface")
-            && (l.contains("doesn't exist") || l.contains("loopback")))
-            || l.contains("Non-existent interface")
-            || l.contains("Unknown interface");
-        if about_interface {
-            continue;
-        }
-        let Some(rest) = l.strip_prefix('(') else {
-            continue;
-        };
-        let Some(close) = rest.find(')') else {
-            continue;
-        };
-        let inside = &rest[..close];
-        if let Some(i) = inside.rfind("Line ") {
-            if let Ok(n) = inside[i + 5..].trim().parse() {
-                out.insert(n);
-            }
-        }
-    }
-    out
-}
 
 /// Lines keepalived reports that kad does not yet, per sample: each is a
 /// known gap with its reason. The test fails when a gap closes (remove it
@@ -48,20 +21,6 @@ const BROKEN_SAMPLES: &[(&str, &[u32])] = &[
 
 fn name(conf: &std::path::Path) -> String {
     conf.file_name().unwrap().to_string_lossy().into_owned()
-}
-
-/// Line numbers in kad's `FILE:LINE:COL: severity: msg`.
-fn kad_lines(stderr: &str) -> BTreeSet<u32> {
-    stderr
-        .lines()
-        .filter_map(|l| {
-            let mut parts = l.split(':');
-            let _file = parts.next()?;
-            let line = parts.next()?.parse().ok()?;
-            let _col: u32 = parts.next()?.parse().ok()?;
-            Some(line)
-        })
-        .collect()
 }
 
 #[test]

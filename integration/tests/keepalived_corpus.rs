@@ -11,6 +11,7 @@
 //! with the same effective values keepalived dumps.
 
 use kad_integration::netns::Lab;
+use kad_integration::report_lines::{kad_lines, keepalived_lines};
 use kad_integration::{bin, require, root, sample_configs};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -84,48 +85,6 @@ fn corpus() -> Vec<Case> {
                 starts,
                 refusal,
             }
-        })
-        .collect()
-}
-
-/// Line numbers in keepalived's `(FILE: Line N) msg` / `(Line N) msg`,
-/// leaving out what it says about interfaces this machine lacks.
-fn keepalived_lines(stderr: &str) -> BTreeSet<u32> {
-    let mut out = BTreeSet::new();
-    for l in stderr.lines() {
-        let about_interface = (l.contains("interface")
-            && (l.contains("doesn't exist") || l.contains("loopback")))
-            || l.contains("Non-existent interface")
-            || l.contains("Unknown interface");
-        if about_interface {
-            continue;
-        }
-        let Some(rest) = l.strip_prefix('(') else {
-            continue;
-        };
-        let Some(close) = rest.find(')') else {
-            continue;
-        };
-        let inside = &rest[..close];
-        if let Some(i) = inside.rfind("Line ") {
-            if let Ok(n) = inside[i + 5..].trim().parse() {
-                out.insert(n);
-            }
-        }
-    }
-    out
-}
-
-/// Line numbers in kad's `FILE:LINE:COL: severity: msg`.
-fn kad_lines(stderr: &str) -> BTreeSet<u32> {
-    stderr
-        .lines()
-        .filter_map(|l| {
-            let mut parts = l.split(':');
-            let _file = parts.next()?;
-            let line = parts.next()?.parse().ok()?;
-            let _col: u32 = parts.next()?.parse().ok()?;
-            Some(line)
         })
         .collect()
 }

@@ -37,7 +37,9 @@ echo "=== start"; ipvsadm -S -n | sort
 echo "=== status"; kactl --socket /tmp/kad.sock status --json | tr -d '\n'; echo
 echo "=== status-text"; kactl --socket /tmp/kad.sock status
 svc 5 with-s2 > /tmp/k.conf; hup weight "IPVS reconciled"
-echo "virtual_server 10.0.0.1 80 { lb_algo nonsense" > /tmp/k.conf; hup broken "reload refused"
+# Broken as keepalived too refuses it (a keyword without its value: it
+# aborts); what it merely corrects (an unknown lb_algo) would be applied.
+printf 'virtual_server 10.0.0.1 80 {\n  lb_algo\n}\n' > /tmp/k.conf; hup broken "reload refused"
 svc 5 only-s1 > /tmp/k.conf; hup removed "IPVS reconciled"
 kill -TERM $pid; wait $pid
 echo "=== stopped"; ipvsadm -S -n | sort
