@@ -1,5 +1,5 @@
 //! Failover speed of kad against Debian's keepalived, in the same run, on
-//! directors joined by a bridge (see ../shared/docs/test-environment.md):
+//! directors joined by a bridge (on a bare veth pair the backup loses carrier too; see docs/performance.md):
 //!
 //! (a) silent master (its link goes down): from its last advert to the
 //!     backup's first gratuitous ARP, against Master_Down_Interval, for v2
