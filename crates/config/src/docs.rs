@@ -1,8 +1,8 @@
 //! The keyword reference (`docs/configuration.md`), generated from the
 //! parser's own keyword tables so that it cannot drift from them.
 
-use crate::build::table::{rows, DocRow, Support};
-use crate::build::{check, global, lvs, vrrp, TOP};
+use crate::lower::table::{rows, DocRow, Support};
+use crate::lower::{check, global, lvs, vrrp, TOP};
 
 /// Every block kind with its keywords, in the order of the reference.
 pub fn all_rows() -> Vec<DocRow> {
@@ -28,7 +28,7 @@ pub fn all_rows() -> Vec<DocRow> {
     v
 }
 
-fn check_url_rows() -> &'static [crate::build::table::Kw<crate::model::Url>] {
+fn check_url_rows() -> &'static [crate::lower::table::Kw<crate::model::Url>] {
     check::url_table()
 }
 

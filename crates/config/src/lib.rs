@@ -5,11 +5,11 @@
 //! Every other crate consumes [`Config`]; none re-parses text.
 
 pub mod acts;
-pub mod build;
 pub mod diag;
 pub mod docs;
 pub mod envcheck;
 pub mod lexer;
+pub mod lower;
 pub mod model;
 pub mod preprocess;
 pub mod source;
@@ -139,8 +139,8 @@ pub fn load_str(text: &str, name: &Path, opts: &LoadOptions) -> Loaded {
 
 fn from_preprocessed(pre: preprocess::Output) -> Loaded {
     let mut diagnostics = pre.diags;
-    let mut ctx = build::ctx::Ctx::new(&pre.map);
-    let mut builder = build::Builder::default();
+    let mut ctx = lower::ctx::Ctx::new(&pre.map);
+    let mut builder = lower::Builder::default();
     let mut structural = Vec::new();
     tree::build(&pre.text, &pre.map, &mut structural, |node| {
         builder.statement(&mut ctx, &node)

@@ -1,5 +1,5 @@
 //! The typed model of a director's configuration: what every engine
-//! consumes. Built by [`crate::build`], serialisable with serde.
+//! consumes. Built by [`crate::lower`], serialisable with serde.
 
 pub mod check;
 pub mod global;

@@ -1,4 +1,4 @@
-//! From statements to the typed model: one keyword table per block kind,
+//! Lowering statements to the typed model: one keyword table per block kind,
 //! then the cross-checks keepalived makes once everything is read.
 
 pub mod check;
