@@ -234,3 +234,25 @@ fn groups_sync_daemon_and_timeouts() {
     );
     assert!(l.config.virtual_servers[0].sched_flags.flag2);
 }
+
+/// The default interface is resolved once, by the reader: an instance's
+/// `ifname` is its `interface` or, for a unicast instance that names none,
+/// global_defs' `default_interface` (keepalived's default "eth0"); a static
+/// address without `dev` goes on the default interface, as keepalived puts it.
+#[test]
+fn default_interface_resolved_in_the_model() {
+    let i = inst("vrrp_instance A { interface e1\n virtual_router_id 1 }");
+    assert_eq!((i.interface.as_deref(), i.ifname.as_str()), (Some("e1"), "e1"));
+    let uni = "vrrp_instance A { virtual_router_id 1\n unicast_src_ip 10.0.0.1\n unicast_peer { 10.0.0.2 } }";
+    let i = inst(uni);
+    assert_eq!((i.interface.as_deref(), i.ifname.as_str()), (None, "eth0"));
+    let i = inst(&format!("global_defs {{ default_interface lan7 }}\n{uni}"));
+    assert_eq!(i.ifname, "lan7");
+    let i = inst(&format!(
+        "global_defs {{ default_interface lan7 }}\nvrrp_instance A {{ interface e2\n virtual_router_id 1 }}"
+    ));
+    assert_eq!(i.ifname, "e2");
+    let l = parse("global_defs { default_interface lan7 }\nstatic_ipaddress { 10.9.0.1/24\n 10.9.0.2/24 dev e3 }");
+    let devs: Vec<_> = l.config.static_ipaddress.iter().map(|a| a.dev.as_deref()).collect();
+    assert_eq!(devs, [Some("lan7"), Some("e3")]);
+}

@@ -175,6 +175,11 @@ impl Builder {
             garp.lower_prio_repeat = garp.master_repeat;
         }
         let g = self.cfg.global.clone();
+        // keepalived puts a static address without `dev` on the default
+        // interface (get_default_if); instances resolve theirs in finalize.
+        for a in &mut self.cfg.static_ipaddress {
+            a.dev.get_or_insert_with(|| g.default_interface.clone());
+        }
         let scripts: HashSet<String> = self
             .cfg
             .vrrp_scripts
@@ -371,7 +376,7 @@ impl Builder {
             }
             let dst = i.mcast_dst_ip.map(|a| a.to_string()).unwrap_or_default();
             let key = (
-                i.interface.clone().unwrap_or_default(),
+                i.ifname.clone(),
                 i.ipv6,
                 i.vrid.0,
                 dst,

@@ -733,6 +733,7 @@ pub fn vrrp_instance(c: &mut Ctx, n: &Node) -> Option<VrrpDraft> {
         name,
         state: InitialState::Backup,
         interface: None,
+        ifname: String::new(),
         vrid: Vrid(0),
         priority: Priority(100),
         advert_int: DEFAULT_ADVERT_INT,
@@ -967,6 +968,10 @@ pub fn finalize(c: &mut Ctx, d: &mut VrrpDraft, g: &GlobalDefs) {
     if i.interface.is_none() && i.unicast_peers.is_empty() {
         c.error(d.pos, format!("({}) no interface set", i.name));
     }
+    i.ifname = i
+        .interface
+        .clone()
+        .unwrap_or_else(|| g.default_interface.clone());
     // keepalived: "address family must match VRRP instance - ignoring".
     let v6 = i.ipv6;
     let name = i.name.clone();

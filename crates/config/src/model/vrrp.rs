@@ -123,8 +123,14 @@ pub struct VrrpInstance {
     /// The configured wish; the instance still starts in BACKUP unless its
     /// priority is 255.
     pub state: InitialState,
+    /// The `interface` keyword as written (dumps print what was configured).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interface: Option<String>,
+    /// The interface the instance runs on: `interface`, or global_defs'
+    /// `default_interface` for a unicast instance that names none. Resolved
+    /// once, by the reader, so that no consumer picks a default of its own.
+    #[serde(default)]
+    pub ifname: String,
     pub vrid: Vrid,
     pub priority: Priority,
     pub advert_int: Centis,

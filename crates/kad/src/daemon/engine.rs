@@ -135,9 +135,7 @@ impl Engine {
             move |source| SetupError::Io { instance, source }
         };
         let ifname_of = |o: &VrrpInstance| {
-            o.interface
-                .clone()
-                .unwrap_or_else(|| cfg.global.default_interface.clone())
+            o.ifname.clone()
         };
         // The multicast group of an instance, in its family.
         let group_of = |o: &VrrpInstance| -> IpAddr {
@@ -648,7 +646,7 @@ impl Engine {
         let inst = &self.insts[i];
         let mut tracked = Vec::new();
         let mut reasons = Vec::new();
-        let ifname = inst.cfg.interface.clone().unwrap_or_default();
+        let ifname = inst.cfg.ifname.clone();
         if !inst.cfg.dont_track_primary && !self.links.get(&ifname).copied().unwrap_or(true) {
             reasons.push(format!("interface {ifname} is down"));
         }
@@ -838,7 +836,7 @@ impl Engine {
     async fn index_of(&self, inst: &Inst, a: &IpAddress) -> Option<u32> {
         match &a.dev {
             None => Some(inst.ifindex),
-            Some(d) if Some(d) == inst.cfg.interface.as_ref() => Some(inst.ifindex),
+            Some(d) if *d == inst.cfg.ifname => Some(inst.ifindex),
             Some(d) => iface::lookup(&self.handle, d).await.ok().map(|i| i.index),
         }
     }
@@ -941,7 +939,7 @@ impl Engine {
         for a in addrs {
             if a.dev
                 .as_ref()
-                .is_some_and(|d| Some(d) != inst.cfg.interface.as_ref())
+                .is_some_and(|d| *d != inst.cfg.ifname)
             {
                 continue;
             }
@@ -1011,7 +1009,7 @@ impl Engine {
                 VrrpStatus {
                     name: inst.cfg.name.clone(),
                     state: state_word(st).to_string(),
-                    interface: inst.cfg.interface.clone().unwrap_or_default(),
+                    interface: inst.cfg.ifname.clone(),
                     vrid: inst.cfg.vrid.0,
                     version: params::version(&inst.cfg).number(),
                     priority: inst.cfg.priority.0,

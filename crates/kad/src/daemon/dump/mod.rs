@@ -362,7 +362,7 @@ pub(crate) mod tests {
                 status: kactl::VrrpStatus {
                     name: c.name.clone(),
                     state: state.into(),
-                    interface: c.interface.clone().unwrap_or_default(),
+                    interface: c.ifname.clone(),
                     vrid: c.vrid.0,
                     version: c.version,
                     priority: c.priority.0,
@@ -383,7 +383,7 @@ pub(crate) mod tests {
                         ..Default::default()
                     },
                 },
-                interface: c.interface.clone().unwrap_or_else(|| "eth0".into()),
+                interface: c.ifname.clone(),
                 master_adver_int: c.advert_int.as_duration(),
                 master_down: Duration::from_micros(3_414_062),
                 src: "10.77.0.1".parse().unwrap(),

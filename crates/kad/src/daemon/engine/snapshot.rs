@@ -17,11 +17,7 @@ impl Engine {
             .iter()
             .zip(status.vrrp)
             .map(|(inst, st)| dump::Instance {
-                interface: inst
-                    .cfg
-                    .interface
-                    .clone()
-                    .unwrap_or_else(|| self.global.default_interface.clone()),
+                interface: inst.cfg.ifname.clone(),
                 cfg: inst.cfg.clone(),
                 status: st,
                 master_adver_int: inst.fsm.master_adv_int().as_duration(),
