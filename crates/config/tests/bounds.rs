@@ -3,6 +3,11 @@
 //! keepalived function it comes from): the bounds are accepted without a
 //! word, one step beyond either is reported as a warning (keepalived
 //! reports it and carries on) on the keyword's line, never an error.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "helpers of a test target: a panic is the test failing"
+)]
 
 mod bounds_table;
 

@@ -1,4 +1,9 @@
 //! keepalived's code defaults and corrections, as the model must carry them.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "helpers of a test target: a panic is the test failing"
+)]
 
 use kad_config::model::*;
 use kad_config::{load_str, LoadOptions, Loaded};
@@ -242,17 +247,25 @@ fn groups_sync_daemon_and_timeouts() {
 #[test]
 fn default_interface_resolved_in_the_model() {
     let i = inst("vrrp_instance A { interface e1\n virtual_router_id 1 }");
-    assert_eq!((i.interface.as_deref(), i.ifname.as_str()), (Some("e1"), "e1"));
+    assert_eq!(
+        (i.interface.as_deref(), i.ifname.as_str()),
+        (Some("e1"), "e1")
+    );
     let uni = "vrrp_instance A { virtual_router_id 1\n unicast_src_ip 10.0.0.1\n unicast_peer { 10.0.0.2 } }";
     let i = inst(uni);
     assert_eq!((i.interface.as_deref(), i.ifname.as_str()), (None, "eth0"));
     let i = inst(&format!("global_defs {{ default_interface lan7 }}\n{uni}"));
     assert_eq!(i.ifname, "lan7");
-    let i = inst(&format!(
-        "global_defs {{ default_interface lan7 }}\nvrrp_instance A {{ interface e2\n virtual_router_id 1 }}"
-    ));
+    let i = inst(
+        "global_defs { default_interface lan7 }\nvrrp_instance A { interface e2\n virtual_router_id 1 }",
+    );
     assert_eq!(i.ifname, "e2");
     let l = parse("global_defs { default_interface lan7 }\nstatic_ipaddress { 10.9.0.1/24\n 10.9.0.2/24 dev e3 }");
-    let devs: Vec<_> = l.config.static_ipaddress.iter().map(|a| a.dev.as_deref()).collect();
+    let devs: Vec<_> = l
+        .config
+        .static_ipaddress
+        .iter()
+        .map(|a| a.dev.as_deref())
+        .collect();
     assert_eq!(devs, [Some("lan7"), Some("e3")]);
 }

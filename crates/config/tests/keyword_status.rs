@@ -7,8 +7,8 @@
 //!   `Config::inert`, and an acting one does not.
 
 use kad_config::acts::{status, Status, STATUS};
-use kad_config::lower::table::Support;
 use kad_config::docs::all_rows;
+use kad_config::lower::table::Support;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 

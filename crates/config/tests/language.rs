@@ -1,5 +1,10 @@
 //! The configuration language as keepalived reads it: includes, `@ID`,
 //! parameters, repetition, quoting, comments, and where diagnostics point.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "helpers of a test target: a panic is the test failing"
+)]
 
 #[path = "../../../integration/src/samples.rs"]
 mod samples;

@@ -11,6 +11,11 @@
 //! for the virtual server of issue 9, the real servers keepalived names
 //! (its DR port warnings) with the `real_server` lines kad's pre-processor
 //! produced.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "helpers of a test target: a panic is the test failing"
+)]
 
 use kad_config::{load, LoadOptions};
 use std::path::{Path, PathBuf};

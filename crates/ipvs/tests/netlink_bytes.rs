@@ -1,6 +1,11 @@
 //! Every IPVS message kind, byte for byte, as `ip_vs_ctl.c` parses it
 //! (expected bytes written out by hand from the uapi header, not produced
 //! by the code under test), and dump replies read back.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "helpers of a test target: a panic is the test failing"
+)]
 
 use kad_ipvs::netlink::attr::Attr;
 use kad_ipvs::netlink::msg::{self, cmd, cmd_attr, IpvsMessage};

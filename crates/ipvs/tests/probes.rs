@@ -2,6 +2,11 @@
 //! up, down (server stopped), up again (restarted), and each way a server
 //! can answer wrongly. Misbehaving servers must not hold a probe past its
 //! deadline nor make it buffer without bound.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "helpers of a test target: a panic is the test failing"
+)]
 
 use kad_config::model::*;
 use kad_ipvs::check::probe::{client_config, probe, Spec};

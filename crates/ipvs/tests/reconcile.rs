@@ -1,5 +1,10 @@
 //! The wanted table from keepalived's samples, and the reconciliation diff:
 //! only the difference, in an order that never empties a service that stays.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "helpers of a test target: a panic is the test failing"
+)]
 
 #[path = "../../../integration/src/samples.rs"]
 mod samples;

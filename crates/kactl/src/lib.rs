@@ -58,6 +58,10 @@ impl Operator {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one response per control request, moved once: boxing Status gains nothing"
+)]
 pub enum Response {
     Status(Status),
     SyncBulk(SyncBulkReport),

@@ -7,6 +7,11 @@
 //!
 //! A case is a `*.conf` file in `tests/broken/`, or a directory there whose
 //! `main.conf` is the case (for includes).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "helpers of a test target: a panic is the test failing"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

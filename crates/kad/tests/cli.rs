@@ -1,4 +1,9 @@
 //! `kad`'s command line: keepalived's `-t` exit codes and `--dump-config`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "helpers of a test target: a panic is the test failing"
+)]
 
 use std::process::Command;
 

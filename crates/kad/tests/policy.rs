@@ -1,6 +1,11 @@
 //! Issue 9 point 1: kad runs what keepalived runs, with keepalived's
 //! corrections, warns where keepalived warns, and refuses with `--strict`,
 //! on `auth_type AH` and where keepalived aborts.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "helpers of a test target: a panic is the test failing"
+)]
 
 use std::process::Command;
 

@@ -84,31 +84,6 @@ impl Pace {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paces_and_bounds_catch_up_bursts() {
-        let t0 = Instant::now();
-        let gap = Duration::from_millis(1);
-        let mut p = Pace::new(t0, gap);
-        assert_eq!(p.wait(t0), None);
-        p.sent(t0);
-        assert_eq!(p.wait(t0), Some(gap));
-        // A sleep overshoots by 50 ms: only BURST datagrams go at once.
-        let late = t0 + Duration::from_millis(51);
-        let mut burst = 0;
-        while p.wait(late).is_none() {
-            p.sent(late);
-            burst += 1;
-        }
-        assert_eq!(burst, BURST);
-        // Then one per gap again.
-        assert_eq!(p.wait(late), Some(gap));
-    }
-}
-
 fn ifindex(name: &str) -> std::io::Result<u32> {
     let c = std::ffi::CString::new(name)
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "interface name"))?;
@@ -141,5 +116,30 @@ fn set_multicast_ifindex_v4(sock: &Socket, index: u32) -> std::io::Result<()> {
         Ok(())
     } else {
         Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paces_and_bounds_catch_up_bursts() {
+        let t0 = Instant::now();
+        let gap = Duration::from_millis(1);
+        let mut p = Pace::new(t0, gap);
+        assert_eq!(p.wait(t0), None);
+        p.sent(t0);
+        assert_eq!(p.wait(t0), Some(gap));
+        // A sleep overshoots by 50 ms: only BURST datagrams go at once.
+        let late = t0 + Duration::from_millis(51);
+        let mut burst = 0;
+        while p.wait(late).is_none() {
+            p.sent(late);
+            burst += 1;
+        }
+        assert_eq!(burst, BURST);
+        // Then one per gap again.
+        assert_eq!(p.wait(late), Some(gap));
     }
 }

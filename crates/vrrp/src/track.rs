@@ -37,9 +37,8 @@ pub fn effective_with(base: u8, trackers: &[Tracked], extra: i64) -> Effective {
             }
             continue;
         }
-        if t.weight > 0 && up {
-            sum += i64::from(t.weight);
-        } else if t.weight < 0 && !up {
+        // A positive weight counts while up, a negative one while down.
+        if (t.weight > 0) == up {
             sum += i64::from(t.weight);
         }
     }

@@ -1,4 +1,9 @@
 //! The state machine rule by rule, as keepalived applies them.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "helpers of a test target: a panic is the test failing"
+)]
 
 use kad_config::model::{Centis, GarpTimers};
 use kad_vrrp::fsm::{Action, Input, Instance, Params, State};

@@ -294,7 +294,7 @@ fn dns_table() -> Vec<Kw<CheckDraft>> {
 }
 
 fn hex_bytes(s: &str, wildcard: bool) -> Option<Vec<Option<u8>>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     s.as_bytes()

@@ -375,12 +375,7 @@ impl Builder {
                 continue;
             }
             let dst = i.mcast_dst_ip.map(|a| a.to_string()).unwrap_or_default();
-            let key = (
-                i.ifname.clone(),
-                i.ipv6,
-                i.vrid.0,
-                dst,
-            );
+            let key = (i.ifname.clone(), i.ipv6, i.vrid.0, dst);
             if let Some(other) = seen.get(&key) {
                 let pos = d.vrid_pos.unwrap_or(d.pos);
                 c.error(

@@ -68,6 +68,10 @@ struct Shared {
 
 type Owned = BTreeSet<kad_ipvs::table::SvcId>;
 
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a few commands per reload or operator request: boxing the Config gains nothing"
+)]
 enum Cmd {
     /// The new configuration, what kad owned before, where to answer.
     Reload(

@@ -134,9 +134,7 @@ impl Engine {
             let instance = name.to_string();
             move |source| SetupError::Io { instance, source }
         };
-        let ifname_of = |o: &VrrpInstance| {
-            o.ifname.clone()
-        };
+        let ifname_of = |o: &VrrpInstance| o.ifname.clone();
         // The multicast group of an instance, in its family.
         let group_of = |o: &VrrpInstance| -> IpAddr {
             match (o.ipv6, o.mcast_dst_ip) {
@@ -937,10 +935,7 @@ impl Engine {
     fn announce(&mut self, i: usize, addrs: &[IpAddress]) {
         let inst = &self.insts[i];
         for a in addrs {
-            if a.dev
-                .as_ref()
-                .is_some_and(|d| *d != inst.cfg.ifname)
-            {
+            if a.dev.as_ref().is_some_and(|d| *d != inst.cfg.ifname) {
                 continue;
             }
             if let Err(e) = inst.garp.announce(a.addr.addr) {

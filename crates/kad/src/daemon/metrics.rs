@@ -697,18 +697,20 @@ mod tests {
 
     #[test]
     fn sync_replays_are_counted_per_sync_interface() {
-        let mut st = Status::default();
-        st.sync_bulk = Some(kactl::SyncBulkStatus {
-            interface: "eth1".into(),
-            syncid: 7,
-            replays: 3,
-            failures: 1,
-            last: Some(kactl::SyncBulkReport {
-                sent: 1200,
+        let st = Status {
+            sync_bulk: Some(kactl::SyncBulkStatus {
+                interface: "eth1".into(),
+                syncid: 7,
+                replays: 3,
+                failures: 1,
+                last: Some(kactl::SyncBulkReport {
+                    sent: 1200,
+                    ..Default::default()
+                }),
                 ..Default::default()
             }),
             ..Default::default()
-        });
+        };
         let t = render(&Snapshot {
             status: st,
             latencies: vec![],
