@@ -3,7 +3,6 @@
 //! of each probe type (`verdict`), and the tokio probes (`probe`).
 
 pub mod checker;
-pub mod exec;
 pub mod health;
 pub mod probe;
 pub mod verdict;

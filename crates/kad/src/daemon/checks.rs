@@ -564,7 +564,7 @@ async fn run(
                         match a {
                             Action::Script(sc) => {
                                 waiting.spawn(async move {
-                                    let _ = kad_ipvs::check::exec::run(&sc, OMEGA_WAIT).await;
+                                    let _ = kad_script::exec::run(&sc, OMEGA_WAIT).await;
                                 });
                             }
                             Action::Fifo(line) => {

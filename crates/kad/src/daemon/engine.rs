@@ -1094,9 +1094,7 @@ fn init_track_file(f: &TrackFile) {
 /// A track_file's value: its leading number (0 when missing or not a
 /// number), read as FILE_CHECK reads it.
 fn read_track_file(f: &TrackFile) -> i64 {
-    std::fs::read_to_string(&f.file)
-        .map(|t| kad_ipvs::check::verdict::file::value(&t))
-        .unwrap_or(0)
+    kad_script::track_file::read(std::path::Path::new(&f.file))
 }
 
 /// The kernel's IPVS table with counters, for `kactl status`.

@@ -2,12 +2,12 @@
 //! process group) and notify scripts (fire and forget, with a timeout).
 
 use kad_config::model::Script;
-use kad_ipvs::check::exec::{command, kill_group};
+use kad_script::exec::{command, kill_group};
 use std::time::Duration;
 
 /// Run a check script: true when it exits 0 within `timeout`.
 pub async fn check(s: &Script, timeout: Duration) -> bool {
-    matches!(kad_ipvs::check::exec::run(s, timeout).await, Ok(Some(0)))
+    matches!(kad_script::exec::run(s, timeout).await, Ok(Some(0)))
 }
 
 /// Start a notify script with `args` appended; it is killed after

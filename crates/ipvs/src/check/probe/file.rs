@@ -1,8 +1,9 @@
 //! FILE_CHECK: read the track file's value now.
 
 use super::Spec;
-use crate::check::verdict::file::{value, verdict};
+use crate::check::verdict::file::verdict;
 use crate::check::Outcome;
+use kad_script::track_file::value;
 
 pub async fn probe(spec: &Spec, weight: i32, reverse: bool, dynamic: bool) -> Outcome {
     let Some(path) = &spec.file else {

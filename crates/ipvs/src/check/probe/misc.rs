@@ -6,7 +6,7 @@ use crate::check::Outcome;
 use kad_config::model::MiscCheck;
 
 pub async fn probe(m: &MiscCheck) -> Outcome {
-    match crate::check::exec::run(&m.script, m.timeout).await {
+    match kad_script::exec::run(&m.script, m.timeout).await {
         Ok(code) => verdict(code, m.dynamic),
         Err(e) => Outcome::Fail(e),
     }

@@ -1,20 +1,10 @@
 //! FILE_CHECK: a `track_file`'s value. With weight 0 the server is up
 //! while the file holds 0; otherwise value × weight (negated by
 //! `reverse`) at −254 or below is down, and with `dynamic` the real
-//! server's weight moves by that amount.
+//! server's weight moves by that amount. The value itself is read by
+//! `kad_script::track_file`, which VRRP's track_file shares.
 
 use crate::check::Outcome;
-
-/// The number a track file holds (keepalived reads a leading integer;
-/// anything else counts as 0).
-pub fn value(text: &str) -> i64 {
-    let t = text.trim_start();
-    let end = t
-        .char_indices()
-        .find(|&(i, c)| !(c.is_ascii_digit() || (i == 0 && (c == '-' || c == '+'))))
-        .map_or(t.len(), |(i, _)| i);
-    t[..end].parse().unwrap_or(0)
-}
 
 pub fn verdict(value: i64, weight: i32, reverse: bool, dynamic: bool, configured: u32) -> Outcome {
     if weight == 0 {
@@ -44,9 +34,6 @@ mod tests {
 
     #[test]
     fn values_and_verdicts() {
-        assert_eq!(value(" 12 \n"), 12);
-        assert_eq!(value("-3x"), -3);
-        assert_eq!(value("junk"), 0);
         assert_eq!(verdict(0, 0, false, false, 1), Outcome::Pass);
         assert!(!verdict(1, 0, false, false, 1).is_pass());
         assert!(!verdict(-254, 1, false, false, 1).is_pass());

@@ -1,7 +1,7 @@
 //! Running a script as keepalived does: without a shell unless the
 //! command needs one, in its own process group (so a timeout kills all it
-//! started), as the configured user. Shared by MISC_CHECK and the daemon's
-//! vrrp_script / notify scripts.
+//! started), as the configured user. Used by MISC_CHECK, vrrp_script and
+//! every notify script.
 
 use kad_config::model::Script;
 use std::process::Stdio;
