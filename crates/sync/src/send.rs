@@ -26,13 +26,15 @@ impl Sender {
         let domain = if v6 { Domain::IPV6 } else { Domain::IPV4 };
         let sock = Socket::new(domain, Type::DGRAM, Some(Protocol::UDP))?;
         sock.bind_device(Some(t.ifname.as_bytes()))?;
-        let index = ifindex(&t.ifname)?;
+        let index = rustix::net::netdevice::name_to_index(&sock, &t.ifname)?;
         if v6 {
             sock.set_multicast_if_v6(index)?;
             sock.set_multicast_hops_v6(u32::from(t.ttl))?;
             sock.set_multicast_loop_v6(false)?;
         } else {
-            set_multicast_ifindex_v4(&sock, index)?;
+            // IP_MULTICAST_IF by index (socket2 only takes an address).
+            let any = std::net::Ipv4Addr::UNSPECIFIED;
+            rustix::net::sockopt::set_ip_multicast_if_with_ifindex(&sock, &any, &any, index)?;
             sock.set_multicast_ttl_v4(u32::from(t.ttl))?;
             sock.set_multicast_loop_v4(false)?;
         }
@@ -84,41 +86,6 @@ impl Pace {
     }
 }
 
-fn ifindex(name: &str) -> std::io::Result<u32> {
-    let c = std::ffi::CString::new(name)
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "interface name"))?;
-    // SAFETY: a valid NUL-terminated string.
-    match unsafe { libc::if_nametoindex(c.as_ptr()) } {
-        0 => Err(std::io::Error::last_os_error()),
-        i => Ok(i),
-    }
-}
-
-/// IP_MULTICAST_IF by interface index (socket2 only takes an address).
-fn set_multicast_ifindex_v4(sock: &Socket, index: u32) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
-    let m = libc::ip_mreqn {
-        imr_multiaddr: libc::in_addr { s_addr: 0 },
-        imr_address: libc::in_addr { s_addr: 0 },
-        imr_ifindex: index as libc::c_int,
-    };
-    // SAFETY: a valid socket and a correctly sized ip_mreqn.
-    let r = unsafe {
-        libc::setsockopt(
-            sock.as_raw_fd(),
-            libc::IPPROTO_IP,
-            libc::IP_MULTICAST_IF,
-            (&m as *const libc::ip_mreqn).cast(),
-            std::mem::size_of::<libc::ip_mreqn>() as libc::socklen_t,
-        )
-    };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,5 +108,24 @@ mod tests {
         assert_eq!(burst, BURST);
         // Then one per gap again.
         assert_eq!(p.wait(late), Some(gap));
+    }
+
+    /// The interface is found by name and used by index (IP_MULTICAST_IF
+    /// with ip_mreqn); a missing one is an error, not a socket on the
+    /// default route. bind_device needs root.
+    #[test]
+    fn opens_on_the_named_interface_only() {
+        if !rustix::process::geteuid().is_root() {
+            eprintln!("skipped: needs root");
+            return;
+        }
+        let t = |ifname: &str, group: &str| Target {
+            ifname: ifname.into(),
+            group: group.parse().unwrap(),
+            port: 8848,
+            ttl: 1,
+        };
+        assert!(Sender::open(&t("lo", "224.0.0.81")).is_ok());
+        assert!(Sender::open(&t("kad-no-such0", "224.0.0.81")).is_err());
     }
 }

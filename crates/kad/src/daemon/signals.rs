@@ -279,7 +279,7 @@ pub fn spawn_dispatch(
                     snap.sync_groups = sync_groups.clone();
                     snap.up_down_delays = delays.clone();
                     if what == Action::Data {
-                        snap.ifaces = dump::ifaces::read();
+                        snap.ifaces = dump::ifaces::read().await;
                     }
                     dump::resolve_scripts(&mut snap);
                     if what == Action::Json && snap.instances.is_empty() {

@@ -374,19 +374,14 @@ fn rfc822_now() -> String {
 
 /// keepalived's local name: the canonical name of the node name.
 fn local_name() -> String {
-    let node = {
-        let mut buf = [0u8; 256];
-        // SAFETY: gethostname writes at most buf.len() bytes into buf.
-        if unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } != 0 {
-            return String::new();
-        }
-        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-        buf[..end].to_vec()
+    let Ok(node) = nix::unistd::gethostname() else {
+        return String::new();
     };
+    let node = node.to_string_lossy().into_owned();
     let Ok(cnode) = std::ffi::CString::new(node.clone()) else {
         return String::new();
     };
-    let mut out = String::from_utf8_lossy(&node).into_owned();
+    let mut out = node;
     // SAFETY: getaddrinfo gets a NUL-terminated name and zeroed hints; the
     // list it returns is read once and freed once.
     unsafe {
@@ -407,29 +402,8 @@ fn local_name() -> String {
 
 /// The running user's name (the default sender is `user@local_name`).
 fn user_name() -> String {
-    let mut pwd: libc::passwd = unsafe {
-        // SAFETY: a plain C struct; zeroed is a valid value before getpwuid_r fills it.
-        std::mem::zeroed()
-    };
-    let mut buf = vec![0 as libc::c_char; 4096];
-    let mut res: *mut libc::passwd = std::ptr::null_mut();
-    // SAFETY: getpwuid_r fills pwd with pointers into buf (both ours,
-    // alive for the call and the read below).
-    unsafe {
-        if libc::getpwuid_r(
-            libc::getuid(),
-            &mut pwd,
-            buf.as_mut_ptr(),
-            buf.len(),
-            &mut res,
-        ) != 0
-            || res.is_null()
-            || pwd.pw_name.is_null()
-        {
-            return "root".to_string();
-        }
-        std::ffi::CStr::from_ptr(pwd.pw_name)
-            .to_string_lossy()
-            .into_owned()
+    match nix::unistd::User::from_uid(nix::unistd::getuid()) {
+        Ok(Some(u)) => u.name,
+        _ => "root".to_string(),
     }
 }

@@ -79,14 +79,18 @@ pub async fn probe(spec: &Spec) -> Outcome {
         fd.get_ref()
             .send_to(&echo(v6, id, seq), &to)
             .map_err(|e| format!("send: {e}"))?;
-        let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 2048];
+        let mut buf = [0u8; 2048];
         loop {
             let mut g = super::step(spec, "waiting for the echo reply", fd.readable()).await?;
-            match g.try_io(|f| f.get_ref().recv_from(&mut buf)) {
-                Ok(Ok((n, from))) => {
-                    // SAFETY: recv_from initialised the first n bytes.
-                    let b: &[u8] = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast(), n) };
-                    let from_ok = from.as_socket().map(|a| a.ip()) == Some(spec.target.ip());
+            let recv = |f: &AsyncFd<Socket>| {
+                rustix::net::recvfrom(f.get_ref(), &mut buf[..], rustix::net::RecvFlags::empty())
+                    .map_err(std::io::Error::from)
+            };
+            match g.try_io(recv) {
+                Ok(Ok((n, _, from))) => {
+                    let b = &buf[..n];
+                    let from = from.and_then(|a| SocketAddr::try_from(a).ok());
+                    let from_ok = from.map(|a| a.ip()) == Some(spec.target.ip());
                     let want_id = raw.then_some(id);
                     if from_ok && is_reply(b, v6, raw && !v6, want_id, seq) {
                         return Ok(());

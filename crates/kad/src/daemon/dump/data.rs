@@ -437,17 +437,9 @@ fn uid_gid(sc: &kad_config::model::Script, g: &kad_config::model::GlobalDefs) ->
     let Some(user) = user else {
         return "0:0".into();
     };
-    let Ok(cuser) = std::ffi::CString::new(user) else {
-        return "0:0".into();
-    };
-    // SAFETY: getpwnam's result is read at once, before any other call
-    // that could reuse its buffer (the dump runs on one thread).
-    unsafe {
-        let pw = libc::getpwnam(cuser.as_ptr());
-        if pw.is_null() {
-            return "0:0".into();
-        }
-        format!("{}:{}", (*pw).pw_uid, (*pw).pw_gid)
+    match nix::unistd::User::from_name(&user) {
+        Ok(Some(pw)) => format!("{}:{}", pw.uid, pw.gid),
+        _ => "0:0".into(),
     }
 }
 

@@ -1,6 +1,6 @@
 //! The `Interfaces` section of `keepalived.data`: every interface of the
 //! namespace, as keepalived 2.2.7 describes it. [`read`] takes the facts
-//! from the system (sysfs and `getifaddrs`); [`render`] is pure.
+//! from the system (sysfs and an rtnetlink address dump); [`render`] is pure.
 
 use super::{Instance, Snapshot};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -32,7 +32,7 @@ fn sys(name: &str, file: &str) -> Option<String> {
 }
 
 /// The interfaces of this namespace, by index. Reads the system.
-pub fn read() -> Vec<Iface> {
+pub async fn read() -> Vec<Iface> {
     let mut out: Vec<Iface> = Vec::new();
     let Ok(dir) = std::fs::read_dir("/sys/class/net") else {
         return out;
@@ -60,8 +60,8 @@ pub fn read() -> Vec<Iface> {
             ..Default::default()
         });
     }
-    for (name, a) in addresses() {
-        if let Some(i) = out.iter_mut().find(|i| i.name == name) {
+    for (index, a) in addresses().await {
+        if let Some(i) = out.iter_mut().find(|i| i.index == index) {
             match a {
                 IpAddr::V4(v4) => i.v4.push(v4),
                 IpAddr::V6(v6) if (v6.segments()[0] & 0xffc0) == 0xfe80 => i.v6.push(v6),
@@ -73,42 +73,32 @@ pub fn read() -> Vec<Iface> {
     out
 }
 
-/// Every address of every interface (`getifaddrs`).
-fn addresses() -> Vec<(String, IpAddr)> {
+/// Every address of every interface, by interface index, in the kernel's
+/// order: an rtnetlink address dump (what getifaddrs reads too, and what
+/// it reports: the local address of an IPv4 one).
+async fn addresses() -> Vec<(u32, IpAddr)> {
+    use futures::TryStreamExt;
+    use rtnetlink::packet_route::address::AddressAttribute;
     let mut out = Vec::new();
-    let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
-    // SAFETY: getifaddrs fills `head` with a list we walk read-only and
-    // free once with freeifaddrs; each ifa_addr is checked for null and
-    // read as the sockaddr type its family names.
-    unsafe {
-        if libc::getifaddrs(&mut head) != 0 {
-            return out;
+    let Ok((conn, handle, _)) = rtnetlink::new_connection() else {
+        return out;
+    };
+    let conn = tokio::spawn(conn);
+    let mut stream = handle.address().get().execute();
+    while let Ok(Some(msg)) = stream.try_next().await {
+        let local = msg.attributes.iter().find_map(|a| match a {
+            AddressAttribute::Local(ip) => Some(*ip),
+            _ => None,
+        });
+        let addr = msg.attributes.iter().find_map(|a| match a {
+            AddressAttribute::Address(ip) => Some(*ip),
+            _ => None,
+        });
+        if let Some(a) = local.or(addr) {
+            out.push((msg.header.index, a));
         }
-        let mut p = head;
-        while !p.is_null() {
-            let ifa = &*p;
-            p = ifa.ifa_next;
-            if ifa.ifa_addr.is_null() || ifa.ifa_name.is_null() {
-                continue;
-            }
-            let name = std::ffi::CStr::from_ptr(ifa.ifa_name)
-                .to_string_lossy()
-                .into_owned();
-            match i32::from((*ifa.ifa_addr).sa_family) {
-                libc::AF_INET => {
-                    let sin = &*(ifa.ifa_addr as *const libc::sockaddr_in);
-                    let a = Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr));
-                    out.push((name, IpAddr::V4(a)));
-                }
-                libc::AF_INET6 => {
-                    let sin6 = &*(ifa.ifa_addr as *const libc::sockaddr_in6);
-                    out.push((name, IpAddr::V6(Ipv6Addr::from(sin6.sin6_addr.s6_addr))));
-                }
-                _ => {}
-            }
-        }
-        libc::freeifaddrs(head);
     }
+    conn.abort();
     out
 }
 
