@@ -11,6 +11,7 @@ pub mod params;
 pub mod stats;
 pub mod time;
 pub mod track;
+pub mod track_process;
 pub mod validate;
 
 pub mod io;

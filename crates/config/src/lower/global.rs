@@ -463,18 +463,50 @@ pub fn track_file(c: &mut Ctx, n: &Node) -> Option<TrackFile> {
 }
 
 pub static TRACK_PROCESS: &[Kw<TrackProcess>] = &[
-    kw("process", |_, n, t| {
-        t.process = n.args.iter().map(|a| a.text.clone()).collect()
+    kw("process", |c, n, t| {
+        if !t.process.is_empty() {
+            let again = n.arg(0).map(|a| a.text.as_str()).unwrap_or("");
+            c.ignore(
+                n.kw.pos,
+                format!("Process already set for track process {} - ignoring {again}", t.name),
+            );
+            return;
+        }
+        let Some(name) = c.string(n, 0) else { return };
+        t.process = name;
+        t.params = n.args.iter().skip(1).map(|a| a.text.clone()).collect();
+        // Words after the name compare the whole command line, exactly
+        // unless param_match said otherwise (keepalived's process handler).
+        if !t.params.is_empty() {
+            if t.param_match == ParamMatch::None {
+                t.param_match = ParamMatch::Exact;
+            }
+            t.full_command = true;
+        }
     }),
     kw("param_match", |c, n, t| {
-        match n.arg(0).map(|a| a.text.as_str()) {
-            Some("partial") => t.param_match_partial = true,
-            Some("initial") | None => {}
-            Some(o) => c.ignore(n.args[0].pos, format!("unknown param_match '{o}'")),
-        }
+        let kind = match n.arg(0).map(|a| a.text.as_str()) {
+            None => ParamMatch::Exact,
+            Some("initial") => ParamMatch::Initial,
+            Some("partial") => ParamMatch::Partial,
+            Some(o) => {
+                c.ignore(n.args[0].pos, format!("Invalid param_match type {o} - ignoring"));
+                return;
+            }
+        };
+        t.param_match = kind;
+        t.full_command = true;
     }),
     kw("full_command", |_, _, t| t.full_command = true),
     kw("weight", |c, n, t| {
+        if t.weight != 0 {
+            let again = n.arg(0).map(|a| a.text.as_str()).unwrap_or("");
+            c.ignore(
+                n.kw.pos,
+                format!("Weight already set for track process {} - ignoring {again}", t.name),
+            );
+            return;
+        }
         if let Some(w) = c.int(n, 0, -254, 254) {
             t.weight = w as i32;
         }
@@ -482,17 +514,31 @@ pub static TRACK_PROCESS: &[Kw<TrackProcess>] = &[
     }),
     kw("quorum", |c, n, t| {
         if let Some(v) = c.u32(n, 0, 1, 65535) {
-            t.quorum = v
+            if v > t.quorum_max {
+                c.ignore(n.kw.pos, "Quorum is greater than quorum_max - ignoring");
+            } else {
+                t.quorum = v
+            }
         }
     }),
     kw("quorum_max", |c, n, t| {
         if let Some(v) = c.u32(n, 0, 0, 65535) {
-            t.quorum_max = v
+            // quorum_max 0 (track that the process is absent) is allowed
+            // while quorum has not been raised above 1.
+            if (v != 0 || t.quorum > 1) && v < t.quorum {
+                c.ignore(n.kw.pos, "quorum_max is less than quorum - ignoring");
+                return;
+            }
+            t.quorum_max = v;
+            if v == 0 {
+                t.quorum = 0;
+            } else if t.quorum == 0 {
+                t.quorum = 1;
+            }
         }
     }),
     kw("delay", |c, n, t| {
         if let Some(v) = c.timer(n, 0, 0.000001, 3600.0) {
-            t.delay = v;
             t.fork_delay = v;
             t.terminate_delay = v;
         }
@@ -513,14 +559,14 @@ pub fn track_process(c: &mut Ctx, n: &Node) -> Option<TrackProcess> {
     let name = c.string(n, 0)?;
     let mut t = TrackProcess {
         name,
-        process: Vec::new(),
-        param_match_partial: false,
+        process: String::new(),
+        params: Vec::new(),
+        param_match: ParamMatch::None,
         full_command: false,
         weight: 0,
         reverse: false,
         quorum: 1,
         quorum_max: u32::from(u16::MAX),
-        delay: Duration::ZERO,
         fork_delay: Duration::ZERO,
         terminate_delay: Duration::ZERO,
     };

@@ -256,19 +256,37 @@ pub struct TrackFile {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrackProcess {
     pub name: String,
-    pub process: Vec<String>,
-    pub param_match_partial: bool,
+    /// The process's name as `/proc/PID/stat` shows it (comm) or, with
+    /// `full_command`, the first word of its command line.
+    pub process: String,
+    /// The words after the name on the `process` line; matched against the
+    /// rest of the command line as `param_match` says.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<String>,
+    pub param_match: ParamMatch,
     pub full_command: bool,
     pub weight: i32,
     pub reverse: bool,
+    /// Quorum holds while `quorum <= processes <= quorum_max`.
     pub quorum: u32,
     pub quorum_max: u32,
-    #[serde(with = "secs")]
-    pub delay: Duration,
     #[serde(with = "secs")]
     pub fork_delay: Duration,
     #[serde(with = "secs")]
     pub terminate_delay: Duration,
+}
+
+/// How a tracked process's parameters are compared (keepalived's
+/// `param_match`): not at all, the whole rest of the command line, its
+/// beginning, or its beginning with the last given word a prefix.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParamMatch {
+    #[default]
+    None,
+    Exact,
+    Partial,
+    Initial,
 }
 
 /// `garp_group { garp_interval; gna_interval; interface; interfaces {} }`.
