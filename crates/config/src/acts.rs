@@ -77,6 +77,9 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     ("global_defs", "notify_fifo_script", untested()),
     ("global_defs", "vrrp_notify_fifo", acts("integration/tests/vrrp_netns.rs::notify_scripts_and_fifo_get_keepalived_s_lines")),
     ("global_defs", "vrrp_notify_fifo_script", acts("integration/tests/vrrp_netns.rs::notify_scripts_and_fifo_get_keepalived_s_lines")),
+    // script security (crates/script/src/security.rs, applied at start and reload)
+    ("global_defs", "enable_script_security", acts("integration/tests/script_security.rs::insecure_scripts_are_not_run_and_the_reasons_logged_as_keepalived")),
+    ("global_defs", "script_user", acts("integration/tests/script_security.rs::script_user_is_who_the_scripts_run_as")),
     ("global_defs", "lvs_notify_fifo", acts("integration/tests/checks_host.rs::each_checker_type_goes_down_and_up_through_the_daemon")),
     ("global_defs", "lvs_notify_fifo_script", untested()),
     ("global_defs", "default_interface", untested()),

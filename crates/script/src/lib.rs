@@ -4,4 +4,5 @@
 //! keepalived does and reading a track file's value.
 
 pub mod exec;
+pub mod security;
 pub mod track_file;

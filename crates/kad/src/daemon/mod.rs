@@ -108,7 +108,8 @@ pub fn run(cli: &Cli) -> i32 {
             return 1;
         }
     };
-    let code = rt.block_on(serve(cli, sides::filter(cli, loaded.config)));
+    let cfg = scripts::secure(sides::filter(cli, loaded.config));
+    let code = rt.block_on(serve(cli, cfg));
     drop(pid);
     code
 }

@@ -110,7 +110,7 @@ impl Reloader {
                 ok: false,
             };
         }
-        let cfg = super::sides::filter(&self.cli, loaded.config);
+        let cfg = super::scripts::secure(super::sides::filter(&self.cli, loaded.config));
         super::smtp::install(&cfg);
         let mut lines = changes(&self.running, &cfg);
         if cfg.vrrp_instances != self.running.vrrp_instances

@@ -2,8 +2,24 @@
 //! process group) and notify scripts (fire and forget, with a timeout).
 
 use kad_config::model::Script;
+use kad_config::Config;
 use kad_script::exec::{command, kill_group};
 use std::time::Duration;
+
+/// The one place the daemon settles its scripts (at start and on every
+/// reload): keepalived's script security, who each script runs as, and
+/// the scripts that may not run taken out, each reason logged in
+/// keepalived's words.
+pub fn secure(mut cfg: Config) -> Config {
+    for line in kad_script::security::apply(&mut cfg) {
+        if line.starts_with("SECURITY VIOLATION") {
+            tracing::warn!("{line}");
+        } else {
+            tracing::info!("{line}");
+        }
+    }
+    cfg
+}
 
 /// Run a check script: true when it exits 0 within `timeout`.
 pub async fn check(s: &Script, timeout: Duration) -> bool {
