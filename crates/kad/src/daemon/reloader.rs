@@ -5,7 +5,7 @@
 //! says what changed, or why nothing did, and is counted for the metrics.
 
 use super::checks::Checks;
-use super::engine::{self, reload::needs_restart};
+use super::engine;
 use super::metrics::Reloads;
 use super::overrides::Store;
 use super::Owned;
@@ -13,6 +13,7 @@ use crate::cli::Cli;
 use kactl::Done;
 use kad_config::model::Config;
 use kad_ipvs::check::health::vs_label;
+use kad_vrrp::node::reload::needs_restart;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 

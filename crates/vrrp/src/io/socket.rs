@@ -3,9 +3,9 @@
 //! multicast TTL is 255 too (multicast ignores IP_TTL), bound to the device,
 //! multicast loop off; the receive side joins the group on the interface.
 
-pub use super::received::Received;
 use super::{os, IoError};
 use crate::packet::{self, IPPROTO_VRRP};
+pub use crate::received::Received;
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use tokio::io::unix::AsyncFd;

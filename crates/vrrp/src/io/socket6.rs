@@ -4,9 +4,9 @@
 //! received packets come as control messages (raw IPv6 sockets do not
 //! deliver the header).
 
-use super::received::Received;
 use super::{os, IoError};
 use crate::packet::IPPROTO_VRRP;
+use crate::received::Received;
 use socket2::{Domain, Protocol, Socket, Type};
 use std::net::{IpAddr, Ipv6Addr};
 use std::os::fd::AsRawFd;
