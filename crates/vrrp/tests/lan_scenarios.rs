@@ -211,3 +211,154 @@ fn a_member_faulty_at_start_holds_its_group_in_fault() {
         ("BACKUP", "BACKUP")
     );
 }
+
+/// Host 0's adverts of `vrid` (time, priority).
+fn adverts(lan: &Lan, host: usize, vrid: u8) -> Vec<(kad_vrrp::Time, u8)> {
+    lan.hosts[host]
+        .outputs
+        .iter()
+        .filter_map(|(t, o)| match o {
+            Output::Send { payload, .. } if payload[1] == vrid => Some((*t, payload[2])),
+            _ => None,
+        })
+        .collect()
+}
+
+fn fifo(lan: &Lan, host: usize) -> Vec<String> {
+    lan.hosts[host]
+        .outputs
+        .iter()
+        .filter_map(|(_, o)| match o {
+            Output::Fifo(l) => Some(l.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_reload_adds_and_removes_instances_and_leaves_the_others_alone() {
+    let both = |p: u8, deleted: &str| {
+        format!(
+            "{}{}",
+            instance("VI_1", 1, p, ""),
+            instance("VI_2", 2, p, deleted)
+        )
+    };
+    let mut lan = two(&both(200, "notify_deleted"), &both(100, ""));
+    lan.run_for(secs(10.0));
+    for vi in ["VI_1", "VI_2"] {
+        assert_eq!(lan.state(0, vi), Some(State::Master));
+    }
+    let t0 = lan.now;
+    let before = lan.hosts[0].node.status(t0)[0].clone();
+    // VI_2 goes, VI_3 comes; VI_1 is untouched.
+    let new = format!(
+        "{}{}",
+        instance("VI_1", 1, 200, ""),
+        instance("VI_3", 3, 200, "")
+    );
+    lan.reload(0, &config(&new));
+    // VI_2: a priority 0 advert at once, its address gone, DELETED said.
+    assert!(adverts(&lan, 0, 2).contains(&(t0, 0)));
+    assert!(!lan.hosts[0].holding.contains("VI_2"));
+    assert!(fifo(&lan, 0).contains(&"INSTANCE \"VI_2\" DELETED 200".to_string()));
+    // VI_3 starts as at start-up: BACKUP.
+    assert_eq!(lan.state(0, "VI_3"), Some(State::Backup));
+    lan.run_for(secs(10.0));
+    // The peer took VI_2 over after its skew time.
+    assert_eq!(lan.state(1, "VI_2"), Some(State::Master));
+    let took = lan
+        .masters_log
+        .iter()
+        .find(|(t, v, m)| *t > t0 && *v == 2 && *m == 1)
+        .map(|(t, _, _)| *t - t0);
+    assert!(took.is_some_and(|d| d < secs(1.0)), "{took:?}");
+    assert_eq!(lan.state(0, "VI_3"), Some(State::Master));
+    // VI_1: not a transition, not an extra advert, not a gap.
+    let after = lan.hosts[0].node.status(lan.now)[0].clone();
+    assert_eq!(after.name, "VI_1");
+    assert_eq!(after.state, "MASTER");
+    assert_eq!(after.transitions, before.transitions);
+    let a = adverts(&lan, 0, 1);
+    let around: Vec<_> = a
+        .iter()
+        .filter(|(t, _)| *t + secs(3.0) > t0 && *t < t0 + secs(3.0))
+        .collect();
+    assert!(around.len() >= 5, "{around:?}");
+    for w in around.windows(2) {
+        assert_eq!(w[1].0 - w[0].0, secs(1.0), "{around:?}");
+    }
+    assert_eq!(lan.state(1, "VI_1"), Some(State::Backup));
+}
+
+#[test]
+fn a_removed_instance_without_notify_deleted_says_fault_as_keepalived() {
+    let mut lan = two(&instance("VI", 1, 200, ""), &instance("VI", 1, 100, ""));
+    lan.run_for(secs(5.0));
+    lan.reload(0, &config(""));
+    assert!(fifo(&lan, 0).contains(&"INSTANCE \"VI\" FAULT 200".to_string()));
+    assert!(lan.hosts[0].node.status(lan.now).is_empty());
+    lan.run_for(secs(1.0));
+    assert_eq!(lan.state(1, "VI"), Some(State::Master));
+}
+
+#[test]
+fn a_reload_that_changes_the_vrid_deletes_and_starts_again() {
+    let mut lan = two(&instance("VI", 1, 200, ""), &instance("VI", 1, 100, ""));
+    lan.run_for(secs(5.0));
+    let t0 = lan.now;
+    lan.reload(0, &config(&instance("VI", 7, 200, "")));
+    assert!(adverts(&lan, 0, 1).contains(&(t0, 0)));
+    lan.hosts[0].vrid_of.insert("VI".into(), 7);
+    assert_eq!(
+        lan.hosts[0].node.status(lan.now)[0].state,
+        "BACKUP",
+        "started again as at start-up"
+    );
+    lan.run_for(secs(5.0));
+    assert_eq!(lan.state(1, "VI"), Some(State::Master));
+    assert_eq!(lan.hosts[0].node.status(lan.now)[0].state, "MASTER");
+    assert_eq!(lan.hosts[0].node.status(lan.now)[0].vrid, 7);
+}
+
+#[test]
+fn a_reload_brings_a_tracker_and_a_sync_group() {
+    let base = format!(
+        "{}{}",
+        instance("VI_1", 1, 200, ""),
+        instance("VI_2", 2, 200, "")
+    );
+    let peer = format!(
+        "{}{}",
+        instance("VI_1", 1, 150, ""),
+        instance("VI_2", 2, 150, "")
+    );
+    let mut lan = two(&base, &peer);
+    lan.run_for(secs(5.0));
+    // A new script with weight -100 tracked by VI_1, and a sync group.
+    let script =
+        "vrrp_script chk {\n script \"/bin/false\"\n interval 1\n weight -100\n fall 1\n}\n";
+    let group = "vrrp_sync_group G {\n group {\n VI_1\n VI_2\n }\n}\n";
+    let new = format!(
+        "{script}{group}{}{}",
+        instance("VI_1", 1, 200, "track_script {\n chk\n }"),
+        instance("VI_2", 2, 200, "")
+    );
+    lan.reload(0, &config(&new));
+    assert_eq!(
+        lan.state(0, "VI_1"),
+        Some(State::Master),
+        "no transition by itself"
+    );
+    assert_eq!(
+        lan.hosts[0].node.status(lan.now)[1].sync_group.as_deref(),
+        Some("G")
+    );
+    lan.with(0, |n, now| n.handle_script(now, "chk", false));
+    assert_eq!(lan.hosts[0].node.status(lan.now)[0].effective_priority, 100);
+    lan.run_for(secs(5.0));
+    // VI_1 lost to the peer; VI_2 followed it, through the new group.
+    assert_eq!(lan.state(1, "VI_1"), Some(State::Master));
+    assert_eq!(lan.state(0, "VI_1"), Some(State::Backup));
+    assert_eq!(lan.state(0, "VI_2"), Some(State::Backup));
+}

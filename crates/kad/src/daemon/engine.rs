@@ -53,6 +53,8 @@ pub struct Engine {
     /// with its interface and family.
     sockets: Vec<Arc<VrrpSocket>>,
     sock_of: HashMap<(String, bool), usize>,
+    /// The multicast groups each socket has joined.
+    joined: HashMap<usize, Vec<std::net::IpAddr>>,
     garps: HashMap<String, GarpSender>,
     ifindex: HashMap<String, u32>,
     tasks: tasks::Tasks,

@@ -53,6 +53,22 @@ impl VrrpSocket {
         }
     }
 
+    /// Join one more multicast group (an instance a reload added).
+    pub fn join(&self, group: IpAddr, ifindex: u32) -> Result<(), IoError> {
+        let what = format!("joining {group} on {}", self.ifname());
+        match (self, group) {
+            (VrrpSocket::V4(s), IpAddr::V4(g)) => {
+                s.fd.get_ref()
+                    .join_multicast_v4_n(&g, &socket2::InterfaceIndexOrAddress::Index(ifindex))
+                    .map_err(os(what))
+            }
+            (VrrpSocket::V6(s), IpAddr::V6(g)) => s.join(&g).map_err(os(what)),
+            _ => Err(os(what)(std::io::Error::from(
+                std::io::ErrorKind::InvalidInput,
+            ))),
+        }
+    }
+
     pub async fn recv(&self) -> Result<Received, IoError> {
         match self {
             VrrpSocket::V4(s) => s.recv().await,

@@ -83,6 +83,11 @@ impl VrrpSocket6 {
         &self.ifname
     }
 
+    /// Join one more group on our interface.
+    pub fn join(&self, g: &Ipv6Addr) -> std::io::Result<()> {
+        self.fd.get_ref().join_multicast_v6(g, self.ifindex)
+    }
+
     /// Send one advert from `src` (our link-local address) to `dst`; the
     /// kernel fills in the checksum.
     pub fn send(

@@ -20,8 +20,10 @@ mod drive;
 pub mod env;
 mod operator;
 mod output;
+mod reconfigure;
 pub mod release;
 pub mod reload;
+mod removed;
 mod rx;
 mod slot;
 pub mod status;
@@ -106,24 +108,8 @@ impl Node {
             return;
         }
         self.started = true;
-        for i in 0..self.slots.len() {
-            self.recompute(now, i, false);
-        }
-        // A group faults as one from the start.
-        for g in 0..self.groups.len() {
-            let members = self.groups[g].members.clone();
-            if members
-                .iter()
-                .any(|&m| !self.slots[m].fault_reasons.is_empty())
-            {
-                for m in members {
-                    self.slots[m].fsm.handle(now, Input::Fault(true));
-                }
-            }
-        }
-        for i in 0..self.slots.len() {
-            self.drive(now, i, Input::Start);
-        }
+        let all: Vec<usize> = (0..self.slots.len()).collect();
+        self.start_slots(now, &all);
     }
 
     /// The next thing the shell must do, in order.

@@ -54,6 +54,7 @@ impl Engine {
             tx: tx.clone(),
             sockets: Vec::new(),
             sock_of: HashMap::new(),
+            joined: HashMap::new(),
             garps: HashMap::new(),
             ifindex,
             tasks: Default::default(),
@@ -108,7 +109,20 @@ impl Engine {
                 let g = GarpSender::open(ifc.index, ifc.mac).map_err(wrap(&who))?;
                 self.garps.insert(interface.clone(), g);
             }
-            if self.sock_of.contains_key(&(interface.clone(), ipv6)) {
+            if let Some(&i) = self.sock_of.get(&(interface.clone(), ipv6)) {
+                // A reload may bring a group this socket has not joined.
+                let joined = self.joined.entry(i).or_default();
+                let missing: Vec<IpAddr> = groups
+                    .iter()
+                    .filter(|g| !joined.contains(g))
+                    .copied()
+                    .collect();
+                for g in missing {
+                    match self.sockets[i].join(g, ifc.index) {
+                        Ok(()) => joined.push(g),
+                        Err(e) => tracing::warn!("({who}) {e}"),
+                    }
+                }
                 continue;
             }
             let s = if ipv6 {
@@ -134,6 +148,7 @@ impl Engine {
             let i = self.sockets.len();
             self.sockets.push(s.clone());
             self.sock_of.insert((interface, ipv6), i);
+            self.joined.insert(i, groups.clone());
             let tx = self.tx.clone();
             tokio::spawn(async move {
                 loop {
@@ -182,10 +197,8 @@ pub(super) async fn lookup_env(
             out.links.insert(t.name.clone(), running);
         }
         let vips: Vec<IpAddr> = params::advertised(c);
-        let mut src = known
-            .get(&c.name)
-            .copied()
-            .or_else(|| env::configured_source(c))
+        let mut src = env::configured_source(c)
+            .or_else(|| known.get(&c.name).copied())
             .or_else(|| ifc.source_addr(v6, &vips));
         let mut waited = Duration::ZERO;
         while src.is_none() && waited < Duration::from_secs(5) {
