@@ -362,3 +362,31 @@ fn a_reload_brings_a_tracker_and_a_sync_group() {
     assert_eq!(lan.state(0, "VI_1"), Some(State::Backup));
     assert_eq!(lan.state(0, "VI_2"), Some(State::Backup));
 }
+
+#[test]
+fn preempt_delay_tolerates_a_lower_master_that_long() {
+    let mut lan = Lan::new(
+        &[
+            config(&instance("VI", 1, 100, "")),
+            config(&instance("VI", 1, 200, "preempt_delay 3")),
+        ],
+        3,
+    );
+    lan.start(0);
+    lan.run_for(secs(5.0));
+    let t0 = lan.now;
+    lan.start(1);
+    // Without the delay host 1 would take over after its
+    // Master_Down_Interval (3.2 s); with it, 3 s later.
+    lan.run_for(secs(5.5));
+    assert_eq!(lan.state(0, "VI"), Some(State::Master));
+    lan.run_for(secs(2.0));
+    assert_eq!(lan.state(1, "VI"), Some(State::Master));
+    let took = lan
+        .masters_log
+        .iter()
+        .filter(|(t, _, _)| *t > t0)
+        .map(|(t, _, _)| *t - t0)
+        .next();
+    assert!(took.is_some_and(|d| d > secs(5.5) && d < secs(7.5)), "{took:?}");
+}
