@@ -390,3 +390,19 @@ fn preempt_delay_tolerates_a_lower_master_that_long() {
         .next();
     assert!(took.is_some_and(|d| d > secs(5.5) && d < secs(7.5)), "{took:?}");
 }
+
+#[test]
+fn a_reload_that_makes_a_backup_the_address_owner_takes_over() {
+    let mut lan = two(&instance("VI", 1, 200, ""), &instance("VI", 1, 100, ""));
+    lan.run_for(secs(5.0));
+    lan.reload(1, &config(&instance("VI", 1, 255, "")));
+    assert_eq!(lan.hosts[1].node.status(lan.now)[0].effective_priority, 255);
+    lan.run_for(secs(5.0));
+    assert_eq!(lan.state(1, "VI"), Some(State::Master));
+    assert_eq!(lan.state(0, "VI"), Some(State::Backup));
+    // And back: no longer the owner, the configured priority again.
+    lan.reload(1, &config(&instance("VI", 1, 100, "")));
+    assert_eq!(lan.hosts[1].node.status(lan.now)[0].effective_priority, 100);
+    lan.run_for(secs(5.0));
+    assert_eq!(lan.state(0, "VI"), Some(State::Master));
+}
