@@ -13,7 +13,9 @@ impl Engine {
             .map(|v| (v.cfg.name.clone(), v.src))
             .collect();
         let envir =
-            match super::setup::lookup_env(&self.handle, cfg, &known, &mut self.ifindex).await {
+            match super::setup::lookup_env(&self.handle, cfg, &known, &mut self.ifindex, false)
+                .await
+            {
                 Ok(e) => e,
                 Err(e) => {
                     tracing::warn!("reload: {e}; VRRP keeps the running configuration");

@@ -31,7 +31,7 @@ impl Engine {
         tokio::spawn(conn);
         let mut ifindex = HashMap::new();
         super::tasks::init_track_files(cfg);
-        let envir = lookup_env(&handle, cfg, &Default::default(), &mut ifindex).await?;
+        let envir = lookup_env(&handle, cfg, &Default::default(), &mut ifindex, true).await?;
         let node = Node::new(cfg, &envir, Default::default())?;
         let fifo = cfg
             .global
@@ -172,13 +172,15 @@ impl Engine {
 
 /// What the node needs of the host for `cfg`'s instances: links, each
 /// instance's source address (the configured one, else the interface's
-/// primary address, waited for a few seconds on a link that just came
-/// up), the `track_file` values. Sources already in `known` are kept.
+/// primary address, waited for a few seconds at start-up on a link that
+/// just came up — never on a reload, where the loop must keep its
+/// schedule), the `track_file` values. Sources already in `known` are kept.
 pub(super) async fn lookup_env(
     handle: &rtnetlink::Handle,
     cfg: &Config,
     known: &HashMap<String, IpAddr>,
     ifindex: &mut HashMap<String, u32>,
+    wait: bool,
 ) -> Result<Env, SetupError> {
     let mut out = Env::default();
     for c in &cfg.vrrp_instances {
@@ -201,7 +203,7 @@ pub(super) async fn lookup_env(
             .or_else(|| known.get(&c.name).copied())
             .or_else(|| ifc.source_addr(v6, &vips));
         let mut waited = Duration::ZERO;
-        while src.is_none() && waited < Duration::from_secs(5) {
+        while wait && src.is_none() && waited < Duration::from_secs(5) {
             tokio::time::sleep(Duration::from_millis(100)).await;
             waited += Duration::from_millis(100);
             src = iface::lookup(handle, &ifname)
