@@ -61,6 +61,12 @@ fi
 cargo clippy --workspace --all-targets
 
 cargo build --workspace --all-targets
+# The pure VRRP core builds without its I/O (no tokio in its tree).
+cargo build -p kad-vrrp --no-default-features
+if cargo tree -p kad-vrrp --no-default-features -e normal --prefix none | grep -q '^tokio '; then
+    echo "kad-vrrp without the io feature depends on tokio" >&2
+    exit 1
+fi
 cargo test --workspace -- --test-threads=2
 
 fuzz_seconds=${FUZZ_SECONDS:-60}

@@ -1,6 +1,7 @@
 //! VRRP on SIGHUP, in namespaces: a running instance takes new virtual
-//! addresses and a new priority without leaving its state; a change that
-//! needs a restart is logged and nothing moves.
+//! addresses and a new priority without leaving its state; a new VRID
+//! makes it another instance: deleted and started again, as keepalived
+//! does.
 
 use kad_integration::netns::{state_of, status, wait_for, Lab};
 use std::time::Duration;
@@ -64,19 +65,27 @@ fn reload_changes_addresses_and_priority_in_place() {
     assert_eq!(became_master(&lab, 0), 1, "no transition on reload");
     assert!(lab.log("kad0.log").contains("reloaded in MASTER state"));
 
-    // A change that needs a restart: logged, nothing moves.
+    // A new VRID on both: the instance is deleted (priority 0) and
+    // started again as at start-up; h0 is MASTER again after its
+    // Master_Down_Interval.
     lab.write("k.conf", &conf(&lab, [150, 100], 43, &[101, 102]));
     lab.signal(p0, "HUP");
+    lab.signal(p1, "HUP");
     assert!(wait_for(Duration::from_secs(3), || lab
         .log("kad0.log")
-        .contains("need a restart, not applied: VI_1")));
-    std::thread::sleep(Duration::from_millis(1500));
-    assert_eq!(held(&lab, 0, &all), [101, 102]);
-    assert_eq!(state_of(&lab.socket(0), VI).as_deref(), Some("MASTER"));
+        .contains("(VI_1) removed by the reload")));
+    assert!(
+        wait_for(Duration::from_secs(6), || held(&lab, 0, &all) == [101, 102]
+            && state_of(&lab.socket(0), VI).as_deref() == Some("MASTER")),
+        "{}",
+        lab.log("kad0.log")
+    );
+    assert!(held(&lab, 1, &all).is_empty());
+    assert_eq!(status(&lab.socket(0)).expect("status").vrrp[0].vrid, 43);
 
     // The master's priority drops below the backup's: the backup
     // preempts, the addresses move.
-    lab.write("k.conf", &conf(&lab, [50, 100], 42, &[101, 102]));
+    lab.write("k.conf", &conf(&lab, [50, 100], 43, &[101, 102]));
     lab.signal(p0, "HUP");
     lab.signal(p1, "HUP");
     assert!(

@@ -155,7 +155,7 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     ("vrrp_instance", "no_accept", untested()),
     ("vrrp_instance", "nopreempt", acts("integration/tests/vrrp_netns.rs::nopreempt_keeps_the_running_master")),
     ("vrrp_instance", "preempt", acts("crates/vrrp/tests/fsm.rs::backup_takes_over_after_skew_time_when_the_master_leaves")),
-    ("vrrp_instance", "preempt_delay", acts("crates/kad/src/daemon/engine/reload.rs::what_a_reload_may_change_in_place")),
+    ("vrrp_instance", "preempt_delay", acts("crates/vrrp/tests/lan_scenarios.rs::preempt_delay_tolerates_a_lower_master_that_long")),
     ("vrrp_instance", "garp_master_delay", acts("integration/tests/vrrp_netns.rs::gratuitous_arps_are_on_the_wire")),
     ("vrrp_instance", "garp_master_repeat", untested()),
     ("vrrp_instance", "garp_lower_prio_delay", untested()),
@@ -170,6 +170,7 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     ("vrrp_instance", "notify_backup", untested()),
     ("vrrp_instance", "notify_fault", untested()),
     ("vrrp_instance", "notify_stop", untested()),
+    ("vrrp_instance", "notify_deleted", acts("crates/vrrp/tests/lan_scenarios.rs::a_reload_adds_and_removes_instances_and_leaves_the_others_alone")),
     ("vrrp_instance", "notify", acts("integration/tests/vrrp_netns.rs::notify_scripts_and_fifo_get_keepalived_s_lines")),
     ("vrrp_instance", "notify_master_rx_lower_pri", untested()),
     // virtual_server

@@ -168,66 +168,10 @@ pub struct SyncBulkStatus {
     pub last_error: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct VrrpStatus {
-    pub name: String,
-    /// `INIT`, `BACKUP`, `MASTER`, `FAULT` or `STOPPED`.
-    pub state: String,
-    pub interface: String,
-    pub vrid: u8,
-    pub version: u8,
-    /// Configured priority.
-    pub priority: u8,
-    /// Priority after trackers.
-    pub effective_priority: u8,
-    /// Advert interval in seconds.
-    pub advert_int: f64,
-    /// Virtual addresses (`addr/len`), advertised and excluded.
-    pub vips: Vec<String>,
-    /// Whether this node holds the addresses now.
-    pub vips_held: bool,
-    /// The current master and its priority, as seen in BACKUP.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub master_addr: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub master_priority: Option<u8>,
-    /// Seconds since the last state change.
-    pub since_transition_secs: f64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sync_group: Option<String>,
-    /// Why the instance is in FAULT, if it is.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub fault_reasons: Vec<String>,
-    pub stats: VrrpCounters,
-    /// State changes since start.
-    #[serde(default)]
-    pub transitions: u64,
-    /// The operator's priority (`kactl priority` / `failover`), if set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub priority_override: Option<u8>,
-}
-
-/// keepalived's counters (`keepalived.stats`), by its JSON names.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VrrpCounters {
-    pub advert_rcvd: u64,
-    pub advert_sent: u64,
-    pub become_master: u64,
-    pub release_master: u64,
-    pub packet_len_err: u64,
-    pub ip_ttl_err: u64,
-    pub invalid_type_rcvd: u64,
-    pub advert_interval_err: u64,
-    pub addr_list_err: u64,
-    pub invalid_authtype: u64,
-    pub authtype_mismatch: u64,
-    pub auth_failure: u64,
-    pub pri_zero_rcvd: u64,
-    pub pri_zero_sent: u64,
-    pub checksum_err: u64,
-    pub version_err: u64,
-    pub other_err: u64,
-}
+/// An instance's status and keepalived's counters (`keepalived.stats`, by
+/// its JSON names): defined once, by the VRRP node that reports them.
+pub use kad_vrrp::node::status::InstanceStatus as VrrpStatus;
+pub use kad_vrrp::stats::Stats as VrrpCounters;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct IpvsStatus {

@@ -266,6 +266,11 @@ impl Instance {
         let mut out = Vec::new();
         let interval_changed = p.advert_int != self.p.advert_int;
         self.p = p;
+        // Becoming the address owner: its priority is 255 from now on
+        // (trackers never move it, so nothing else would set it).
+        if self.owner() {
+            self.priority = 255;
+        }
         match self.state {
             State::Master if self.release_at.is_none() => {
                 let prio = self.priority;

@@ -49,8 +49,3 @@ impl Fifo {
         }
     }
 }
-
-/// The FIFO line for an instance or group state.
-pub fn vrrp_line(kind: &str, name: &str, state: &str, prio: u8) -> String {
-    format!("{kind} \"{name}\" {state} {prio}")
-}

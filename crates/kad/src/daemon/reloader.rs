@@ -5,7 +5,7 @@
 //! says what changed, or why nothing did, and is counted for the metrics.
 
 use super::checks::Checks;
-use super::engine::{self, reload::needs_restart};
+use super::engine;
 use super::metrics::Reloads;
 use super::overrides::Store;
 use super::Owned;
@@ -29,33 +29,12 @@ pub struct Reloader {
 /// What a new configuration changes against the running one, one line
 /// per change (empty: nothing).
 pub fn changes(old: &Config, new: &Config) -> Vec<String> {
-    let mut out = Vec::new();
-    for n in &new.vrrp_instances {
-        match old.vrrp_instances.iter().find(|o| o.name == n.name) {
-            None => out.push(format!(
-                "vrrp_instance {} is new: needs a restart, not applied",
-                n.name
-            )),
-            Some(o) if o != n => match needs_restart(o, n) {
-                Some(why) => out.push(format!(
-                    "vrrp_instance {}: {why}: needs a restart, not applied",
-                    n.name
-                )),
-                None => out.push(format!("vrrp_instance {}: changed, applied", n.name)),
-            },
-            Some(_) => {}
-        }
-    }
-    for o in &old.vrrp_instances {
-        if !new.vrrp_instances.iter().any(|n| n.name == o.name) {
-            out.push(format!(
-                "vrrp_instance {} was removed: needs a restart, not applied",
-                o.name
-            ));
-        }
-    }
+    let mut out: Vec<String> = kad_vrrp::node::reload::changes(old, new)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     if old.sync_groups != new.sync_groups {
-        out.push("vrrp_sync_group changed: needs a restart, not applied".into());
+        out.push("vrrp_sync_group changed, applied".into());
     }
     for n in &new.virtual_servers {
         let l = vs_label(n);
@@ -82,7 +61,7 @@ pub fn changes(old: &Config, new: &Config) -> Vec<String> {
         out.push("global_defs changed".into());
     }
     if old.vrrp_scripts != new.vrrp_scripts || old.track_files != new.track_files {
-        out.push("vrrp_script / track_file changed: needs a restart, not applied".into());
+        out.push("vrrp_script / track_file changed, applied".into());
     }
     out
 }
@@ -115,6 +94,9 @@ impl Reloader {
         let mut lines = changes(&self.running, &cfg);
         if cfg.vrrp_instances != self.running.vrrp_instances
             || cfg.sync_groups != self.running.sync_groups
+            || cfg.vrrp_scripts != self.running.vrrp_scripts
+            || cfg.track_files != self.running.track_files
+            || cfg.global != self.running.global
         {
             let _ = self
                 .events
@@ -242,7 +224,7 @@ mod tests {
     }
 
     #[test]
-    fn a_reload_says_what_changed_and_what_needs_a_restart() {
+    fn a_reload_says_what_changed() {
         let a = cfg(&conf(100, 7, 1, false));
         assert!(changes(&a, &a).is_empty());
         let b = cfg(&conf(120, 7, 2, false));
@@ -255,21 +237,18 @@ mod tests {
         );
         let c = cfg(&conf(100, 8, 1, true));
         let ch = changes(&a, &c);
-        assert!(
-            ch[0].starts_with("vrrp_instance VI: ")
-                && ch[0].ends_with("needs a restart, not applied"),
-            "{ch:?}"
+        assert_eq!(
+            ch[0],
+            "vrrp_instance VI: VRID, interface, family, version or peers changed: deleted and started again"
         );
         assert_eq!(ch[1], "virtual_server [10.0.0.1]:tcp:80 changed");
         let d = cfg("vrrp_instance VJ { interface lo\n virtual_router_id 9\n priority 100\n virtual_ipaddress { 10.0.0.2 } }\n");
         let ch = changes(&a, &d);
         assert!(
-            ch.contains(&"vrrp_instance VJ is new: needs a restart, not applied".to_string()),
+            ch.contains(&"vrrp_instance VJ is new: started".to_string()),
             "{ch:?}"
         );
-        assert!(
-            ch.contains(&"vrrp_instance VI was removed: needs a restart, not applied".to_string())
-        );
+        assert!(ch.contains(&"vrrp_instance VI was removed: deleted".to_string()));
         assert!(ch.contains(&"virtual_server [10.0.0.1]:tcp:80 removed".to_string()));
     }
 }

@@ -6,7 +6,7 @@ pub mod addr;
 pub mod arp;
 pub mod iface;
 pub mod link;
-pub mod received;
+pub use crate::received;
 pub mod route;
 pub mod socket;
 pub mod socket6;

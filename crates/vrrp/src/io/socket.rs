@@ -3,9 +3,9 @@
 //! multicast TTL is 255 too (multicast ignores IP_TTL), bound to the device,
 //! multicast loop off; the receive side joins the group on the interface.
 
-pub use super::received::Received;
 use super::{os, IoError};
 use crate::packet::{self, IPPROTO_VRRP};
+pub use crate::received::Received;
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use tokio::io::unix::AsyncFd;
@@ -50,6 +50,22 @@ impl VrrpSocket {
                 what: format!("sending from {src} to {dst} on {}", self.ifname()),
                 source: std::io::Error::from(std::io::ErrorKind::InvalidInput),
             }),
+        }
+    }
+
+    /// Join one more multicast group (an instance a reload added).
+    pub fn join(&self, group: IpAddr, ifindex: u32) -> Result<(), IoError> {
+        let what = format!("joining {group} on {}", self.ifname());
+        match (self, group) {
+            (VrrpSocket::V4(s), IpAddr::V4(g)) => {
+                s.fd.get_ref()
+                    .join_multicast_v4_n(&g, &socket2::InterfaceIndexOrAddress::Index(ifindex))
+                    .map_err(os(what))
+            }
+            (VrrpSocket::V6(s), IpAddr::V6(g)) => s.join(&g).map_err(os(what)),
+            _ => Err(os(what)(std::io::Error::from(
+                std::io::ErrorKind::InvalidInput,
+            ))),
         }
     }
 

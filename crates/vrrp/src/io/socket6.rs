@@ -4,9 +4,9 @@
 //! received packets come as control messages (raw IPv6 sockets do not
 //! deliver the header).
 
-use super::received::Received;
 use super::{os, IoError};
 use crate::packet::IPPROTO_VRRP;
+use crate::received::Received;
 use socket2::{Domain, Protocol, Socket, Type};
 use std::net::{IpAddr, Ipv6Addr};
 use std::os::fd::AsRawFd;
@@ -81,6 +81,11 @@ impl VrrpSocket6 {
 
     pub fn ifname(&self) -> &str {
         &self.ifname
+    }
+
+    /// Join one more group on our interface.
+    pub fn join(&self, g: &Ipv6Addr) -> std::io::Result<()> {
+        self.fd.get_ref().join_multicast_v6(g, self.ifindex)
     }
 
     /// Send one advert from `src` (our link-local address) to `dst`; the

@@ -1,177 +1,32 @@
-//! VRRP on a reload (SIGHUP), as keepalived keeps it: an instance that is
-//! still configured keeps its state (a MASTER stays MASTER without a
-//! transition). What a running instance takes from a reload: its virtual
-//! addresses (added or removed at once while it holds them, new ones
-//! announced with GARPs / NAs), priority, advert interval, preemption,
-//! GARP timers and notify settings. Anything else (a new or removed
-//! instance, another VRID, interface, family, peers, authentication or
-//! trackers, sync groups, virtual routes) needs a restart and is logged.
+//! A reload's VRRP part: the host facts for the new configuration looked
+//! up, handed to the node (`kad_vrrp::node::reload` holds the rules), then
+//! sockets opened and tracker tasks replaced as the new instances need.
 
-use super::{Engine, Inst};
-use kad_config::model::{Config, VrrpInstance};
-use kad_vrrp::params;
-use std::collections::HashSet;
-
-/// The instance with every field a reload may change taken from `old`:
-/// equal to `old` exactly when nothing else changed.
-fn fixed_part(old: &VrrpInstance, new: &VrrpInstance) -> VrrpInstance {
-    let mut n = new.clone();
-    n.state = old.state;
-    n.virtual_ipaddress = old.virtual_ipaddress.clone();
-    n.virtual_ipaddress_excluded = old.virtual_ipaddress_excluded.clone();
-    n.priority = old.priority;
-    n.advert_int = old.advert_int;
-    n.nopreempt = old.nopreempt;
-    n.preempt_delay = old.preempt_delay;
-    n.garp = old.garp.clone();
-    n.down_timer_adverts = old.down_timer_adverts;
-    n.lower_prio_no_advert = old.lower_prio_no_advert;
-    n.higher_prio_send_advert = old.higher_prio_send_advert;
-    n.notify = old.notify.clone();
-    n.smtp_alert = old.smtp_alert;
-    n
-}
-
-/// Why `new` cannot replace `old` in place, if it cannot.
-pub fn needs_restart(old: &VrrpInstance, new: &VrrpInstance) -> Option<&'static str> {
-    // The address owner (255) never moves; becoming or ceasing to be it
-    // changes the rules the machine runs by.
-    if (old.priority.0 == 255) != (new.priority.0 == 255) {
-        return Some("priority 255 (address owner) added or removed");
-    }
-    (fixed_part(old, new) != *old)
-        .then_some("a setting other than addresses, priority, timers or notify changed")
-}
+use super::Engine;
+use kad_config::model::Config;
 
 impl Engine {
-    /// Apply a reloaded configuration's VRRP part.
     pub(super) async fn reload(&mut self, cfg: &Config) {
-        let mut restart: Vec<String> = Vec::new();
-        let names: HashSet<&str> = self.insts.iter().map(|i| i.cfg.name.as_str()).collect();
-        for n in &cfg.vrrp_instances {
-            if !names.contains(n.name.as_str()) {
-                restart.push(format!("{} is new", n.name));
-            }
-        }
-        if cfg.sync_groups.len() != self.groups.len()
-            || cfg
-                .sync_groups
-                .iter()
-                .zip(&self.groups)
-                .any(|(n, g)| n.name != g.name)
-        {
-            restart.push("sync groups changed".into());
-        }
-        for i in 0..self.insts.len() {
-            let name = self.insts[i].cfg.name.clone();
-            let Some(new) = cfg.vrrp_instances.iter().find(|n| n.name == name) else {
-                restart.push(format!("{name} was removed"));
-                continue;
-            };
-            if *new == self.insts[i].cfg {
-                continue;
-            }
-            if let Some(why) = needs_restart(&self.insts[i].cfg, new) {
-                restart.push(format!("{name}: {why}"));
-                continue;
-            }
-            self.reconfigure(i, new.clone()).await;
-        }
-        if !restart.is_empty() {
-            tracing::warn!(
-                "reload: VRRP changes that need a restart, not applied: {}",
-                restart.join("; ")
-            );
-        }
-    }
-
-    async fn reconfigure(&mut self, i: usize, new: VrrpInstance) {
-        let now = self.now();
-        let old_vips = Self::all_vips(&self.insts[i]);
-        let inst: &mut Inst = &mut self.insts[i];
-        let v6 = new.ipv6;
-        inst.advertised = params::advertised(&new)
-            .into_iter()
-            .filter(|a| a.is_ipv6() == v6)
+        let known = self
+            .node
+            .instances()
+            .map(|v| (v.cfg.name.clone(), v.src))
             .collect();
-        inst.policy = params::rx_policy(&new);
-        let p = params::params(&new, inst.src, true);
-        inst.cfg = new;
-        tracing::info!(
-            "({}) reloaded in {} state",
-            inst.cfg.name,
-            super::state_word(inst.fsm.state())
-        );
-        if inst.fsm.holds_vips() {
-            let new_vips = Self::all_vips(inst);
-            let gone: Vec<_> = old_vips
-                .iter()
-                .filter(|a| !new_vips.contains(a))
-                .cloned()
-                .collect();
-            let added: Vec<_> = new_vips
-                .iter()
-                .filter(|a| !old_vips.contains(a))
-                .cloned()
-                .collect();
-            self.del_addrs(i, &gone).await;
-            let added = self.add_addrs(i, &added).await;
-            self.announce(i, &added);
+        let envir =
+            match super::setup::lookup_env(&self.handle, cfg, &known, &mut self.ifindex, false)
+                .await
+            {
+                Ok(e) => e,
+                Err(e) => {
+                    tracing::warn!("reload: {e}; VRRP keeps the running configuration");
+                    return;
+                }
+            };
+        let now = self.now();
+        self.node.reload(now, cfg, &envir);
+        if let Err(e) = self.open_sockets(cfg).await {
+            tracing::warn!("reload: {e}");
         }
-        let actions = self.insts[i].fsm.reconfigure(now, p);
-        for a in actions {
-            self.execute(i, a).await;
-        }
-        // The new base priority through the trackers.
-        self.recompute(i, true).await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn inst(text: &str) -> VrrpInstance {
-        let l = kad_config::load_str(text, std::path::Path::new("t.conf"), &Default::default());
-        assert!(!l.has_errors(), "{:?}", l.diagnostics);
-        l.config.vrrp_instances[0].clone()
-    }
-
-    fn conf(prio: u32, vips: &str, extra: &str) -> String {
-        format!(
-            "vrrp_instance VI {{\n interface lo\n virtual_router_id 7\n priority {prio}\n advert_int 1\n {extra}\n virtual_ipaddress {{\n {vips}\n }}\n}}\n"
-        )
-    }
-
-    #[test]
-    fn what_a_reload_may_change_in_place() {
-        let old = inst(&conf(100, "10.0.0.1/24", ""));
-        for (new, ok) in [
-            (conf(150, "10.0.0.1/24\n 10.0.0.2/24", "nopreempt"), true),
-            (
-                conf(100, "10.0.0.3/24", "advert_int 2\n preempt_delay 5"),
-                true,
-            ),
-            (conf(255, "10.0.0.1/24", ""), false),
-            (
-                conf(100, "10.0.0.1/24", "unicast_peer {\n 10.0.0.9\n }"),
-                false,
-            ),
-            (
-                conf(
-                    100,
-                    "10.0.0.1/24",
-                    "authentication {\n auth_type PASS\n auth_pass x\n }",
-                ),
-                false,
-            ),
-        ] {
-            let n = inst(&new);
-            assert_eq!(needs_restart(&old, &n).is_none(), ok, "{new}");
-        }
-        let other_vrid = inst(
-            &conf(100, "10.0.0.1/24", "").replace("virtual_router_id 7", "virtual_router_id 8"),
-        );
-        assert!(needs_restart(&old, &other_vrid).is_some());
+        self.tasks.sync(cfg, &self.tx);
     }
 }

@@ -1,5 +1,4 @@
-//! What the engine gives the state dumps (SIGUSR1, SIGUSR2, SIGRTMIN+2)
-//! and SIGRTMAX-1's clearing of the counters.
+//! What the engine gives the state dumps (SIGUSR1, SIGUSR2, SIGRTMIN+2).
 
 use super::super::dump;
 use super::Engine;
@@ -11,22 +10,25 @@ impl Engine {
     pub(super) fn snapshot(&self) -> dump::Snapshot {
         let now = self.now();
         let wall = SystemTime::now();
-        let status = self.status();
+        let status = self.node.status(now);
         let instances = self
-            .insts
-            .iter()
-            .zip(status.vrrp)
-            .map(|(inst, st)| dump::Instance {
-                interface: inst.cfg.ifname.clone(),
-                cfg: inst.cfg.clone(),
+            .node
+            .instances()
+            .zip(status)
+            .map(|(v, st)| dump::Instance {
+                interface: v.interface.to_string(),
+                cfg: v.cfg.clone(),
                 status: st,
-                master_adver_int: inst.fsm.master_adv_int().as_duration(),
-                master_down: inst.fsm.master_down_interval(),
-                src: inst.src,
-                dst: inst.dst.clone(),
-                unicast: inst.unicast,
-                fd: std::os::fd::AsRawFd::as_raw_fd(&*self.sockets[inst.sock]),
-                next_timer: inst.fsm.next_deadline().map(|t| {
+                master_adver_int: v.fsm.master_adv_int().as_duration(),
+                master_down: v.fsm.master_down_interval(),
+                src: v.src,
+                dst: v.dst.to_vec(),
+                unicast: v.unicast,
+                fd: self
+                    .sock_of
+                    .get(&(v.interface.to_string(), v.cfg.ipv6))
+                    .map_or(-1, |&s| std::os::fd::AsRawFd::as_raw_fd(&*self.sockets[s])),
+                next_timer: v.fsm.next_deadline().map(|t| {
                     let ahead =
                         Duration::from_micros(t.as_micros().saturating_sub(now.as_micros()));
                     wall + ahead
@@ -35,28 +37,22 @@ impl Engine {
             .collect();
         dump::Snapshot {
             now: wall,
-            global: self.global.clone(),
+            global: self.global().clone(),
             scripts: Vec::new(),
             script_status: self
-                .scripts
-                .iter()
+                .node
+                .scripts()
+                .into_iter()
                 .map(|s| dump::ScriptStatus {
-                    name: s.name.clone(),
-                    up: s.state.up,
-                    against: s.state.against(),
+                    name: s.name,
+                    up: s.up,
+                    against: s.against,
                 })
                 .collect(),
             sync_groups: Vec::new(),
             up_down_delays: Vec::new(),
             ifaces: Vec::new(),
             instances,
-        }
-    }
-
-    /// keepalived's SIGRTMAX-1: every instance's counters back to zero.
-    pub(super) fn clear_stats(&mut self) {
-        for inst in &mut self.insts {
-            inst.fsm.stats = Default::default();
         }
     }
 }

@@ -1,0 +1,220 @@
+//! Start-up and what a reload needs of the host: each instance's interface
+//! and source address, links, sockets (one per interface and family) and
+//! GARP senders (one per interface), looked up here and handed to the node.
+
+use super::{Engine, SetupError};
+use kactl::IpvsStatus;
+use kad_config::model::Config;
+use kad_vrrp::io::arp::GarpSender;
+use kad_vrrp::io::socket::{VrrpSocket, VrrpSocket4};
+use kad_vrrp::io::socket6::VrrpSocket6;
+use kad_vrrp::io::{iface, link};
+use kad_vrrp::node::{env, Env, Node, SocketNeed};
+use kad_vrrp::params;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+use super::super::fifo::Fifo;
+use super::Event;
+
+fn wrap(name: &str) -> impl FnOnce(kad_vrrp::io::IoError) -> SetupError {
+    let instance = name.to_string();
+    move |source| SetupError::Io { instance, source }
+}
+
+impl Engine {
+    pub async fn new(cfg: &Config, tx: mpsc::Sender<Event>) -> Result<Engine, SetupError> {
+        let (conn, handle, _) = rtnetlink::new_connection().map_err(SetupError::Netlink)?;
+        tokio::spawn(conn);
+        let mut ifindex = HashMap::new();
+        super::tasks::init_track_files(cfg);
+        let envir = lookup_env(&handle, cfg, &Default::default(), &mut ifindex, true).await?;
+        let node = Node::new(cfg, &envir, Default::default())?;
+        let fifo = cfg
+            .global
+            .vrrp_notify_fifo
+            .as_ref()
+            .or(cfg.global.notify_fifo.as_ref())
+            .and_then(|f| {
+                Fifo::open(f)
+                    .map_err(|e| tracing::warn!("notify FIFO {}: {e}", f.path))
+                    .ok()
+            });
+        let available = super::super::ipvs_probe::available();
+        let message = (!available).then(|| {
+            "this kernel has no IPVS: virtual servers cannot be programmed (VRRP runs)".to_string()
+        });
+        let mut e = Engine {
+            started: std::time::Instant::now(),
+            handle,
+            node,
+            tx: tx.clone(),
+            sockets: Vec::new(),
+            sock_of: HashMap::new(),
+            joined: HashMap::new(),
+            garps: HashMap::new(),
+            ifindex,
+            tasks: Default::default(),
+            fifo,
+            ipvs: IpvsStatus {
+                available,
+                message,
+                virtual_servers: cfg.virtual_servers.len(),
+                services: Vec::new(),
+            },
+            sync: None,
+            checks: None,
+            bulk: None,
+        };
+        e.open_sockets(cfg).await?;
+        // The link watcher feeds the event queue.
+        let (ltx, mut lrx) = mpsc::unbounded_channel();
+        if let Err(e) = link::watch(ltx) {
+            tracing::warn!("no link events (track_interface will not react): {e}");
+        }
+        tokio::spawn(async move {
+            while let Some(ev) = lrx.recv().await {
+                if tx.send(Event::Link(ev)).await.is_err() {
+                    return;
+                }
+            }
+        });
+        e.tasks.sync(cfg, &e.tx);
+        Ok(e)
+    }
+
+    /// Open the sockets and GARP senders the node's instances need and do
+    /// not have yet, with a receive loop for each socket.
+    pub(super) async fn open_sockets(&mut self, cfg: &Config) -> Result<(), SetupError> {
+        for SocketNeed {
+            interface,
+            ipv6,
+            groups,
+        } in self.node.sockets()
+        {
+            let who = cfg
+                .vrrp_instances
+                .iter()
+                .find(|c| env::interface_of(c, &cfg.global) == interface)
+                .map(|c| c.name.clone())
+                .unwrap_or_default();
+            let ifc = iface::lookup(&self.handle, &interface)
+                .await
+                .map_err(wrap(&who))?;
+            self.ifindex.insert(interface.clone(), ifc.index);
+            if !self.garps.contains_key(&interface) {
+                let g = GarpSender::open(ifc.index, ifc.mac).map_err(wrap(&who))?;
+                self.garps.insert(interface.clone(), g);
+            }
+            if let Some(&i) = self.sock_of.get(&(interface.clone(), ipv6)) {
+                // A reload may bring a group this socket has not joined.
+                let joined = self.joined.entry(i).or_default();
+                let missing: Vec<IpAddr> = groups
+                    .iter()
+                    .filter(|g| !joined.contains(g))
+                    .copied()
+                    .collect();
+                for g in missing {
+                    match self.sockets[i].join(g, ifc.index) {
+                        Ok(()) => joined.push(g),
+                        Err(e) => tracing::warn!("({who}) {e}"),
+                    }
+                }
+                continue;
+            }
+            let s = if ipv6 {
+                let g: Vec<_> = groups
+                    .iter()
+                    .filter_map(|a| match a {
+                        IpAddr::V6(a) => Some(*a),
+                        IpAddr::V4(_) => None,
+                    })
+                    .collect();
+                VrrpSocket::V6(VrrpSocket6::open(&interface, ifc.index, &g).map_err(wrap(&who))?)
+            } else {
+                let g: Vec<_> = groups
+                    .iter()
+                    .filter_map(|a| match a {
+                        IpAddr::V4(a) => Some(*a),
+                        IpAddr::V6(_) => None,
+                    })
+                    .collect();
+                VrrpSocket::V4(VrrpSocket4::open(&interface, ifc.index, &g).map_err(wrap(&who))?)
+            };
+            let s = Arc::new(s);
+            let i = self.sockets.len();
+            self.sockets.push(s.clone());
+            self.sock_of.insert((interface, ipv6), i);
+            self.joined.insert(i, groups.clone());
+            let tx = self.tx.clone();
+            tokio::spawn(async move {
+                loop {
+                    match s.recv().await {
+                        Ok(p) => {
+                            if tx.send(Event::Rx(i, p)).await.is_err() {
+                                return;
+                            }
+                        }
+                        Err(e) => {
+                            let _ = tx.send(Event::RxError(i, e.to_string())).await;
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                        }
+                    }
+                }
+            });
+        }
+        Ok(())
+    }
+}
+
+/// What the node needs of the host for `cfg`'s instances: links, each
+/// instance's source address (the configured one, else the interface's
+/// primary address, waited for a few seconds at start-up on a link that
+/// just came up — never on a reload, where the loop must keep its
+/// schedule), the `track_file` values. Sources already in `known` are kept.
+pub(super) async fn lookup_env(
+    handle: &rtnetlink::Handle,
+    cfg: &Config,
+    known: &HashMap<String, IpAddr>,
+    ifindex: &mut HashMap<String, u32>,
+    wait: bool,
+) -> Result<Env, SetupError> {
+    let mut out = Env::default();
+    for c in &cfg.vrrp_instances {
+        let v6 = c.ipv6;
+        let ifname = env::interface_of(c, &cfg.global);
+        let ifc = iface::lookup(handle, &ifname)
+            .await
+            .map_err(wrap(&c.name))?;
+        ifindex.insert(ifname.clone(), ifc.index);
+        out.links.insert(ifname.clone(), ifc.running);
+        for t in &c.track.interfaces {
+            let running = iface::lookup(handle, &t.name)
+                .await
+                .map(|i| i.running)
+                .unwrap_or(false);
+            out.links.insert(t.name.clone(), running);
+        }
+        let vips: Vec<IpAddr> = params::advertised(c);
+        let mut src = env::configured_source(c)
+            .or_else(|| known.get(&c.name).copied())
+            .or_else(|| ifc.source_addr(v6, &vips));
+        let mut waited = Duration::ZERO;
+        while wait && src.is_none() && waited < Duration::from_secs(5) {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            waited += Duration::from_millis(100);
+            src = iface::lookup(handle, &ifname)
+                .await
+                .ok()
+                .and_then(|i| i.source_addr(v6, &vips));
+        }
+        if let Some(src) = src {
+            out.sources.insert(c.name.clone(), src);
+        }
+    }
+    out.files = super::tasks::track_file_values(cfg);
+    Ok(out)
+}

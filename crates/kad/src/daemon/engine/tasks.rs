@@ -1,0 +1,114 @@
+//! The tracker tasks: one loop per `vrrp_script` (run, report, sleep) and
+//! one poller per `track_file`, each reporting by name. A reload keeps the
+//! tasks whose tracker did not change and replaces the others.
+
+use super::super::scripts;
+use super::Event;
+use kad_config::model::{Config, TrackFile, VrrpScript};
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+
+#[derive(Default)]
+pub(super) struct Tasks {
+    scripts: HashMap<String, (VrrpScript, AbortHandle)>,
+    files: HashMap<String, (TrackFile, AbortHandle)>,
+}
+
+impl Tasks {
+    /// Run exactly the trackers of `cfg`.
+    pub fn sync(&mut self, cfg: &Config, tx: &mpsc::Sender<Event>) {
+        self.scripts.retain(|name, (s, h)| {
+            let keep = cfg.vrrp_scripts.iter().any(|n| n == s && &n.name == name);
+            if !keep {
+                h.abort();
+            }
+            keep
+        });
+        for s in &cfg.vrrp_scripts {
+            if self.scripts.contains_key(&s.name) {
+                continue;
+            }
+            let (c, tx) = (s.clone(), tx.clone());
+            let h = tokio::spawn(async move {
+                loop {
+                    let ok = scripts::check(&c.script, c.timeout).await;
+                    if tx.send(Event::Script(c.name.clone(), ok)).await.is_err() {
+                        return;
+                    }
+                    tokio::time::sleep(c.interval).await;
+                }
+            });
+            self.scripts
+                .insert(s.name.clone(), (s.clone(), h.abort_handle()));
+        }
+        self.files.retain(|name, (f, h)| {
+            let keep = cfg.track_files.iter().any(|n| n == f && &n.name == name);
+            if !keep {
+                h.abort();
+            }
+            keep
+        });
+        for f in &cfg.track_files {
+            if self.files.contains_key(&f.name) {
+                continue;
+            }
+            let (c, tx, mut last) = (f.clone(), tx.clone(), read_track_file(f));
+            let h = tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    let v = read_track_file(&c);
+                    if v != last {
+                        last = v;
+                        if tx.send(Event::File(c.name.clone(), v)).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+            self.files
+                .insert(f.name.clone(), (f.clone(), h.abort_handle()));
+        }
+    }
+
+    pub fn abort_all(&mut self) {
+        for (_, (_, h)) in self.scripts.drain() {
+            h.abort();
+        }
+        for (_, (_, h)) in self.files.drain() {
+            h.abort();
+        }
+    }
+}
+
+/// `init_file`: write the initial value when the file is missing (or
+/// always, with `overwrite`). Done once, at start.
+pub(super) fn init_track_files(cfg: &Config) {
+    for f in &cfg.track_files {
+        let path = std::path::Path::new(&f.file);
+        if let Some(init) = f.init_value {
+            if f.init_overwrite || !path.exists() {
+                if let Err(e) = std::fs::write(path, format!("{init}\n")) {
+                    tracing::warn!("track_file {}: cannot write {}: {e}", f.name, f.file);
+                }
+            }
+        }
+    }
+}
+
+/// Every `track_file`'s value now.
+pub(super) fn track_file_values(cfg: &Config) -> HashMap<String, i64> {
+    cfg.track_files
+        .iter()
+        .map(|f| (f.name.clone(), read_track_file(f)))
+        .collect()
+}
+
+/// A track_file's value: its leading number (0 when missing or not a
+/// number), read as FILE_CHECK reads it.
+fn read_track_file(f: &TrackFile) -> i64 {
+    std::fs::read_to_string(&f.file)
+        .map(|t| kad_script::track_file::value(&t))
+        .unwrap_or(0)
+}

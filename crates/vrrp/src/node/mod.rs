@@ -1,0 +1,222 @@
+//! One router's VRRP: every instance, sync group and tracker, with no
+//! sockets, clocks, netlink or processes — in the manner of
+//! `kad_ipvs::check::health` and quinn-proto's `Endpoint`. The shell feeds
+//! it what happened (a received packet, a link or tracker change, an
+//! operator command, a reload, a stop, the time) and carries out what it
+//! asks for ([`Output`]): packets to send, addresses and routes to add or
+//! remove, GARP/NA bursts, notify scripts and FIFO lines, the sync daemon's
+//! role. It wakes the node at [`Node::next_deadline`].
+//!
+//! Where each rule lives: `rx.rs` (which instance a packet is for, decode,
+//! receive checks, counters), `trackers.rs` (effective priority and
+//! faults), `drive.rs` (the state machines' actions, sync-group following,
+//! group states, notifications), `advert.rs` (adverts on the wire),
+//! `vips.rs` (addresses, routes, GARPs), `release.rs` (stop and `-V`/`-X`),
+//! `operator.rs` (`kactl priority` / `failover`), `reload.rs` (SIGHUP),
+//! `status.rs` (what `kactl status` shows).
+
+mod advert;
+mod drive;
+pub mod env;
+mod operator;
+mod output;
+mod reconfigure;
+pub mod release;
+pub mod reload;
+mod removed;
+mod rx;
+mod slot;
+pub mod status;
+mod trackers;
+mod vips;
+
+pub use env::Env;
+pub use output::{fifo_line, state_word, Alert, Output};
+pub use release::Release;
+pub use slot::{SocketNeed, View};
+pub use trackers::ScriptView;
+
+use crate::fsm::Input;
+use crate::received::Received;
+use crate::time::Time;
+use kad_config::model::{Config, GlobalDefs};
+use slot::{Group, Slot};
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+use trackers::Trackers;
+
+/// How long a stop may wait for masters to hand over before VIPs are
+/// removed regardless.
+pub const STOP_GRACE: Duration = Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum NodeError {
+    #[error("({0}) has no address to send adverts from: set mcast_src_ip / unicast_src_ip")]
+    NoSource(String),
+}
+
+pub struct Node {
+    slots: Vec<Slot>,
+    groups: Vec<Group>,
+    trackers: Trackers,
+    global: GlobalDefs,
+    release: Release,
+    stopping: Option<Time>,
+    /// `lvs_sync_daemon ... inst NAME`: the sync daemon follows NAME.
+    sync_follow: Option<String>,
+    /// The operator's priorities (`kactl priority` / `failover`), by
+    /// instance name: they replace the configured priority under the
+    /// trackers.
+    prio_override: HashMap<String, u8>,
+    started: bool,
+    out: VecDeque<Output>,
+}
+
+impl Node {
+    /// The instances of `cfg`, with the facts of the host the shell looked
+    /// up (`env`: each instance's source address, links, track_file values).
+    pub fn new(cfg: &Config, env: &Env, release: Release) -> Result<Node, NodeError> {
+        let mut node = Node {
+            slots: Vec::new(),
+            groups: Vec::new(),
+            trackers: Trackers::new(cfg, env),
+            global: cfg.global.clone(),
+            release,
+            stopping: None,
+            sync_follow: None,
+            prio_override: HashMap::new(),
+            started: false,
+            out: VecDeque::new(),
+        };
+        for c in &cfg.vrrp_instances {
+            let s = Slot::new(c, &cfg.global, env)?;
+            node.slots.push(s);
+        }
+        node.set_groups(cfg);
+        Ok(node)
+    }
+
+    /// Let the IPVS sync daemon follow `instance` ([`Output::SyncRole`]).
+    pub fn follow_sync(&mut self, instance: String) {
+        self.sync_follow = Some(instance);
+    }
+
+    /// Begin: initial priorities and faults quietly, then every machine
+    /// starts.
+    pub fn start(&mut self, now: Time) {
+        if self.started {
+            return;
+        }
+        self.started = true;
+        let all: Vec<usize> = (0..self.slots.len()).collect();
+        self.start_slots(now, &all);
+    }
+
+    /// The next thing the shell must do, in order.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.out.pop_front()
+    }
+
+    /// Everything the shell must do now, in order.
+    pub fn drain(&mut self) -> Vec<Output> {
+        self.out.drain(..).collect()
+    }
+
+    /// When the shell must call [`Node::handle_timeout`] next.
+    pub fn next_deadline(&self) -> Option<Time> {
+        let machines = self
+            .slots
+            .iter()
+            .filter_map(|s| s.fsm.next_deadline())
+            .min();
+        let stop_by = self.stopping.map(|t| t + STOP_GRACE);
+        [machines, stop_by].into_iter().flatten().min()
+    }
+
+    /// Run the deadlines that have passed.
+    pub fn handle_timeout(&mut self, now: Time) {
+        for i in 0..self.slots.len() {
+            self.drive(now, i, Input::Tick);
+        }
+    }
+
+    /// A packet received on interface `iface`.
+    pub fn handle_packet(&mut self, now: Time, iface: &str, pkt: Received) {
+        self.receive(now, iface, pkt);
+    }
+
+    /// A link (interface) went up or down.
+    pub fn handle_link(&mut self, now: Time, name: &str, running: bool) {
+        if self.trackers.link(name, running) {
+            tracing::info!(
+                "interface {name} is {}",
+                if running { "up" } else { "down" }
+            );
+            self.recompute_all(now);
+        }
+    }
+
+    /// One run of `vrrp_script` `name` ended (`ok`: exit 0).
+    pub fn handle_script(&mut self, now: Time, name: &str, ok: bool) {
+        if let Some(up) = self.trackers.script(name, ok) {
+            tracing::info!(
+                "VRRP_Script({name}) {}",
+                if up { "succeeded" } else { "failed" }
+            );
+            self.recompute_all(now);
+        }
+    }
+
+    /// `track_file` `name` holds a new value.
+    pub fn handle_file(&mut self, now: Time, name: &str, value: i64) {
+        if self.trackers.file(name, value) {
+            tracing::info!("track_file {name} is now {value}");
+            self.recompute_all(now);
+        }
+    }
+
+    fn recompute_all(&mut self, now: Time) {
+        for i in 0..self.slots.len() {
+            self.recompute(now, i, true);
+        }
+    }
+
+    /// Whether this node is the sync master (always, without `inst`).
+    pub fn sync_master(&self) -> bool {
+        match &self.sync_follow {
+            Some(name) => self
+                .slots
+                .iter()
+                .any(|s| &s.cfg.name == name && s.fsm.state() == crate::fsm::State::Master),
+            None => true,
+        }
+    }
+
+    /// Every instance's counters back to zero (keepalived's SIGRTMAX-1).
+    pub fn clear_stats(&mut self) {
+        for s in &mut self.slots {
+            s.fsm.stats = Default::default();
+        }
+    }
+
+    /// The running configuration's globals.
+    pub fn global(&self) -> &GlobalDefs {
+        &self.global
+    }
+
+    /// The instances as the dumps show them.
+    pub fn instances(&self) -> impl Iterator<Item = View<'_>> {
+        self.slots.iter().map(Slot::view)
+    }
+
+    /// The `vrrp_script`s and their state.
+    pub fn scripts(&self) -> Vec<ScriptView> {
+        self.trackers.scripts()
+    }
+
+    /// The sockets the instances need: one per interface and family, with
+    /// the multicast groups it must join.
+    pub fn sockets(&self) -> Vec<SocketNeed> {
+        slot::sockets(&self.slots)
+    }
+}

@@ -1,0 +1,214 @@
+//! Trackers (`track_interface`, `track_script`, `track_file`) and what they
+//! make of each instance: its effective priority and its faults, with the
+//! reasons `kactl status` shows. A fault of one sync-group member is a
+//! fault of the whole group.
+
+use super::env::Env;
+use super::Node;
+use crate::fsm::Input;
+use crate::group;
+use crate::time::Time;
+use crate::track::{self, ScriptState, Tracked};
+use kad_config::model::{Config, TrackFile, VrrpScript};
+use std::collections::HashMap;
+
+pub(super) struct Trackers {
+    scripts: Vec<ScriptRt>,
+    /// Each `track_file` and its current value.
+    files: Vec<(TrackFile, i64)>,
+    links: HashMap<String, bool>,
+}
+
+struct ScriptRt {
+    cfg: VrrpScript,
+    state: ScriptState,
+}
+
+/// A `vrrp_script` as the dumps show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScriptView {
+    pub name: String,
+    pub up: bool,
+    /// Results in a row against the current state.
+    pub against: u32,
+}
+
+impl Trackers {
+    pub fn new(cfg: &Config, env: &Env) -> Trackers {
+        let mut t = Trackers {
+            scripts: Vec::new(),
+            files: Vec::new(),
+            links: env.links.clone(),
+        };
+        t.reload(cfg, env);
+        t
+    }
+
+    /// Take the trackers of a new configuration: a script or file that
+    /// stays the same keeps its state; links are merged.
+    pub fn reload(&mut self, cfg: &Config, env: &Env) {
+        let old = std::mem::take(&mut self.scripts);
+        self.scripts = cfg
+            .vrrp_scripts
+            .iter()
+            .map(|s| {
+                let state = old
+                    .iter()
+                    .find(|o| o.cfg == *s)
+                    .map(|o| o.state.clone())
+                    .unwrap_or_else(|| ScriptState::new(s.rise, s.fall, s.init_fail));
+                ScriptRt {
+                    cfg: s.clone(),
+                    state,
+                }
+            })
+            .collect();
+        let old = std::mem::take(&mut self.files);
+        self.files = cfg
+            .track_files
+            .iter()
+            .map(|f| {
+                let v = env
+                    .files
+                    .get(&f.name)
+                    .copied()
+                    .or_else(|| old.iter().find(|(o, _)| o.name == f.name).map(|o| o.1))
+                    .unwrap_or(0);
+                (f.clone(), v)
+            })
+            .collect();
+        for (k, v) in &env.links {
+            self.links.entry(k.clone()).or_insert(*v);
+        }
+    }
+
+    /// A link's state; true when it changed from a known one.
+    pub fn link(&mut self, name: &str, running: bool) -> bool {
+        let known = self.links.insert(name.to_string(), running);
+        known.is_some() && known != Some(running)
+    }
+
+    /// A script's result; its new state when it changed.
+    pub fn script(&mut self, name: &str, ok: bool) -> Option<bool> {
+        let s = self.scripts.iter_mut().find(|s| s.cfg.name == name)?;
+        s.state.result(ok).then_some(s.state.up)
+    }
+
+    /// A file's value; true when the file is tracked.
+    pub fn file(&mut self, name: &str, value: i64) -> bool {
+        match self.files.iter_mut().find(|(f, _)| f.name == name) {
+            Some(f) => {
+                f.1 = value;
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn scripts(&self) -> Vec<ScriptView> {
+        self.scripts
+            .iter()
+            .map(|s| ScriptView {
+                name: s.cfg.name.clone(),
+                up: s.state.up,
+                against: s.state.against(),
+            })
+            .collect()
+    }
+}
+
+impl Node {
+    /// Recompute the trackers of instance `i` and feed changes to its
+    /// machine (and, for faults, to its sync group). Without `feed`
+    /// (before start) the initial priority and fault are set quietly.
+    pub(super) fn recompute(&mut self, now: Time, i: usize, feed: bool) {
+        let t = &self.trackers;
+        let s = &self.slots[i];
+        let mut tracked = Vec::new();
+        let mut reasons = Vec::new();
+        let ifname = &s.ifname;
+        if !s.cfg.dont_track_primary && !t.links.get(ifname).copied().unwrap_or(true) {
+            reasons.push(format!("interface {ifname} is down"));
+        }
+        for r in &s.cfg.track.interfaces {
+            let up = t.links.get(&r.name).copied().unwrap_or(false);
+            let weight = r.weight.map_or(0, |w| w.0);
+            tracked.push(Tracked {
+                weight,
+                reverse: r.reverse,
+                up,
+            });
+            if weight == 0 && up == r.reverse {
+                reasons.push(format!("tracked interface {} is down", r.name));
+            }
+        }
+        for r in &s.cfg.track.scripts {
+            if let Some(sc) = t.scripts.iter().find(|sc| sc.cfg.name == r.name) {
+                let weight = r.weight.map_or(sc.cfg.weight, |w| w.0);
+                let reverse = r.reverse || sc.cfg.weight_reverse;
+                tracked.push(Tracked {
+                    weight,
+                    reverse,
+                    up: sc.state.up,
+                });
+                if weight == 0 && sc.state.up == reverse {
+                    reasons.push(format!("track script {} failed", r.name));
+                }
+            }
+        }
+        let mut extra = 0i64;
+        for r in &s.cfg.track.files {
+            let Some((f, value)) = t.files.iter().find(|(f, _)| f.name == r.name) else {
+                continue;
+            };
+            let weight = r.weight.map_or(f.weight, |w| w.0);
+            match track::file_delta(*value, weight, r.reverse || f.reverse) {
+                Some(d) => extra += d,
+                None => reasons.push(format!("track file {} is {value}", r.name)),
+            }
+        }
+        let base = self
+            .prio_override
+            .get(&s.cfg.name)
+            .copied()
+            .unwrap_or(s.cfg.priority.0);
+        let (prio, own_fault) = match track::effective_with(base, &tracked, extra) {
+            track::Effective::Priority(p) => (p, !reasons.is_empty()),
+            track::Effective::Fault => (s.fsm.priority(), true),
+        };
+        self.slots[i].fault_reasons = reasons;
+        if !feed {
+            self.slots[i].fsm.handle(now, Input::Priority(prio));
+            if own_fault {
+                self.slots[i].fsm.handle(now, Input::Fault(true));
+            }
+            return;
+        }
+        if prio != self.slots[i].fsm.priority() {
+            tracing::info!(
+                "({}) effective priority {} -> {prio}",
+                self.slots[i].cfg.name,
+                self.slots[i].fsm.priority()
+            );
+            self.drive(now, i, Input::Priority(prio));
+        }
+        // A group faults as one.
+        let members = match self.slots[i].group {
+            Some(g) => self.groups[g].members.clone(),
+            None => vec![i],
+        };
+        let own: Vec<bool> = members
+            .iter()
+            .map(|&m| {
+                if m == i {
+                    own_fault
+                } else {
+                    !self.slots[m].fault_reasons.is_empty()
+                }
+            })
+            .collect();
+        for (m, f) in members.into_iter().zip(group::faults(&own)) {
+            self.drive(now, m, Input::Fault(f));
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! A MASTER's addresses and routes, and the GARPs / NAs that announce them:
+//! only those on the instance's own interface are announced there.
+
+use super::output::Output;
+use super::Node;
+use kad_config::model::IpAddress;
+
+impl Node {
+    pub(super) fn add_vips(&mut self, i: usize) {
+        let s = &self.slots[i];
+        self.out.push_back(Output::AddAddrs {
+            instance: s.cfg.name.clone(),
+            interface: s.ifname.clone(),
+            addrs: s.all_vips(),
+        });
+        if !s.cfg.virtual_routes.is_empty() {
+            self.out.push_back(Output::Routes {
+                instance: s.cfg.name.clone(),
+                add: true,
+                routes: s.cfg.virtual_routes.clone(),
+            });
+        }
+    }
+
+    pub(super) fn remove_vips(&mut self, i: usize) {
+        if self.keeps_vips() {
+            return;
+        }
+        self.remove_vips_now(i);
+    }
+
+    /// Routes first, then the addresses they may depend on.
+    pub(super) fn remove_vips_now(&mut self, i: usize) {
+        let s = &self.slots[i];
+        if !s.cfg.virtual_routes.is_empty() {
+            self.out.push_back(Output::Routes {
+                instance: s.cfg.name.clone(),
+                add: false,
+                routes: s.cfg.virtual_routes.clone(),
+            });
+        }
+        self.out.push_back(Output::DelAddrs {
+            instance: s.cfg.name.clone(),
+            interface: s.ifname.clone(),
+            addrs: s.all_vips(),
+        });
+    }
+
+    /// `repeat` rounds of one GARP / NA for each address on the instance's
+    /// own interface.
+    pub(super) fn announce(&mut self, i: usize, addrs: &[IpAddress], repeat: u32) {
+        let s = &self.slots[i];
+        let own: Vec<_> = addrs
+            .iter()
+            .filter(|a| a.dev.as_ref().is_none_or(|d| *d == s.ifname))
+            .map(|a| a.addr.addr)
+            .collect();
+        if own.is_empty() || repeat == 0 {
+            return;
+        }
+        self.out.push_back(Output::Garp {
+            instance: s.cfg.name.clone(),
+            interface: s.ifname.clone(),
+            addrs: own,
+            repeat,
+        });
+    }
+}
