@@ -4,6 +4,11 @@
 //! heals, two masters of one VRID never last longer than one
 //! Master_Down_Interval, and within one more there is exactly one master,
 //! for good.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers of the simulated LAN sit outside #[test] functions"
+)]
 
 mod lan;
 

@@ -1,6 +1,11 @@
 //! Whole nodes on a simulated LAN (tests/lan): sync groups, trackers with
 //! weights, preemption and nopreempt, reload and stop, each checked against
 //! keepalived's rules in virtual time.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers of the simulated LAN sit outside #[test] functions"
+)]
 
 mod lan;
 
