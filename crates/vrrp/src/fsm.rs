@@ -405,8 +405,13 @@ impl Instance {
                 if self.release_to == State::Backup {
                     self.master = Some((src, priority));
                 }
-                self.release_at = Some(now);
-                self.tick(now, out);
+                // Hold the addresses a moment longer: the successor's
+                // gratuitous ARP leaves with its advert, and until the
+                // clients have it their packets still come here.
+                let linger = now + RELEASE_LINGER;
+                if self.release_at.is_some_and(|t| t > linger) {
+                    self.release_at = Some(linger);
+                }
             }
             return;
         }
@@ -573,6 +578,10 @@ impl Instance {
         out
     }
 }
+
+/// How long a releasing master keeps its addresses after its successor's
+/// first advert (make-before-break at the clients' ARP caches).
+pub const RELEASE_LINGER: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Compare addresses as unsigned numbers, as keepalived does for the
 /// equal-priority tie-break.

@@ -294,8 +294,11 @@ fn stop_sends_priority_zero_and_can_hold_vips_until_the_successor_speaks() {
     );
     assert!(i.holds_vips());
     let later = at + Duration::from_millis(600);
+    assert!(i.handle(later, adv(1, 50)).is_empty(), "addresses linger");
+    assert!(i.holds_vips());
+    let later = later + kad_vrrp::fsm::RELEASE_LINGER;
     assert_eq!(
-        i.handle(later, adv(1, 50)),
+        i.handle(later, Input::Tick),
         vec![
             Action::RemoveVips,
             Action::Transition {
@@ -401,8 +404,11 @@ fn handover_holds_the_vips_until_the_successor_speaks_then_stays_backup() {
     // The successor speaks: the VIPs go and the instance is BACKUP, with
     // the successor as its master.
     let later = at + Duration::from_millis(1600);
+    assert!(i.handle(later, adv(1, 100)).is_empty(), "addresses linger");
+    assert!(i.holds_vips());
+    let later = later + kad_vrrp::fsm::RELEASE_LINGER;
     assert_eq!(
-        i.handle(later, adv(1, 100)),
+        i.handle(later, Input::Tick),
         vec![
             Action::RemoveVips,
             Action::Transition {
@@ -435,6 +441,7 @@ fn handover_holds_the_vips_until_the_successor_speaks_then_stays_backup() {
     i.handle(at, Input::Handover);
     i.handle(at, Input::Stop);
     i.handle(at + Duration::from_millis(100), adv(1, 100));
+    i.handle(at + Duration::from_millis(200), Input::Tick);
     assert_eq!(i.state(), State::Stopped);
     let mut b = Instance::new(params(100));
     b.handle(t(0), Input::Start);
