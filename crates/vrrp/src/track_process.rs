@@ -65,9 +65,7 @@ impl ProcessMatcher {
             // The given words, each whole, begin the command line's.
             ParamMatch::Partial => rest.starts_with(want),
             // As partial, but the last given word need only begin its word.
-            ParamMatch::Initial => {
-                want.is_empty() || rest.starts_with(&want[..want.len() - 1])
-            }
+            ParamMatch::Initial => want.is_empty() || rest.starts_with(&want[..want.len() - 1]),
         }
     }
 }
@@ -200,13 +198,27 @@ mod tests {
     #[test]
     fn parameters_as_keepalived_compares_them() {
         let cmd = b"/usr/bin/sleep\01000\0x\0";
-        let exact = ProcessMatcher::new(&spec("/usr/bin/sleep", &["1000", "x"], ParamMatch::Exact, true));
+        let exact = ProcessMatcher::new(&spec(
+            "/usr/bin/sleep",
+            &["1000", "x"],
+            ParamMatch::Exact,
+            true,
+        ));
         assert!(exact.matches(b"sleep", cmd));
         assert!(!exact.matches(b"sleep", b"/usr/bin/sleep\01000\0x\0y\0"));
-        let partial = ProcessMatcher::new(&spec("/usr/bin/sleep", &["1000"], ParamMatch::Partial, true));
+        let partial = ProcessMatcher::new(&spec(
+            "/usr/bin/sleep",
+            &["1000"],
+            ParamMatch::Partial,
+            true,
+        ));
         assert!(partial.matches(b"sleep", cmd));
-        assert!(!partial.matches(b"sleep", b"/usr/bin/sleep\010000\0"), "whole words only");
-        let initial = ProcessMatcher::new(&spec("/usr/bin/sleep", &["10"], ParamMatch::Initial, true));
+        assert!(
+            !partial.matches(b"sleep", b"/usr/bin/sleep\010000\0"),
+            "whole words only"
+        );
+        let initial =
+            ProcessMatcher::new(&spec("/usr/bin/sleep", &["10"], ParamMatch::Initial, true));
         assert!(initial.matches(b"sleep", b"/usr/bin/sleep\010000\0"));
         assert!(!initial.matches(b"sleep", b"/usr/bin/sleep\0200\0"));
         let none = ProcessMatcher::new(&spec("/usr/bin/sleep", &[], ParamMatch::None, true));
@@ -214,7 +226,10 @@ mod tests {
         let exact_none = ProcessMatcher::new(&spec("/usr/bin/sleep", &[], ParamMatch::Exact, true));
         assert!(!exact_none.matches(b"sleep", cmd));
         assert!(exact_none.matches(b"sleep", b"/usr/bin/sleep\0"));
-        assert!(!none.matches(b"sleep", b"sleep\01000\0"), "argv[0] as written");
+        assert!(
+            !none.matches(b"sleep", b"sleep\01000\0"),
+            "argv[0] as written"
+        );
     }
 
     fn quorum(q: u32, max: u32, fork: u64, term: u64) -> TrackProcess {
@@ -235,7 +250,10 @@ mod tests {
     fn start_up_decides_at_once() {
         assert!(ProcessQuorum::new(&quorum(2, 3, 5, 5), 2).have_quorum());
         assert!(!ProcessQuorum::new(&quorum(2, 3, 5, 5), 4).have_quorum());
-        assert!(ProcessQuorum::new(&quorum(0, 0, 0, 0), 0).have_quorum(), "quorum_max 0: absent");
+        assert!(
+            ProcessQuorum::new(&quorum(0, 0, 0, 0), 0).have_quorum(),
+            "quorum_max 0: absent"
+        );
     }
 
     #[test]
@@ -245,9 +263,17 @@ mod tests {
         assert_eq!(q.deadline(), Some(at(3)));
         assert_eq!(q.tick(at(2)), None);
         assert_eq!(q.tick(at(3)), Some(true));
-        assert_eq!(q.observe(3, at(10)), None, "over quorum_max: a fork, fork_delay");
+        assert_eq!(
+            q.observe(3, at(10)),
+            None,
+            "over quorum_max: a fork, fork_delay"
+        );
         assert_eq!(q.deadline(), Some(at(13)));
-        assert_eq!(q.observe(2, at(11)), None, "back in range cancels the delay");
+        assert_eq!(
+            q.observe(2, at(11)),
+            None,
+            "back in range cancels the delay"
+        );
         assert_eq!(q.deadline(), None);
         assert!(q.have_quorum());
         assert_eq!(q.observe(0, at(20)), None, "terminate_delay runs");

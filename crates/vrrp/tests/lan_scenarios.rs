@@ -393,7 +393,10 @@ fn preempt_delay_tolerates_a_lower_master_that_long() {
         .filter(|(t, _, _)| *t > t0)
         .map(|(t, _, _)| *t - t0)
         .next();
-    assert!(took.is_some_and(|d| d > secs(5.5) && d < secs(7.5)), "{took:?}");
+    assert!(
+        took.is_some_and(|d| d > secs(5.5) && d < secs(7.5)),
+        "{took:?}"
+    );
 }
 
 #[test]

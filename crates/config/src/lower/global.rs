@@ -468,7 +468,10 @@ pub static TRACK_PROCESS: &[Kw<TrackProcess>] = &[
             let again = n.arg(0).map(|a| a.text.as_str()).unwrap_or("");
             c.ignore(
                 n.kw.pos,
-                format!("Process already set for track process {} - ignoring {again}", t.name),
+                format!(
+                    "Process already set for track process {} - ignoring {again}",
+                    t.name
+                ),
             );
             return;
         }
@@ -490,7 +493,10 @@ pub static TRACK_PROCESS: &[Kw<TrackProcess>] = &[
             Some("initial") => ParamMatch::Initial,
             Some("partial") => ParamMatch::Partial,
             Some(o) => {
-                c.ignore(n.args[0].pos, format!("Invalid param_match type {o} - ignoring"));
+                c.ignore(
+                    n.args[0].pos,
+                    format!("Invalid param_match type {o} - ignoring"),
+                );
                 return;
             }
         };
@@ -503,7 +509,10 @@ pub static TRACK_PROCESS: &[Kw<TrackProcess>] = &[
             let again = n.arg(0).map(|a| a.text.as_str()).unwrap_or("");
             c.ignore(
                 n.kw.pos,
-                format!("Weight already set for track process {} - ignoring {again}", t.name),
+                format!(
+                    "Weight already set for track process {} - ignoring {again}",
+                    t.name
+                ),
             );
             return;
         }
