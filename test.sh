@@ -50,14 +50,18 @@ fi
 # The house lints (Cargo.toml's [workspace.lints]: no unwrap/expect outside
 # tests, a SAFETY reason on every unsafe block) are errors; clippy's other
 # advice is printed, not enforced, so a new clippy release cannot fail CI.
-if ! cargo clippy --version >/dev/null 2>&1; then
-    if command -v rustup >/dev/null 2>&1; then
-        rustup component add clippy
-    else
-        echo "cargo clippy is missing (install the clippy component)" >&2
-        exit 1
+for component in clippy rustfmt; do
+    if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then
+        if command -v rustup >/dev/null 2>&1; then
+            rustup component add "$component"
+        else
+            echo "cargo's $component is missing (install the $component component)" >&2
+            exit 1
+        fi
     fi
-fi
+done
+# Code is as rustfmt writes it.
+cargo fmt --all -- --check
 cargo clippy --workspace --all-targets
 
 cargo build --workspace --all-targets

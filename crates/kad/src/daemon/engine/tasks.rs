@@ -54,11 +54,24 @@ impl Tasks {
             if self.files.contains_key(&f.name) {
                 continue;
             }
-            let (c, tx, mut last) = (f.clone(), tx.clone(), read_track_file(f));
+            let (c, tx, mut last) = (
+                f.clone(),
+                tx.clone(),
+                kad_script::track_file::read(f.file.as_ref()),
+            );
             let h = tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(Duration::from_millis(200)).await;
-                    let v = read_track_file(&c);
+                    // The read runs off the VRRP runtime: a file on a
+                    // stalled filesystem must not delay adverts.
+                    let path = c.file.clone();
+                    let Ok(v) = tokio::task::spawn_blocking(move || {
+                        kad_script::track_file::read(path.as_ref())
+                    })
+                    .await
+                    else {
+                        continue;
+                    };
                     if v != last {
                         last = v;
                         if tx.send(Event::File(c.name.clone(), v)).await.is_err() {
@@ -101,14 +114,11 @@ pub(super) fn init_track_files(cfg: &Config) {
 pub(super) fn track_file_values(cfg: &Config) -> HashMap<String, i64> {
     cfg.track_files
         .iter()
-        .map(|f| (f.name.clone(), read_track_file(f)))
+        .map(|f| {
+            (
+                f.name.clone(),
+                kad_script::track_file::read(f.file.as_ref()),
+            )
+        })
         .collect()
-}
-
-/// A track_file's value: its leading number (0 when missing or not a
-/// number), read as FILE_CHECK reads it.
-fn read_track_file(f: &TrackFile) -> i64 {
-    std::fs::read_to_string(&f.file)
-        .map(|t| kad_script::track_file::value(&t))
-        .unwrap_or(0)
 }
