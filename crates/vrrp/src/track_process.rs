@@ -197,7 +197,7 @@ mod tests {
 
     #[test]
     fn parameters_as_keepalived_compares_them() {
-        let cmd = b"/usr/bin/sleep\01000\0x\0";
+        let cmd = b"/usr/bin/sleep\x001000\0x\0";
         let exact = ProcessMatcher::new(&spec(
             "/usr/bin/sleep",
             &["1000", "x"],
@@ -205,7 +205,7 @@ mod tests {
             true,
         ));
         assert!(exact.matches(b"sleep", cmd));
-        assert!(!exact.matches(b"sleep", b"/usr/bin/sleep\01000\0x\0y\0"));
+        assert!(!exact.matches(b"sleep", b"/usr/bin/sleep\x001000\0x\0y\0"));
         let partial = ProcessMatcher::new(&spec(
             "/usr/bin/sleep",
             &["1000"],
@@ -214,20 +214,20 @@ mod tests {
         ));
         assert!(partial.matches(b"sleep", cmd));
         assert!(
-            !partial.matches(b"sleep", b"/usr/bin/sleep\010000\0"),
+            !partial.matches(b"sleep", b"/usr/bin/sleep\x0010000\0"),
             "whole words only"
         );
         let initial =
             ProcessMatcher::new(&spec("/usr/bin/sleep", &["10"], ParamMatch::Initial, true));
-        assert!(initial.matches(b"sleep", b"/usr/bin/sleep\010000\0"));
-        assert!(!initial.matches(b"sleep", b"/usr/bin/sleep\0200\0"));
+        assert!(initial.matches(b"sleep", b"/usr/bin/sleep\x0010000\0"));
+        assert!(!initial.matches(b"sleep", b"/usr/bin/sleep\x00200\0"));
         let none = ProcessMatcher::new(&spec("/usr/bin/sleep", &[], ParamMatch::None, true));
         assert!(none.matches(b"sleep", cmd));
         let exact_none = ProcessMatcher::new(&spec("/usr/bin/sleep", &[], ParamMatch::Exact, true));
         assert!(!exact_none.matches(b"sleep", cmd));
         assert!(exact_none.matches(b"sleep", b"/usr/bin/sleep\0"));
         assert!(
-            !none.matches(b"sleep", b"sleep\01000\0"),
+            !none.matches(b"sleep", b"sleep\x001000\0"),
             "argv[0] as written"
         );
     }

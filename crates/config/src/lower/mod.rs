@@ -7,6 +7,7 @@ pub mod global;
 pub mod lvs;
 pub mod net;
 pub mod table;
+mod track_weights;
 pub mod vrrp;
 
 use crate::model::*;
@@ -272,6 +273,7 @@ impl Builder {
             }
         }
         self.sync.retain(|s| !s.group.members.is_empty());
+        track_weights::correct(c, &self.cfg, &mut self.vrrp, &mut self.sync);
 
         if let Some(sd) = &self.cfg.global.lvs_sync_daemon {
             if let Some(inst) = &sd.instance {

@@ -35,6 +35,8 @@ pub enum Event {
     Script(String, bool),
     /// A `track_file` has a new value.
     File(String, i64),
+    /// A `vrrp_track_process` counts a new number of processes.
+    Process(String, u32),
     /// A reloaded configuration (checked, without errors).
     Reload(Box<Config>),
     /// The state for keepalived's dumps (SIGUSR1, SIGUSR2, SIGRTMIN+2).
@@ -219,6 +221,7 @@ impl Engine {
             Event::Link(l) => self.node.handle_link(now, &l.name, l.running),
             Event::Script(name, ok) => self.node.handle_script(now, &name, ok),
             Event::File(name, v) => self.node.handle_file(now, &name, v),
+            Event::Process(name, n) => self.node.handle_process(now, &name, n),
             Event::Reload(cfg) => {
                 if !self.node.stopping() {
                     self.reload(&cfg).await;

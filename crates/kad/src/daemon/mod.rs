@@ -16,6 +16,7 @@ pub mod notify;
 pub mod operator;
 pub mod overrides;
 pub mod pidfile;
+pub mod proc_scan;
 pub mod reloader;
 pub mod scripts;
 pub mod sides;

@@ -13,6 +13,8 @@ pub struct Env {
     pub links: HashMap<String, bool>,
     /// Each `track_file`'s value, by tracker name.
     pub files: HashMap<String, i64>,
+    /// How many processes each `vrrp_track_process` counts now, by name.
+    pub processes: HashMap<String, u32>,
 }
 
 /// The interface an instance runs on.

@@ -34,7 +34,7 @@ pub use env::Env;
 pub use output::{fifo_line, state_word, Alert, Output};
 pub use release::Release;
 pub use slot::{SocketNeed, View};
-pub use trackers::ScriptView;
+pub use trackers::{ProcessView, ScriptView};
 
 use crate::fsm::Input;
 use crate::received::Received;
@@ -130,11 +130,19 @@ impl Node {
             .filter_map(|s| s.fsm.next_deadline())
             .min();
         let stop_by = self.stopping.map(|t| t + STOP_GRACE);
-        [machines, stop_by].into_iter().flatten().min()
+        let processes = self.trackers.deadline();
+        [machines, stop_by, processes].into_iter().flatten().min()
     }
 
     /// Run the deadlines that have passed.
     pub fn handle_timeout(&mut self, now: Time) {
+        let changed = self.trackers.tick(now);
+        for (name, up) in &changed {
+            quorum_log(name, *up);
+        }
+        if !changed.is_empty() {
+            self.recompute_all(now);
+        }
         for i in 0..self.slots.len() {
             self.drive(now, i, Input::Tick);
         }
@@ -171,6 +179,14 @@ impl Node {
     pub fn handle_file(&mut self, now: Time, name: &str, value: i64) {
         if self.trackers.file(name, value) {
             tracing::info!("track_file {name} is now {value}");
+            self.recompute_all(now);
+        }
+    }
+
+    /// `vrrp_track_process` `name` counts `count` processes now.
+    pub fn handle_process(&mut self, now: Time, name: &str, count: u32) {
+        if let Some(up) = self.trackers.process(name, count, now) {
+            quorum_log(name, up);
             self.recompute_all(now);
         }
     }
@@ -214,9 +230,22 @@ impl Node {
         self.trackers.scripts()
     }
 
+    /// The `vrrp_track_process`es and their state.
+    pub fn processes(&self) -> Vec<ProcessView> {
+        self.trackers.processes()
+    }
+
     /// The sockets the instances need: one per interface and family, with
     /// the multicast groups it must join.
     pub fn sockets(&self) -> Vec<SocketNeed> {
         slot::sockets(&self.slots)
     }
+}
+
+/// keepalived's line for a process tracker's quorum.
+fn quorum_log(name: &str, up: bool) {
+    tracing::info!(
+        "Quorum {} for tracked process {name}",
+        if up { "gained" } else { "lost" }
+    );
 }

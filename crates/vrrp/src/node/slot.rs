@@ -33,6 +33,8 @@ pub(super) struct Group {
     pub members: Vec<usize>,
     pub notify: Notify,
     pub state: Option<State>,
+    /// The group's own trackers: each member tracks them as its own.
+    pub track: kad_config::model::Trackers,
 }
 
 /// An instance as the shell may see it (dumps, sockets).
@@ -173,6 +175,7 @@ impl super::Node {
                 members,
                 notify: g.notify.clone(),
                 state,
+                track: g.track.clone(),
             });
         }
     }

@@ -1,7 +1,9 @@
-//! Trackers (`track_interface`, `track_script`, `track_file`) and what they
-//! make of each instance: its effective priority and its faults, with the
-//! reasons `kactl status` shows. A fault of one sync-group member is a
-//! fault of the whole group.
+//! Trackers (`track_interface`, `track_script`, `track_file`,
+//! `track_process`) and what they make of each instance: its effective
+//! priority and its faults, with the reasons `kactl status` shows. A sync
+//! group's own trackers count for each member as the member's own (as
+//! keepalived's sync_group_tracking_init adds them), and a fault of one
+//! member is a fault of the whole group.
 
 use super::env::Env;
 use super::Node;
@@ -9,13 +11,16 @@ use crate::fsm::Input;
 use crate::group;
 use crate::time::Time;
 use crate::track::{self, ScriptState, Tracked};
-use kad_config::model::{Config, TrackFile, VrrpScript};
+use crate::track_process::ProcessQuorum;
+use kad_config::model::{Config, TrackFile, TrackProcess, TrackRef, VrrpScript};
 use std::collections::HashMap;
 
 pub(super) struct Trackers {
     scripts: Vec<ScriptRt>,
     /// Each `track_file` and its current value.
     files: Vec<(TrackFile, i64)>,
+    /// Each `vrrp_track_process` and its quorum.
+    processes: Vec<(TrackProcess, ProcessQuorum)>,
     links: HashMap<String, bool>,
 }
 
@@ -38,6 +43,7 @@ impl Trackers {
         let mut t = Trackers {
             scripts: Vec::new(),
             files: Vec::new(),
+            processes: Vec::new(),
             links: env.links.clone(),
         };
         t.reload(cfg, env);
@@ -77,9 +83,63 @@ impl Trackers {
                 (f.clone(), v)
             })
             .collect();
+        // A process tracker that stays the same keeps its quorum (and a
+        // delay that runs); a new one decides by the count at once, as at
+        // start-up.
+        let old = std::mem::take(&mut self.processes);
+        self.processes = cfg
+            .track_processes
+            .iter()
+            .map(|p| {
+                let q = old
+                    .iter()
+                    .find(|(o, _)| o == p)
+                    .map(|(_, q)| q.clone())
+                    .unwrap_or_else(|| {
+                        ProcessQuorum::new(p, env.processes.get(&p.name).copied().unwrap_or(0))
+                    });
+                (p.clone(), q)
+            })
+            .collect();
         for (k, v) in &env.links {
             self.links.entry(k.clone()).or_insert(*v);
         }
+    }
+
+    /// How many processes `vrrp_track_process` `name` counts now, at
+    /// `now`; its new quorum when that changed.
+    pub fn process(&mut self, name: &str, count: u32, now: Time) -> Option<bool> {
+        let (_, q) = self.processes.iter_mut().find(|(p, _)| p.name == name)?;
+        q.observe(count, now)
+    }
+
+    /// Run out the `fork_delay`/`terminate_delay`s due by `now`: the
+    /// trackers whose quorum changed, with the new quorum.
+    pub fn tick(&mut self, now: Time) -> Vec<(String, bool)> {
+        self.processes
+            .iter_mut()
+            .filter_map(|(p, q)| q.tick(now).map(|up| (p.name.clone(), up)))
+            .collect()
+    }
+
+    /// The earliest running process delay.
+    pub fn deadline(&self) -> Option<Time> {
+        self.processes
+            .iter()
+            .filter_map(|(_, q)| q.deadline())
+            .min()
+    }
+
+    /// The `vrrp_track_process`es and their state, for `kactl status`.
+    pub fn processes(&self) -> Vec<ProcessView> {
+        self.processes
+            .iter()
+            .map(|(p, q)| ProcessView {
+                name: p.name.clone(),
+                count: q.count(),
+                quorum: q.have_quorum(),
+            })
+            .collect()
     }
 
     /// A link's state; true when it changed from a known one.
@@ -117,6 +177,36 @@ impl Trackers {
     }
 }
 
+/// A `vrrp_track_process` as the status shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProcessView {
+    pub name: String,
+    /// Matching processes now.
+    pub count: u32,
+    pub quorum: bool,
+}
+
+/// An instance's own trackers of one kind with its sync group's added, as
+/// keepalived merges them: a tracker on both keeps the instance's when
+/// that one is unweighted, else takes the group's weight. `default` is
+/// the tracker's own weight (from its definition), for references
+/// without one.
+fn merged(own: &[TrackRef], group: &[TrackRef], default: impl Fn(&str) -> i32) -> Vec<TrackRef> {
+    let weight = |r: &TrackRef| r.weight.map_or(default(&r.name), |w| w.0);
+    let mut out: Vec<TrackRef> = own.to_vec();
+    for g in group {
+        match out.iter_mut().find(|o| o.name == g.name) {
+            Some(o) if weight(o) == 0 => {}
+            Some(o) => {
+                o.weight = Some(kad_config::model::Delta(weight(g)));
+                o.reverse = g.reverse;
+            }
+            None => out.push(g.clone()),
+        }
+    }
+    out
+}
+
 impl Node {
     /// Recompute the trackers of instance `i` and feed changes to its
     /// machine (and, for faults, to its sync group). Without `feed`
@@ -130,7 +220,13 @@ impl Node {
         if !s.cfg.dont_track_primary && !t.links.get(ifname).copied().unwrap_or(true) {
             reasons.push(format!("interface {ifname} is down"));
         }
-        for r in &s.cfg.track.interfaces {
+        let group = s.group.map(|g| &self.groups[g].track);
+        let none = Vec::new();
+        let of = |f: fn(&kad_config::model::Trackers) -> &Vec<TrackRef>| {
+            (f(&s.cfg.track), group.map_or(&none, f))
+        };
+        let (own, grp) = of(|t| &t.interfaces);
+        for r in merged(own, grp, |_| 0) {
             let up = t.links.get(&r.name).copied().unwrap_or(false);
             let weight = r.weight.map_or(0, |w| w.0);
             tracked.push(Tracked {
@@ -142,8 +238,10 @@ impl Node {
                 reasons.push(format!("tracked interface {} is down", r.name));
             }
         }
-        for r in &s.cfg.track.scripts {
-            if let Some(sc) = t.scripts.iter().find(|sc| sc.cfg.name == r.name) {
+        let script = |n: &str| t.scripts.iter().find(|sc| sc.cfg.name == n);
+        let (own, grp) = of(|t| &t.scripts);
+        for r in merged(own, grp, |n| script(n).map_or(0, |sc| sc.cfg.weight)) {
+            if let Some(sc) = script(&r.name) {
                 let weight = r.weight.map_or(sc.cfg.weight, |w| w.0);
                 let reverse = r.reverse || sc.cfg.weight_reverse;
                 tracked.push(Tracked {
@@ -156,9 +254,27 @@ impl Node {
                 }
             }
         }
+        let process = |n: &str| t.processes.iter().find(|(p, _)| p.name == n);
+        let (own, grp) = of(|t| &t.processes);
+        for r in merged(own, grp, |n| process(n).map_or(0, |(p, _)| p.weight)) {
+            if let Some((p, q)) = process(&r.name) {
+                let weight = r.weight.map_or(p.weight, |w| w.0);
+                let reverse = r.reverse || p.reverse;
+                tracked.push(Tracked {
+                    weight,
+                    reverse,
+                    up: q.have_quorum(),
+                });
+                if weight == 0 && q.have_quorum() == reverse {
+                    reasons.push(format!("tracked process {} quorum not achieved", r.name));
+                }
+            }
+        }
         let mut extra = 0i64;
-        for r in &s.cfg.track.files {
-            let Some((f, value)) = t.files.iter().find(|(f, _)| f.name == r.name) else {
+        let file = |n: &str| t.files.iter().find(|(f, _)| f.name == n);
+        let (own, grp) = of(|t| &t.files);
+        for r in merged(own, grp, |n| file(n).map_or(0, |(f, _)| f.weight)) {
+            let Some((f, value)) = file(&r.name) else {
                 continue;
             };
             let weight = r.weight.map_or(f.weight, |w| w.0);

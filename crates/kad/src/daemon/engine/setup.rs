@@ -215,6 +215,25 @@ pub(super) async fn lookup_env(
             out.sources.insert(c.name.clone(), src);
         }
     }
-    out.files = super::tasks::track_file_values(cfg);
+    for t in cfg.sync_groups.iter().flat_map(|g| &g.track.interfaces) {
+        let running = iface::lookup(handle, &t.name)
+            .await
+            .map(|i| i.running)
+            .unwrap_or(false);
+        out.links.insert(t.name.clone(), running);
+    }
+    // Files and /proc are read off the VRRP runtime: a reload must not
+    // hold the loop on a stalled filesystem.
+    let c = cfg.clone();
+    let (files, processes) = tokio::task::spawn_blocking(move || {
+        (
+            super::tasks::track_file_values(&c),
+            super::tasks::process_counts(&c),
+        )
+    })
+    .await
+    .unwrap_or_default();
+    out.files = files;
+    out.processes = processes;
     Ok(out)
 }

@@ -1,10 +1,12 @@
-//! The tracker tasks: one loop per `vrrp_script` (run, report, sleep) and
-//! one poller per `track_file`, each reporting by name. A reload keeps the
-//! tasks whose tracker did not change and replaces the others.
+//! The tracker tasks: one loop per `vrrp_script` (run, report, sleep), one
+//! poller per `track_file`, each reporting by name, and one /proc scanner
+//! for all `vrrp_track_process`es reporting changed counts. A reload keeps
+//! the tasks whose tracker did not change and replaces the others.
 
+use super::super::proc_scan::{Scanner, SCAN_EVERY};
 use super::super::scripts;
 use super::Event;
-use kad_config::model::{Config, TrackFile, VrrpScript};
+use kad_config::model::{Config, TrackFile, TrackProcess, VrrpScript};
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -14,11 +16,13 @@ use tokio::task::AbortHandle;
 pub(super) struct Tasks {
     scripts: HashMap<String, (VrrpScript, AbortHandle)>,
     files: HashMap<String, (TrackFile, AbortHandle)>,
+    processes: Option<(Vec<TrackProcess>, AbortHandle)>,
 }
 
 impl Tasks {
     /// Run exactly the trackers of `cfg`.
     pub fn sync(&mut self, cfg: &Config, tx: &mpsc::Sender<Event>) {
+        self.sync_processes(cfg, tx);
         self.scripts.retain(|name, (s, h)| {
             let keep = cfg.vrrp_scripts.iter().any(|n| n == s && &n.name == name);
             if !keep {
@@ -85,7 +89,47 @@ impl Tasks {
         }
     }
 
+    /// The process scanner: replaced when the trackers change. A new one
+    /// reports every count once (the node ignores a count it has), so no
+    /// change between the node's start counts and its first scan is lost.
+    fn sync_processes(&mut self, cfg: &Config, tx: &mpsc::Sender<Event>) {
+        if let Some((running, h)) = &self.processes {
+            if *running == cfg.track_processes {
+                return;
+            }
+            h.abort();
+        }
+        self.processes = None;
+        let scanner = Scanner::new(&cfg.track_processes);
+        if scanner.is_empty() {
+            return;
+        }
+        let (tx, mut last) = (tx.clone(), HashMap::new());
+        let h = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(SCAN_EVERY).await;
+                // /proc is read off the VRRP runtime.
+                let s = scanner.clone();
+                let Ok(counts) = tokio::task::spawn_blocking(move || s.count()).await else {
+                    continue;
+                };
+                for (name, n) in counts {
+                    if last.get(&name) != Some(&n) {
+                        last.insert(name.clone(), n);
+                        if tx.send(Event::Process(name, n)).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+        self.processes = Some((cfg.track_processes.clone(), h.abort_handle()));
+    }
+
     pub fn abort_all(&mut self) {
+        if let Some((_, h)) = self.processes.take() {
+            h.abort();
+        }
         for (_, (_, h)) in self.scripts.drain() {
             h.abort();
         }
@@ -108,6 +152,11 @@ pub(super) fn init_track_files(cfg: &Config) {
             }
         }
     }
+}
+
+/// Every `vrrp_track_process`'s count now (blocking: reads /proc).
+pub(super) fn process_counts(cfg: &Config) -> HashMap<String, u32> {
+    Scanner::new(&cfg.track_processes).count()
 }
 
 /// Every `track_file`'s value now.
