@@ -121,6 +121,12 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     ("vrrp_script", "fall", acts("crates/vrrp/src/track.rs::rise_and_fall")),
     ("vrrp_script", "user", untested()),
     ("vrrp_script", "init_fail", acts("crates/vrrp/src/track.rs::rise_and_fall")),
+    // start-up and stop (daemon/lifecycle.rs; vrrp_startup_delay in fsm.rs)
+    ("global_defs", "startup_script", acts("integration/tests/lifecycle_netns.rs::startup_script_then_vrrp_startup_delay_then_shutdown_script_as_keepalived")),
+    ("global_defs", "startup_script_timeout", acts("integration/tests/lifecycle_netns.rs::startup_script_timeout_ends_a_script_that_hangs_and_start_goes_on")),
+    ("global_defs", "shutdown_script", acts("integration/tests/lifecycle_netns.rs::startup_script_then_vrrp_startup_delay_then_shutdown_script_as_keepalived")),
+    ("global_defs", "shutdown_script_timeout", acts("integration/tests/lifecycle_netns.rs::startup_script_timeout_ends_a_script_that_hangs_and_start_goes_on")),
+    ("global_defs", "vrrp_startup_delay", acts("integration/tests/lifecycle_netns.rs::startup_script_then_vrrp_startup_delay_then_shutdown_script_as_keepalived")),
     // vrrp_track_process and sync groups' own trackers (node/trackers.rs,
     // daemon/proc_scan.rs)
     ("top level", "vrrp_track_process", acts("integration/tests/track_process_netns.rs::track_process_acts_in_a_namespace_where_keepalived_cannot_see_processes")),

@@ -420,6 +420,13 @@ pub fn apply(cfg: &mut Config) -> Vec<String> {
         flags: 0,
         unset: Vec::new(),
     };
+    // The parent's own scripts come first, as keepalived checks them
+    // before it starts its children.
+    if cfg.global.startup_script.is_some() || cfg.global.shutdown_script.is_some() {
+        p.notify(&mut cfg.global.startup_script);
+        p.notify(&mut cfg.global.shutdown_script);
+        p.violation("start/shutdown scripts");
+    }
     if !cfg.vrrp_instances.is_empty() {
         let mut removed: Vec<String> = Vec::new();
         for vs in &mut cfg.vrrp_scripts {
@@ -518,7 +525,9 @@ fn has_scripts(cfg: &Config) -> bool {
     let fifo = [&g.notify_fifo, &g.vrrp_notify_fifo, &g.lvs_notify_fifo]
         .into_iter()
         .flatten()
-        .any(|f| f.script.is_some());
+        .any(|f| f.script.is_some())
+        || g.startup_script.is_some()
+        || g.shutdown_script.is_some();
     let vrrp = !cfg.vrrp_scripts.is_empty()
         || cfg.vrrp_instances.iter().any(|i| notify_any(&i.notify))
         || cfg.sync_groups.iter().any(|s| notify_any(&s.notify));

@@ -103,6 +103,9 @@ pub struct Instance {
     priority: u8,
     master_adv_int: Centis,
     master_down: Option<Time>,
+    /// `vrrp_startup_delay`: a BACKUP's down timer runs from here, not
+    /// from now, until this time.
+    startup_hold: Option<Time>,
     adver: Option<Time>,
     preempt_until: Option<Time>,
     garp_again: Option<(Time, u32)>,
@@ -126,6 +129,7 @@ impl Instance {
             p,
             state: State::Init,
             master_down: None,
+            startup_hold: None,
             adver: None,
             preempt_until: None,
             garp_again: None,
@@ -251,7 +255,15 @@ impl Instance {
         if self.fault {
             self.transition(now, State::Fault, out);
         } else if self.owner() {
-            self.become_master(now, out);
+            match self.startup_hold {
+                // keepalived starts the owner as a BACKUP whose timer runs
+                // out at once, so it too waits for the delay.
+                Some(h) if now < h => {
+                    self.enter_backup(now, out);
+                    self.master_down = Some(h);
+                }
+                _ => self.become_master(now, out),
+            }
         } else {
             self.enter_backup(now, out);
         }
@@ -281,18 +293,34 @@ impl Instance {
                 if interval_changed && (self.p.version == Version::V2 || self.master.is_none()) {
                     self.master_adv_int = self.p.advert_int;
                 }
-                self.master_down = Some(now + self.master_down_interval());
+                self.master_down = Some(self.down_at(now));
             }
             _ => {}
         }
         out
     }
 
+    /// `vrrp_startup_delay`: until `until`, a BACKUP's Master_Down timer
+    /// counts from `until` (keepalived's vrrp_delayed_start_time), so no
+    /// backup takes over before the delay and a down interval have passed;
+    /// adverts are received and answered as usual.
+    pub fn hold_start_until(&mut self, until: Time) {
+        self.startup_hold = Some(until);
+    }
+
+    /// When the Master_Down timer armed at `now` runs out.
+    fn down_at(&self, now: Time) -> Time {
+        match self.startup_hold {
+            Some(h) if now < h => h + self.master_down_interval(),
+            _ => now + self.master_down_interval(),
+        }
+    }
+
     fn enter_backup(&mut self, now: Time, out: &mut Vec<Action>) {
         self.master_adv_int = self.p.advert_int;
         self.master = None;
         self.transition(now, State::Backup, out);
-        self.master_down = Some(now + self.master_down_interval());
+        self.master_down = Some(self.down_at(now));
     }
 
     fn send_advert(&mut self, priority: u8, out: &mut Vec<Action>) {
@@ -340,7 +368,7 @@ impl Instance {
         match to {
             State::Backup => {
                 self.transition(now, State::Backup, out);
-                self.master_down = Some(now + self.master_down_interval());
+                self.master_down = Some(self.down_at(now));
             }
             other => self.transition(now, other, out),
         }
@@ -357,7 +385,7 @@ impl Instance {
                 let to = std::mem::replace(&mut self.release_to, State::Stopped);
                 self.transition(now, to, out);
                 if to == State::Backup {
-                    self.master_down = Some(now + self.master_down_interval());
+                    self.master_down = Some(self.down_at(now));
                 }
                 return;
             }
@@ -445,7 +473,7 @@ impl Instance {
         if self.p.version == Version::V3 {
             self.master_adv_int = interval;
         }
-        self.master_down = Some(now + self.master_down_interval());
+        self.master_down = Some(self.down_at(now));
     }
 
     fn master_rx(

@@ -9,6 +9,7 @@ pub mod dump;
 pub mod engine;
 pub mod fifo;
 pub mod ipvs_probe;
+pub mod lifecycle;
 pub mod logging;
 pub mod lvs;
 pub mod metrics;
@@ -134,6 +135,8 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
     };
     signals::spawn_dispatch(sigs.rx, etx.clone(), &cfg);
     smtp::install(&cfg);
+    let g = &cfg.global;
+    lifecycle::run(g.startup_script.as_ref(), g.startup_script_timeout, true).await;
     // IPVS: reconcile the kernel's table with the configuration. Without
     // IPVS, say so once and run VRRP.
     let store = overrides::Store::load(&cli.state_file);
@@ -263,6 +266,8 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
     if !cli.dont_release_ipvs {
         release(&owned, cfg.global.lvs_flush_on_stop).await;
     }
+    let g = &cfg.global;
+    lifecycle::run(g.shutdown_script.as_ref(), g.shutdown_script_timeout, false).await;
     tracing::info!("stopped");
     0
 }

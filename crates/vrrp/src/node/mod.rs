@@ -108,6 +108,13 @@ impl Node {
             return;
         }
         self.started = true;
+        let delay = self.global.vrrp_startup_delay;
+        if !delay.is_zero() {
+            tracing::info!("Delaying startup for {} seconds", delay.as_secs_f64());
+            for s in &mut self.slots {
+                s.fsm.hold_start_until(now + delay);
+            }
+        }
         let all: Vec<usize> = (0..self.slots.len()).collect();
         self.start_slots(now, &all);
     }
