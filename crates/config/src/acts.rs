@@ -127,6 +127,10 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     ("global_defs", "shutdown_script", acts("integration/tests/lifecycle_netns.rs::startup_script_then_vrrp_startup_delay_then_shutdown_script_as_keepalived")),
     ("global_defs", "shutdown_script_timeout", acts("integration/tests/lifecycle_netns.rs::startup_script_timeout_ends_a_script_that_hangs_and_start_goes_on")),
     ("global_defs", "vrrp_startup_delay", acts("integration/tests/lifecycle_netns.rs::startup_script_then_vrrp_startup_delay_then_shutdown_script_as_keepalived")),
+    // priority-change FIFO lines (node/trackers.rs)
+    ("global_defs", "vrrp_notify_priority_changes", acts("integration/tests/priority_notify_netns.rs::vrrp_notify_priority_changes_covers_every_instance")),
+    ("vrrp_instance", "notify_priority_changes", acts("integration/tests/priority_notify_netns.rs::notify_priority_changes_writes_keepalived_s_fifo_lines")),
+    ("vrrp_sync_group", "notify_priority_changes", untested()),
     // vrrp_track_process and sync groups' own trackers (node/trackers.rs,
     // daemon/proc_scan.rs)
     ("top level", "vrrp_track_process", acts("integration/tests/track_process_netns.rs::track_process_acts_in_a_namespace_where_keepalived_cannot_see_processes")),

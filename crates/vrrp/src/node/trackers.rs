@@ -208,6 +208,27 @@ fn merged(own: &[TrackRef], group: &[TrackRef], default: impl Fn(&str) -> i32) -
 }
 
 impl Node {
+    /// `notify_priority_changes` (the instance's, its group's or the
+    /// global `vrrp_notify_priority_changes`): keepalived's FIFO line for
+    /// a new effective priority.
+    fn priority_notify(&mut self, i: usize, prio: u8) {
+        let s = &self.slots[i];
+        let on = s.cfg.notify.priority_changes
+            || s.group
+                .is_some_and(|g| self.groups[g].notify.priority_changes)
+            || self.global.vrrp_notify_priority_changes;
+        if !on {
+            return;
+        }
+        let word = if s.fsm.state() == crate::fsm::State::Master {
+            "MASTER_PRIORITY"
+        } else {
+            "BACKUP_PRIORITY"
+        };
+        let line = super::output::fifo_line("INSTANCE", &s.cfg.name, word, prio);
+        self.out.push_back(super::output::Output::Fifo(line));
+    }
+
     /// Recompute the trackers of instance `i` and feed changes to its
     /// machine (and, for faults, to its sync group). Without `feed`
     /// (before start) the initial priority and fault are set quietly.
@@ -307,6 +328,7 @@ impl Node {
                 self.slots[i].fsm.priority()
             );
             self.drive(now, i, Input::Priority(prio));
+            self.priority_notify(i, prio);
         }
         // A group faults as one.
         let members = match self.slots[i].group {
