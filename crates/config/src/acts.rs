@@ -131,6 +131,14 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     ("global_defs", "vrrp_notify_priority_changes", acts("integration/tests/priority_notify_netns.rs::vrrp_notify_priority_changes_covers_every_instance")),
     ("vrrp_instance", "notify_priority_changes", acts("integration/tests/priority_notify_netns.rs::notify_priority_changes_writes_keepalived_s_fifo_lines")),
     ("vrrp_sync_group", "notify_priority_changes", untested()),
+    // GARP / NA pacing (node garp_gaps, engine/garp_pace.rs)
+    ("global_defs", "vrrp_garp_interval", acts("integration/tests/garp_interval_netns.rs::vrrp_garp_interval_and_vrrp_gna_interval_pace_each_interface_as_keepalived")),
+    ("global_defs", "vrrp_gna_interval", acts("integration/tests/garp_interval_netns.rs::vrrp_garp_interval_and_vrrp_gna_interval_pace_each_interface_as_keepalived")),
+    ("top level", "garp_group", acts("integration/tests/garp_interval_netns.rs::a_garp_group_sets_its_interfaces_gaps")),
+    ("garp_group", "garp_interval", acts("integration/tests/garp_interval_netns.rs::a_garp_group_sets_its_interfaces_gaps")),
+    ("garp_group", "gna_interval", acts("integration/tests/garp_interval_netns.rs::a_garp_group_sets_its_interfaces_gaps")),
+    ("garp_group", "interface", acts("integration/tests/garp_interval_netns.rs::a_garp_group_sets_its_interfaces_gaps")),
+    ("garp_group", "interfaces", untested()),
     // vrrp_track_process and sync groups' own trackers (node/trackers.rs,
     // daemon/proc_scan.rs)
     ("top level", "vrrp_track_process", acts("integration/tests/track_process_netns.rs::track_process_acts_in_a_namespace_where_keepalived_cannot_see_processes")),

@@ -340,10 +340,12 @@ fn a_reload_brings_a_tracker_and_a_sync_group() {
     );
     let mut lan = two(&base, &peer);
     lan.run_for(secs(5.0));
-    // A new script with weight -100 tracked by VI_1, and a sync group.
+    // A new script with weight -100 tracked by VI_1, and a sync group
+    // (whose members' weights act only with sync_group_tracking_weight, as
+    // in keepalived).
     let script =
         "vrrp_script chk {\n script \"/bin/false\"\n interval 1\n weight -100\n fall 1\n}\n";
-    let group = "vrrp_sync_group G {\n group {\n VI_1\n VI_2\n }\n}\n";
+    let group = "vrrp_sync_group G {\n group {\n VI_1\n VI_2\n }\n sync_group_tracking_weight\n}\n";
     let new = format!(
         "{script}{group}{}{}",
         instance("VI_1", 1, 200, "track_script {\n chk\n }"),

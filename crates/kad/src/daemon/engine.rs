@@ -7,7 +7,6 @@ use super::control::Query;
 use super::fifo::Fifo;
 use kactl::{IpvsStatus, Request, Response};
 use kad_config::model::{Config, GlobalDefs};
-use kad_vrrp::io::arp::GarpSender;
 use kad_vrrp::io::link;
 use kad_vrrp::io::socket::{Received, VrrpSocket};
 use kad_vrrp::node::{Node, NodeError};
@@ -18,6 +17,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 mod exec;
+mod garp_pace;
 mod operator;
 pub mod reload;
 mod setup;
@@ -57,7 +57,7 @@ pub struct Engine {
     sock_of: HashMap<(String, bool), usize>,
     /// The multicast groups each socket has joined.
     joined: HashMap<usize, Vec<std::net::IpAddr>>,
-    garps: HashMap<String, GarpSender>,
+    garps: HashMap<String, garp_pace::Garps>,
     ifindex: HashMap<String, u32>,
     tasks: tasks::Tasks,
     fifo: Option<Fifo>,

@@ -70,6 +70,8 @@ pub struct Node {
     prio_override: HashMap<String, u8>,
     started: bool,
     out: VecDeque<Output>,
+    /// `garp_group`s: the interfaces they name, with their gaps.
+    garp_groups: Vec<kad_config::model::GarpGroup>,
 }
 
 impl Node {
@@ -87,6 +89,7 @@ impl Node {
             prio_override: HashMap::new(),
             started: false,
             out: VecDeque::new(),
+            garp_groups: cfg.garp_groups.clone(),
         };
         for c in &cfg.vrrp_instances {
             let s = Slot::new(c, &cfg.global, env)?;
@@ -219,6 +222,23 @@ impl Node {
     pub fn clear_stats(&mut self) {
         for s in &mut self.slots {
             s.fsm.stats = Default::default();
+        }
+    }
+
+    /// The gaps between gratuitous ARPs and between unsolicited NAs sent
+    /// on `interface`: its `garp_group`'s, else `vrrp_garp_interval` /
+    /// `vrrp_gna_interval` (keepalived's set_default_garp_delay).
+    pub fn garp_gaps(&self, interface: &str) -> (Duration, Duration) {
+        match self
+            .garp_groups
+            .iter()
+            .find(|g| g.interfaces.iter().any(|i| i == interface))
+        {
+            Some(g) => (
+                g.garp_interval.unwrap_or_default(),
+                g.gna_interval.unwrap_or_default(),
+            ),
+            None => (self.global.garp_interval, self.global.gna_interval),
         }
     }
 

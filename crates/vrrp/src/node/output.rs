@@ -34,12 +34,16 @@ pub enum Output {
         routes: Vec<Route>,
     },
     /// `repeat` rounds of one gratuitous ARP / unsolicited NA per address,
-    /// on `interface`.
+    /// on `interface`; each ARP at least `arp_gap` after the interface's
+    /// previous one, each NA `na_gap` after the previous NA (keepalived's
+    /// per-interface garp_interval / gna_interval; zero: at once).
     Garp {
         instance: String,
         interface: String,
         addrs: Vec<IpAddr>,
         repeat: u32,
+        arp_gap: std::time::Duration,
+        na_gap: std::time::Duration,
     },
     /// Run a notify script with these arguments.
     Notify { script: Script, args: Vec<String> },

@@ -58,11 +58,15 @@ impl Node {
         if own.is_empty() || repeat == 0 {
             return;
         }
+        let (arp_gap, na_gap) = self.garp_gaps(&s.ifname);
+        let (instance, interface) = (s.cfg.name.clone(), s.ifname.clone());
         self.out.push_back(Output::Garp {
-            instance: s.cfg.name.clone(),
-            interface: s.ifname.clone(),
+            instance,
+            interface,
             addrs: own,
             repeat,
+            arp_gap,
+            na_gap,
         });
     }
 }

@@ -80,16 +80,11 @@ impl Engine {
                 interface,
                 addrs,
                 repeat,
+                arp_gap,
+                na_gap,
             } => {
-                let Some(g) = self.garps.get(&interface) else {
-                    return;
-                };
-                for _ in 0..repeat {
-                    for a in &addrs {
-                        if let Err(e) = g.announce(*a) {
-                            tracing::warn!("({instance}) {e}");
-                        }
-                    }
+                if let Some(g) = self.garps.get_mut(&interface) {
+                    g.burst(&instance, &addrs, repeat, arp_gap, na_gap);
                 }
             }
             Output::Notify { script, args } => {

@@ -107,7 +107,8 @@ impl Engine {
             self.ifindex.insert(interface.clone(), ifc.index);
             if !self.garps.contains_key(&interface) {
                 let g = GarpSender::open(ifc.index, ifc.mac).map_err(wrap(&who))?;
-                self.garps.insert(interface.clone(), g);
+                self.garps
+                    .insert(interface.clone(), super::garp_pace::Garps::new(g));
             }
             if let Some(&i) = self.sock_of.get(&(interface.clone(), ipv6)) {
                 // A reload may bring a group this socket has not joined.
