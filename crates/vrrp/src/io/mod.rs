@@ -8,6 +8,7 @@ pub mod iface;
 pub mod link;
 pub use crate::received;
 pub mod route;
+pub mod rule;
 pub mod socket;
 pub mod socket6;
 

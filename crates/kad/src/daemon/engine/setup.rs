@@ -68,6 +68,7 @@ impl Engine {
             sync: None,
             checks: None,
             bulk: None,
+            statics: kad_vrrp::statics::Statics::of(cfg),
         };
         e.open_sockets(cfg).await?;
         // The link watcher feeds the event queue.
