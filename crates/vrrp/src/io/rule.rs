@@ -3,7 +3,7 @@
 
 use super::{nl, IoError};
 use kad_config::model::Rule;
-use netlink_packet_route::route::RouteHeader;
+use netlink_packet_route::route::{RouteHeader, RouteProtocol};
 use netlink_packet_route::rule::{RuleAction, RuleAttribute, RuleMessage};
 use netlink_packet_route::AddressFamily;
 use std::net::IpAddr;
@@ -50,6 +50,11 @@ pub fn message(r: &Rule) -> RuleMessage {
     }
     if let Some(o) = &r.oif {
         m.attributes.push(RuleAttribute::Oifname(o.clone()));
+    }
+    // keepalived marks the rules it tracks `proto keepalived` (18).
+    if !r.no_track {
+        m.attributes
+            .push(RuleAttribute::Protocol(RouteProtocol::KeepAlived));
     }
     m
 }
