@@ -2,8 +2,9 @@
 //! side by side with Debian's keepalived 2.2.7: the same configuration run
 //! by kad on one LAN and by keepalived on another, and `ip addr`,
 //! `ip route show table all` and `ip rule` of the two subjects compared
-//! after start, after a peer takes the master over, after a reload that
-//! changes a static route, and after stop.
+//! after start, after static entries were deleted by hand (they come
+//! back), after a peer takes the master over, after a reload that changes
+//! a static route, and after stop.
 
 use kad_integration::netns::{wait_for, Lab};
 use std::path::PathBuf;
@@ -148,6 +149,24 @@ fn static_entries_and_virtual_rules_match_keepalived() {
             && t.contains(static_rule)
             && t.contains(virtual_rule)
             && t.contains(virtual_route)
+    });
+    // Kept: a static_routes route, a static_rules rule and the
+    // static_ipaddress address deleted by hand come back.
+    let first = "10.201.0.0/16 via 192.168.77.254 dev eth0 proto keepalived";
+    for s in [&kad, &ka] {
+        s.sh(
+            0,
+            "ip rule del pref 100 && ip route del 10.201.0.0/16 && ip addr del 192.168.77.1/24 dev eth0",
+        );
+    }
+    for s in [&kad, &ka] {
+        s.wait("the deleted static entries back", |s| {
+            let t = s.snapshot(0);
+            t.contains(first) && t.contains(static_rule) && t.contains("inet 192.168.77.1/24")
+        });
+    }
+    same(&kad, &ka, "after deleting static entries", |t| {
+        t.contains(first) && t.contains(static_route) && t.contains(static_rule)
     });
     // A peer of higher priority takes over: the subject's virtual_rules and
     // virtual_routes go, its static entries stay.

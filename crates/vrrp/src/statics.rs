@@ -20,8 +20,12 @@
 //!   unchanged in place, which ends the same.
 //! - stop: rules, routes, then addresses are removed, even with `-V`
 //!   (`--dont-release-vrrp` keeps only the VRRP instances' own).
+//! - while running: one deleted by someone else is put back ("Restoring
+//!   deleted static ..."), unless it is `no_track`
+//!   (keepalived_netlink.c; routes and rules are known by their
+//!   `proto keepalived`).
 
-use kad_config::model::{Config, IpAddress, Route, Rule};
+use kad_config::model::{Config, IpAddress, Prefix, Route, Rule};
 
 /// The static entries of one configuration.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -83,6 +87,28 @@ impl Statics {
         v
     }
 
+    /// What to put back after the kernel reported `gone` deleted: the
+    /// tracked static entry it was, if any.
+    pub fn reinstate(&self, gone: &Gone) -> Option<Step> {
+        match gone {
+            Gone::Addr(p) => self
+                .addrs
+                .iter()
+                .find(|a| !a.no_track && a.addr == *p)
+                .map(|a| Step::AddAddrs(vec![a.clone()])),
+            Gone::Route { dst, table } => self
+                .routes
+                .iter()
+                .find(|r| !r.no_track && r.dst == *dst && r.table.unwrap_or(MAIN) == *table)
+                .map(|r| Step::AddRoutes(vec![r.clone()])),
+            Gone::Rule { priority, from, to } => self
+                .rules
+                .iter()
+                .find(|r| !r.no_track && r.priority == *priority && r.from == *from && r.to == *to)
+                .map(|r| Step::AddRules(vec![r.clone()])),
+        }
+    }
+
     fn add(&self) -> Vec<Step> {
         let mut v = Vec::new();
         push(&mut v, Step::AddAddrs, self.addrs.clone());
@@ -90,6 +116,25 @@ impl Statics {
         push(&mut v, Step::AddRules, self.rules.clone());
         v
     }
+}
+
+/// The kernel's main routing table.
+const MAIN: u32 = 254;
+
+/// An address, route or rule the kernel reports deleted (routes and rules
+/// only when they are `proto keepalived`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Gone {
+    Addr(Prefix),
+    Route {
+        dst: Prefix,
+        table: u32,
+    },
+    Rule {
+        priority: Option<u32>,
+        from: Option<Prefix>,
+        to: Option<Prefix>,
+    },
 }
 
 fn push<T>(v: &mut Vec<Step>, f: fn(Vec<T>) -> Step, items: Vec<T>) {
@@ -114,7 +159,7 @@ mod tests {
     }
 
     const BOTH: &str = "static_ipaddress {\n 10.9.0.1/24 dev lo\n}\n\
-        static_routes {\n 10.8.0.0/24 via 10.9.0.2\n 10.7.0.0/24 via 10.9.0.2\n}\n\
+        static_routes {\n 10.8.0.0/24 via 10.9.0.2 dev eth0\n 10.7.0.0/24 via 10.9.0.2 dev eth0\n}\n\
         static_rules {\n from 10.9.0.0/24 table 100 priority 100\n}\n";
 
     #[test]
@@ -133,7 +178,7 @@ mod tests {
         let old = statics(BOTH);
         let new = statics(
             "static_ipaddress {\n 10.9.0.1/24 dev lo\n}\n\
-             static_routes {\n 10.8.0.0/24 via 10.9.0.3\n}\n",
+             static_routes {\n 10.8.0.0/24 via 10.9.0.3 dev eth0\n}\n",
         );
         let steps = old.reload(&new);
         // The rule and both old routes go (one was dropped, one changed its
@@ -145,6 +190,34 @@ mod tests {
             && r[0].via == Some("10.9.0.3".parse().unwrap())));
         assert_eq!(steps.len(), 4);
         assert_eq!(old.reload(&old), old.add());
+    }
+
+    #[test]
+    fn a_deleted_tracked_entry_is_put_back_and_a_no_track_one_is_not() {
+        let s = statics(&format!(
+            "{BOTH}static_routes {{\n 10.6.0.0/24 via 10.9.0.2 dev eth0 no_track\n}}\n"
+        ));
+        let p = |t: &str| {
+            let (a, l) = t.split_once('/').unwrap();
+            Prefix {
+                addr: a.parse().unwrap(),
+                len: l.parse().unwrap(),
+            }
+        };
+        assert!(matches!(s.reinstate(&Gone::Addr(p("10.9.0.1/24"))),
+            Some(Step::AddAddrs(a)) if a.len() == 1));
+        assert_eq!(s.reinstate(&Gone::Addr(p("10.9.0.1/32"))), None);
+        let route = |d: &str, table| Gone::Route { dst: p(d), table };
+        assert!(matches!(s.reinstate(&route("10.8.0.0/24", 254)),
+            Some(Step::AddRoutes(r)) if r[0].dst == p("10.8.0.0/24")));
+        assert_eq!(s.reinstate(&route("10.8.0.0/24", 100)), None);
+        assert_eq!(s.reinstate(&route("10.6.0.0/24", 254)), None);
+        let rule = Gone::Rule {
+            priority: Some(100),
+            from: Some(p("10.9.0.0/24")),
+            to: None,
+        };
+        assert!(matches!(s.reinstate(&rule), Some(Step::AddRules(_))));
     }
 
     #[test]

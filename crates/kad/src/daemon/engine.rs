@@ -42,6 +42,9 @@ pub enum Event {
     Dump(tokio::sync::oneshot::Sender<super::dump::Snapshot>),
     /// SIGRTMAX-1: clear the counters.
     ClearStats,
+    /// The kernel deleted an address, route or rule (a static one is put
+    /// back).
+    Gone(kad_vrrp::statics::Gone),
     Stop,
 }
 
@@ -237,6 +240,11 @@ impl Engine {
                 let _ = reply.send(self.snapshot());
             }
             Event::ClearStats => self.node.clear_stats(),
+            Event::Gone(g) => {
+                if !self.node.stopping() {
+                    self.statics_reinstate(&g).await;
+                }
+            }
             Event::Stop => self.node.stop(now),
         }
     }

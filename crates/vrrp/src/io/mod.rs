@@ -4,6 +4,7 @@
 
 pub mod addr;
 pub mod arp;
+pub mod gone;
 pub mod iface;
 pub mod link;
 pub use crate::received;

@@ -83,6 +83,20 @@ impl Engine {
                 }
             }
         });
+        // Deletions, so that static entries deleted by others come back
+        // (watched without static entries too: a reload may bring some).
+        let (gtx, mut grx) = mpsc::unbounded_channel();
+        if let Err(err) = kad_vrrp::io::gone::watch(gtx) {
+            tracing::warn!("static entries deleted by others will not come back: {err}");
+        }
+        let tx = e.tx.clone();
+        tokio::spawn(async move {
+            while let Some(g) = grx.recv().await {
+                if tx.send(Event::Gone(g)).await.is_err() {
+                    return;
+                }
+            }
+        });
         e.tasks.sync(cfg, &e.tx);
         Ok(e)
     }

@@ -4,7 +4,7 @@
 
 use super::Engine;
 use kad_vrrp::io::{addr, iface, rule};
-use kad_vrrp::statics::{Statics, Step};
+use kad_vrrp::statics::{Gone, Statics, Step};
 
 /// What the logs call the static entries (where an instance's name goes).
 const WHO: &str = "static";
@@ -27,6 +27,22 @@ impl Engine {
     pub(super) async fn statics_stop(&mut self) {
         let steps = self.statics.stop();
         self.statics_steps(steps).await;
+    }
+
+    /// Put back a static entry someone else deleted (keepalived's
+    /// "Restoring deleted static ...").
+    pub(super) async fn statics_reinstate(&mut self, gone: &Gone) {
+        let Some(step) = self.statics.reinstate(gone) else {
+            return;
+        };
+        let what = match &step {
+            Step::AddAddrs(a) => a.first().map(|a| format!("address {}", a.addr)),
+            Step::AddRoutes(r) => r.first().map(|r| format!("route {}", r.dst)),
+            Step::AddRules(r) => r.first().map(|r| format!("rule {}", rule::describe(r))),
+            _ => None,
+        };
+        tracing::info!("Restoring deleted static {}", what.unwrap_or_default());
+        self.statics_steps(vec![step]).await;
     }
 
     async fn statics_steps(&mut self, steps: Vec<Step>) {
