@@ -56,6 +56,9 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     ("top level", "virtual_server_group", acts("integration/tests/vm_ipvs.rs::kad_programs_every_sample_as_ipvsadm_reads_it")),
     ("top level", "virtual_server", acts("integration/tests/checks_host.rs::each_checker_type_goes_down_and_up_through_the_daemon")),
     ("top level", "SSL", acts("crates/ipvs/tests/probes.rs::ssl_get_presents_the_ssl_block_certificate")),
+    ("top level", "static_ipaddress", acts("integration/tests/statics_keepalived.rs::static_entries_and_virtual_rules_match_keepalived")),
+    ("top level", "static_routes", acts("integration/tests/statics_keepalived.rs::static_entries_and_virtual_rules_match_keepalived")),
+    ("top level", "static_rules", acts("integration/tests/statics_keepalived.rs::static_entries_and_virtual_rules_match_keepalived")),
     // global_defs
     ("global_defs", "notify_fifo", untested()),
     // e-mail alerts
@@ -176,6 +179,7 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     ("vrrp_instance", "virtual_ipaddress", acts("integration/tests/vrrp_netns.rs::gratuitous_arps_are_on_the_wire")),
     ("vrrp_instance", "virtual_ipaddress_excluded", untested()),
     ("vrrp_instance", "virtual_routes", acts("integration/tests/vrrp_netns.rs::virtual_routes_follow_the_master")),
+    ("vrrp_instance", "virtual_rules", acts("integration/tests/statics_keepalived.rs::static_entries_and_virtual_rules_match_keepalived")),
     ("vrrp_instance", "track_interface", acts("integration/tests/vrrp_netns.rs::sync_group_members_move_together")),
     ("vrrp_instance", "track_script", acts("integration/tests/vrrp_netns.rs::track_script_moves_the_master")),
     ("vrrp_instance", "track_file", acts("integration/tests/vrrp_netns.rs::track_file_weights_and_faults")),

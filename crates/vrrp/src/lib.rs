@@ -11,6 +11,7 @@ pub mod node;
 pub mod packet;
 pub mod params;
 pub mod received;
+pub mod statics;
 pub mod stats;
 pub mod time;
 pub mod track;

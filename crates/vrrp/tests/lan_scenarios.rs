@@ -416,3 +416,68 @@ fn a_reload_that_makes_a_backup_the_address_owner_takes_over() {
     lan.run_for(secs(5.0));
     assert_eq!(lan.state(0, "VI"), Some(State::Master));
 }
+
+/// What host `i` asked for about instance VI's routes and rules, in order
+/// ("+route", "-rule", "+addrs" ...), from output number `from` on.
+fn net_changes(lan: &Lan, i: usize, from: usize) -> Vec<String> {
+    lan.hosts[i].outputs[from..]
+        .iter()
+        .filter_map(|(_, o)| match o {
+            Output::AddAddrs { .. } => Some("+addrs".to_string()),
+            Output::DelAddrs { .. } => Some("-addrs".to_string()),
+            Output::Routes { add, routes, .. } => Some(format!(
+                "{}route{}",
+                if *add { "+" } else { "-" },
+                routes.len()
+            )),
+            Output::Rules { add, rules, .. } => Some(format!(
+                "{}rule{}",
+                if *add { "+" } else { "-" },
+                rules
+                    .iter()
+                    .map(|r| format!(" {}", r.priority.unwrap_or(0)))
+                    .collect::<String>()
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn virtual_rules_follow_the_master_after_its_routes() {
+    let extra = "virtual_routes {\n 10.20.0.0/24 via 10.9.1.254 table 100\n }\n \
+                 virtual_rules {\n from 10.9.1.1/32 table 100 priority 100\n to 10.30.0.0/16 table 100 priority 101\n }";
+    let mut lan = two(
+        &instance("VI", 1, 200, extra),
+        &instance("VI", 1, 100, extra),
+    );
+    lan.run_for(secs(5.0));
+    assert_eq!(lan.state(0, "VI"), Some(State::Master));
+    // The master added addresses, then routes, then rules; the backup none.
+    assert_eq!(
+        net_changes(&lan, 0, 0),
+        ["+addrs", "+route1", "+rule 100 101"]
+    );
+    assert!(!net_changes(&lan, 1, 0).iter().any(|c| c.starts_with('+')));
+    // The master leaves: rules go first, then routes, then addresses
+    // (keepalived's vrrp_restore_interface), and the new master adds them.
+    let (m0, m1) = (lan.hosts[0].outputs.len(), lan.hosts[1].outputs.len());
+    lan.with(0, |n, now| n.stop(now));
+    lan.run_for(secs(2.0));
+    assert_eq!(lan.state(1, "VI"), Some(State::Master));
+    assert_eq!(
+        net_changes(&lan, 0, m0),
+        ["-rule 100 101", "-route1", "-addrs"]
+    );
+    assert_eq!(
+        net_changes(&lan, 1, m1),
+        ["+addrs", "+route1", "+rule 100 101"]
+    );
+    // A reload of the master that changes one rule: the old one goes, the
+    // new one comes, the unchanged one and the route stay.
+    let changed = extra.replace("priority 101", "priority 102");
+    let m1 = lan.hosts[1].outputs.len();
+    lan.reload(1, &config(&instance("VI", 1, 100, &changed)));
+    assert_eq!(net_changes(&lan, 1, m1), ["-rule 101", "+rule 102"]);
+    assert_eq!(lan.state(1, "VI"), Some(State::Master));
+}

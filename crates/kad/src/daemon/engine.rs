@@ -22,6 +22,7 @@ mod operator;
 pub mod reload;
 mod setup;
 mod snapshot;
+mod statics;
 mod status;
 mod tasks;
 
@@ -43,6 +44,9 @@ pub enum Event {
     Dump(tokio::sync::oneshot::Sender<super::dump::Snapshot>),
     /// SIGRTMAX-1: clear the counters.
     ClearStats,
+    /// The kernel deleted an address, route or rule (a static one is put
+    /// back).
+    Gone(kad_vrrp::statics::Gone),
     Stop,
 }
 
@@ -67,6 +71,8 @@ pub struct Engine {
     checks: Option<super::checks::Checks>,
     /// `kactl sync-bulk` and the periodic replay (`--sync-bulk-interval`).
     bulk: Option<super::sync_bulk::Replays>,
+    /// The static addresses, routes and rules in place.
+    statics: kad_vrrp::statics::Statics,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -145,6 +151,10 @@ impl Engine {
         mut events: mpsc::Receiver<Event>,
         mut queries: mpsc::Receiver<Query>,
     ) {
+        // keepalived sets its static entries once the instances are set up,
+        // before the first VRRP event; here, once nothing can fail any more
+        // before the run (a failed start leaves nothing behind).
+        self.statics_start().await;
         let now = self.now();
         self.node.start(now);
         self.flush().await;
@@ -200,6 +210,8 @@ impl Engine {
         // Never leave a VIP behind.
         self.node.finish();
         self.flush().await;
+        // The static entries go too, even with `-V` (as keepalived).
+        self.statics_stop().await;
         self.tasks.abort_all();
     }
 
@@ -231,6 +243,11 @@ impl Engine {
                 let _ = reply.send(self.snapshot());
             }
             Event::ClearStats => self.node.clear_stats(),
+            Event::Gone(g) => {
+                if !self.node.stopping() {
+                    self.statics_reinstate(&g).await;
+                }
+            }
             Event::Stop => self.node.stop(now),
         }
     }

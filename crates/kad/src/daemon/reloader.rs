@@ -63,7 +63,17 @@ pub fn changes(old: &Config, new: &Config) -> Vec<String> {
     if old.vrrp_scripts != new.vrrp_scripts || old.track_files != new.track_files {
         out.push("vrrp_script / track_file changed, applied".into());
     }
+    if statics_changed(old, new) {
+        out.push("static_ipaddress / static_routes / static_rules changed, applied".into());
+    }
     out
+}
+
+/// The engine holds the static addresses, routes and rules too.
+fn statics_changed(old: &Config, new: &Config) -> bool {
+    old.static_ipaddress != new.static_ipaddress
+        || old.static_routes != new.static_routes
+        || old.static_rules != new.static_rules
 }
 
 impl Reloader {
@@ -97,6 +107,7 @@ impl Reloader {
             || cfg.vrrp_scripts != self.running.vrrp_scripts
             || cfg.track_files != self.running.track_files
             || cfg.global != self.running.global
+            || statics_changed(&self.running, &cfg)
         {
             let _ = self
                 .events

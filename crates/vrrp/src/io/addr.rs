@@ -24,9 +24,11 @@ pub async fn add(handle: &rtnetlink::Handle, index: u32, a: &IpAddress) -> Resul
     let mut req = handle.address().add(index, a.addr.addr, a.addr.len);
     let msg = req.message_mut();
     msg.header.scope = scope(a.scope.as_deref());
+    // rtnetlink fills in a broadcast address; keepalived sets one only when
+    // `brd` is configured (`ip addr` then shows none, as under keepalived).
+    msg.attributes
+        .retain(|x| !matches!(x, AddressAttribute::Broadcast(_)));
     if let Some(b) = a.broadcast {
-        msg.attributes
-            .retain(|x| !matches!(x, AddressAttribute::Broadcast(_)));
         msg.attributes.push(AddressAttribute::Broadcast(b));
     }
     if let Some(l) = &a.label {

@@ -4,10 +4,12 @@
 
 pub mod addr;
 pub mod arp;
+pub mod gone;
 pub mod iface;
 pub mod link;
 pub use crate::received;
 pub mod route;
+pub mod rule;
 pub mod socket;
 pub mod socket6;
 

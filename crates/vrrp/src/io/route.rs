@@ -3,7 +3,7 @@
 
 use super::{nl, IoError};
 use kad_config::model::{Route, RouteType as CfgType};
-use netlink_packet_route::route::{RouteMessage, RouteScope, RouteType};
+use netlink_packet_route::route::{RouteMessage, RouteProtocol, RouteScope, RouteType};
 use rtnetlink::RouteMessageBuilder;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -15,6 +15,22 @@ fn scope(s: Option<&str>) -> Option<RouteScope> {
         "nowhere" => RouteScope::NoWhere,
         _ => RouteScope::Universe,
     })
+}
+
+/// keepalived marks its routes `proto keepalived` (18), so that it knows
+/// them again in the kernel's reports; only a `no_track` route may name its
+/// own `protocol`.
+fn protocol(r: &Route) -> RouteProtocol {
+    let named = r.protocol.as_deref().filter(|_| r.no_track);
+    match named {
+        Some("kernel") => RouteProtocol::Kernel,
+        Some("boot") => RouteProtocol::Boot,
+        Some("static") => RouteProtocol::Static,
+        Some(n) => n
+            .parse::<u8>()
+            .map_or(RouteProtocol::KeepAlived, RouteProtocol::from),
+        None => RouteProtocol::KeepAlived,
+    }
 }
 
 /// The netlink message for `r`; `ifindex` resolves `dev` names.
@@ -84,7 +100,7 @@ fn common<T>(
     if r.onlink {
         b = b.onlink();
     }
-    b
+    b.protocol(protocol(r))
 }
 
 pub async fn add(handle: &rtnetlink::Handle, msg: RouteMessage, what: &str) -> Result<(), IoError> {

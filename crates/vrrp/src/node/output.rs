@@ -1,7 +1,7 @@
 //! What the node asks its shell to do, in the order it must be done.
 
 use crate::fsm::State;
-use kad_config::model::{IpAddress, Route, Script};
+use kad_config::model::{IpAddress, Route, Rule, Script};
 use std::net::IpAddr;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -32,6 +32,13 @@ pub enum Output {
         instance: String,
         add: bool,
         routes: Vec<Route>,
+    },
+    /// Add (or remove) policy routing rules (`virtual_rules`): added after
+    /// the routes, removed before them, as keepalived orders them.
+    Rules {
+        instance: String,
+        add: bool,
+        rules: Vec<Rule>,
     },
     /// `repeat` rounds of one gratuitous ARP / unsolicited NA per address,
     /// on `interface`; each ARP at least `arp_gap` after the interface's

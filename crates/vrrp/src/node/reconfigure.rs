@@ -1,6 +1,6 @@
 //! A running instance takes a reloaded configuration in place: addresses
 //! (added or removed at once while it holds them, new ones announced),
-//! virtual routes (the difference), priority, timers, preemption,
+//! virtual routes and rules (the difference), priority, timers, preemption,
 //! authentication, unicast peers, trackers and notify settings. Its state
 //! stays (a MASTER stays MASTER without a transition); a MASTER
 //! advertises at once with the new values, a BACKUP re-arms its
@@ -17,6 +17,7 @@ impl Node {
     pub(super) fn reconfigure(&mut self, now: Time, i: usize, new: VrrpInstance, envir: &Env) {
         let old_vips = self.slots[i].all_vips();
         let old_routes = self.slots[i].cfg.virtual_routes.clone();
+        let old_rules = self.slots[i].cfg.virtual_rules.clone();
         let global = self.global.clone();
         let s = &mut self.slots[i];
         // The configured source, else the one looked up, else ours.
@@ -64,7 +65,16 @@ impl Node {
                 .filter(|r| !old_routes.contains(r))
                 .cloned()
                 .collect();
+            let gone_rules = missing(&old_rules, &s.cfg.virtual_rules);
+            let new_rules = missing(&s.cfg.virtual_rules, &old_rules);
             let (name, iface) = (s.cfg.name.clone(), s.ifname.clone());
+            if !gone_rules.is_empty() {
+                self.out.push_back(Output::Rules {
+                    instance: name.clone(),
+                    add: false,
+                    rules: gone_rules,
+                });
+            }
             if !gone_routes.is_empty() {
                 self.out.push_back(Output::Routes {
                     instance: name.clone(),
@@ -89,9 +99,16 @@ impl Node {
             }
             if !new_routes.is_empty() {
                 self.out.push_back(Output::Routes {
-                    instance: name,
+                    instance: name.clone(),
                     add: true,
                     routes: new_routes,
+                });
+            }
+            if !new_rules.is_empty() {
+                self.out.push_back(Output::Rules {
+                    instance: name,
+                    add: true,
+                    rules: new_rules,
                 });
             }
         }
@@ -100,4 +117,9 @@ impl Node {
             self.execute(i, a);
         }
     }
+}
+
+/// The entries of `a` that `b` lacks.
+fn missing<T: PartialEq + Clone>(a: &[T], b: &[T]) -> Vec<T> {
+    a.iter().filter(|x| !b.contains(x)).cloned().collect()
 }

@@ -1,4 +1,4 @@
-//! A MASTER's addresses and routes, and the GARPs / NAs that announce them:
+//! A MASTER's addresses, routes and rules, and the GARPs / NAs that announce them:
 //! only those on the instance's own interface are announced there.
 
 use super::output::Output;
@@ -20,6 +20,13 @@ impl Node {
                 routes: s.cfg.virtual_routes.clone(),
             });
         }
+        if !s.cfg.virtual_rules.is_empty() {
+            self.out.push_back(Output::Rules {
+                instance: s.cfg.name.clone(),
+                add: true,
+                rules: s.cfg.virtual_rules.clone(),
+            });
+        }
     }
 
     pub(super) fn remove_vips(&mut self, i: usize) {
@@ -29,9 +36,17 @@ impl Node {
         self.remove_vips_now(i);
     }
 
-    /// Routes first, then the addresses they may depend on.
+    /// Rules first, then routes, then the addresses they may depend on
+    /// (keepalived's order in `vrrp_restore_interface`).
     pub(super) fn remove_vips_now(&mut self, i: usize) {
         let s = &self.slots[i];
+        if !s.cfg.virtual_rules.is_empty() {
+            self.out.push_back(Output::Rules {
+                instance: s.cfg.name.clone(),
+                add: false,
+                rules: s.cfg.virtual_rules.clone(),
+            });
+        }
         if !s.cfg.virtual_routes.is_empty() {
             self.out.push_back(Output::Routes {
                 instance: s.cfg.name.clone(),

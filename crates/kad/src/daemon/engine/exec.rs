@@ -1,5 +1,5 @@
 //! Carrying out the node's outputs: packets on the instance's socket,
-//! addresses and routes through rtnetlink, GARPs on AF_PACKET, notify
+//! addresses, routes and rules through rtnetlink, GARPs on AF_PACKET, notify
 //! scripts as processes, FIFO lines, e-mail alerts, the sync daemon's role.
 //! Nothing here decides anything.
 
@@ -75,6 +75,11 @@ impl Engine {
                 add,
                 routes,
             } => self.routes(&instance, add, &routes).await,
+            Output::Rules {
+                instance,
+                add,
+                rules,
+            } => self.rules(&instance, add, &rules).await,
             Output::Garp {
                 instance,
                 interface,
@@ -132,7 +137,7 @@ impl Engine {
             .map(|i| i.index)
     }
 
-    async fn routes(&self, instance: &str, add: bool, routes: &[Route]) {
+    pub(super) async fn routes(&self, instance: &str, add: bool, routes: &[Route]) {
         let mut index = HashMap::new();
         for r in routes {
             for d in r

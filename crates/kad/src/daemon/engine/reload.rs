@@ -1,4 +1,5 @@
-//! A reload's VRRP part: the host facts for the new configuration looked
+//! A reload's VRRP part: the static addresses, routes and rules moved to
+//! the new configuration's; the host facts for the new configuration looked
 //! up, handed to the node (`kad_vrrp::node::reload` holds the rules), then
 //! sockets opened and tracker tasks replaced as the new instances need.
 
@@ -22,6 +23,9 @@ impl Engine {
                     return;
                 }
             };
+        // keepalived moves its static entries before the instances.
+        self.statics_reload(kad_vrrp::statics::Statics::of(cfg))
+            .await;
         let now = self.now();
         self.node.reload(now, cfg, &envir);
         if let Err(e) = self.open_sockets(cfg).await {

@@ -68,6 +68,7 @@ impl Engine {
             sync: None,
             checks: None,
             bulk: None,
+            statics: kad_vrrp::statics::Statics::of(cfg),
         };
         e.open_sockets(cfg).await?;
         // The link watcher feeds the event queue.
@@ -78,6 +79,20 @@ impl Engine {
         tokio::spawn(async move {
             while let Some(ev) = lrx.recv().await {
                 if tx.send(Event::Link(ev)).await.is_err() {
+                    return;
+                }
+            }
+        });
+        // Deletions, so that static entries deleted by others come back
+        // (watched without static entries too: a reload may bring some).
+        let (gtx, mut grx) = mpsc::unbounded_channel();
+        if let Err(err) = kad_vrrp::io::gone::watch(gtx) {
+            tracing::warn!("static entries deleted by others will not come back: {err}");
+        }
+        let tx = e.tx.clone();
+        tokio::spawn(async move {
+            while let Some(g) = grx.recv().await {
+                if tx.send(Event::Gone(g)).await.is_err() {
                     return;
                 }
             }
