@@ -19,6 +19,7 @@ use tokio::sync::mpsc;
 mod exec;
 mod garp_pace;
 mod operator;
+mod promote;
 pub mod reload;
 mod setup;
 mod snapshot;
@@ -73,6 +74,8 @@ pub struct Engine {
     bulk: Option<super::sync_bulk::Replays>,
     /// The static addresses, routes and rules in place.
     statics: kad_vrrp::statics::Statics,
+    /// The interfaces whose promote_secondaries kad set.
+    promoted: std::collections::BTreeSet<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -155,6 +158,7 @@ impl Engine {
         // before the first VRRP event; here, once nothing can fail any more
         // before the run (a failed start leaves nothing behind).
         self.statics_start().await;
+        self.promote_apply().await;
         let now = self.now();
         self.node.start(now);
         self.flush().await;
@@ -212,6 +216,7 @@ impl Engine {
         self.flush().await;
         // The static entries go too, even with `-V` (as keepalived).
         self.statics_stop().await;
+        self.promote_reset().await;
         self.tasks.abort_all();
     }
 

@@ -92,6 +92,12 @@ impl Node {
             garp_groups: cfg.garp_groups.clone(),
         };
         for c in &cfg.vrrp_instances {
+            if c.unicast_fault_no_peer && c.unicast_peers.is_empty() {
+                tracing::info!(
+                    "({}) Cannot use unicast without any peers - going to fault state",
+                    c.name
+                );
+            }
             let s = Slot::new(c, &cfg.global, env)?;
             node.slots.push(s);
         }

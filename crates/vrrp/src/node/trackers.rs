@@ -241,6 +241,10 @@ impl Node {
         if !s.cfg.dont_track_primary && !t.links.get(ifname).copied().unwrap_or(true) {
             reasons.push(format!("interface {ifname} is down"));
         }
+        // keepalived's num_config_faults: in FAULT for as long as it runs.
+        if s.cfg.unicast_fault_no_peer && s.cfg.unicast_peers.is_empty() {
+            reasons.push("Cannot use unicast without any peers".to_string());
+        }
         let group = s.group.map(|g| &self.groups[g].track);
         let none = Vec::new();
         let of = |f: fn(&kad_config::model::Trackers) -> &Vec<TrackRef>| {

@@ -32,5 +32,6 @@ impl Engine {
             tracing::warn!("reload: {e}");
         }
         self.tasks.sync(cfg, &self.tx);
+        self.promote_apply().await;
     }
 }

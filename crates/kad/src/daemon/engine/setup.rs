@@ -69,6 +69,7 @@ impl Engine {
             checks: None,
             bulk: None,
             statics: kad_vrrp::statics::Statics::of(cfg),
+            promoted: Default::default(),
         };
         e.open_sockets(cfg).await?;
         // The link watcher feeds the event queue.
