@@ -33,27 +33,14 @@ fn the_audit_repairs_what_kad_owns_and_leaves_the_rest() {
         ],
         "{o}"
     );
-    // The drift really happened before kad repaired it.
-    assert!(
-        !block(o, "deleted").iter().any(|l| l.contains("10.0.0.12")),
-        "{o}"
-    );
-    assert!(
-        block(o, "edited")
-            .iter()
-            .any(|l| l.contains("10.0.0.11:80 Masq 5")),
-        "{o}"
-    );
-    assert!(
-        block(o, "added").iter().any(|l| l.contains("10.0.0.19:80")),
-        "{o}"
-    );
-    // Back within one audit period (1 s), with a margin for the emulated
-    // VM (the poll itself runs ipvsadm every 50 ms on one slow CPU).
+    // Back within the audit period (1 s) plus the audit itself and the
+    // poll, with a margin for the emulated VM on a host whose CPUs are
+    // shared (a build beside it stretched one period to 2.7 s); an audit
+    // that did not run would leave "never" (20 s).
     for name in ["deleted-back", "weight-back", "added-gone"] {
         let ms = waited(o, name);
         eprintln!("{name}: {ms} ms");
-        assert!(ms <= 2500, "{name}: {ms} ms\n{o}");
+        assert!(ms <= 5000, "{name}: {ms} ms\n{o}");
     }
     // The foreign service: untouched through four audits.
     let fb = block(o, "foreign-before");
@@ -70,7 +57,8 @@ fn the_audit_repairs_what_kad_owns_and_leaves_the_rest() {
         })
         .collect();
     assert_eq!(after, before, "{o}");
-    // One log line per repair.
+    // One log line per repair (which also shows each drift happened: the
+    // audit may repair it before a look at the table would see it).
     let log = block(o, "log").join("\n");
     for line in [
         "IPVS audit: destination 10.0.0.12:80 of TCP 10.0.0.50:80 was missing, re-added",

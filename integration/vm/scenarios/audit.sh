@@ -25,29 +25,27 @@ i=0; while [ $i -lt 300 ] && ! [ -S /tmp/kad.sock ]; do sleep 0.1; i=$((i+1)); d
 # Centiseconds since boot.
 now() { cut -d' ' -f1 /proc/uptime | tr -d .; }
 table() { echo "=== $1"; ipvsadm -Ln | grep -E "^TCP|->" | grep 10.0.0 | sed 's/  */ /g'; }
-# wait_for NAME CMD: poll CMD every 50 ms (up to 20 s); print how long.
-wait_for() {
-    name=$1; shift
+# drift NAME CHANGE CHECK: make CHANGE with ipvsadm, then poll CHECK every
+# 50 ms (up to 20 s); print how long after the change it held.
+drift() {
+    name=$1
     t0=$(now)
+    eval "$2"
     i=0
-    while [ $i -lt 400 ] && ! sh -c "$*" >/dev/null 2>&1; do sleep 0.05; i=$((i+1)); done
+    while [ $i -lt 400 ] && ! eval "$3" >/dev/null 2>&1; do sleep 0.05; i=$((i+1)); done
     echo "=== $name"
-    if sh -c "$*" >/dev/null 2>&1; then echo "after $(( ($(now) - t0) * 10 )) ms"; else echo "never"; fi
+    if eval "$3" >/dev/null 2>&1; then echo "after $(( ($(now) - t0) * 10 )) ms"; else echo "never"; fi
 }
-dest() { ipvsadm -Ln -t 10.0.0.50:80 | grep -- "-> $1"; }
 table before
 # A destination kad owns, deleted by hand.
-ipvsadm -d -t 10.0.0.50:80 -r 10.0.0.12:80
-table deleted
-wait_for deleted-back "ipvsadm -Ln -t 10.0.0.50:80 | grep -q -- '-> 10.0.0.12:80 *Masq *2 '"
+drift deleted-back "ipvsadm -d -t 10.0.0.50:80 -r 10.0.0.12:80" \
+    "ipvsadm -Ln -t 10.0.0.50:80 | grep -q -- '-> 10.0.0.12:80 *Masq *2 '"
 # A weight changed by hand.
-ipvsadm -e -t 10.0.0.50:80 -r 10.0.0.11:80 -m -w 5
-table edited
-wait_for weight-back "ipvsadm -Ln -t 10.0.0.50:80 | grep -q -- '-> 10.0.0.11:80 *Masq *1 '"
+drift weight-back "ipvsadm -e -t 10.0.0.50:80 -r 10.0.0.11:80 -m -w 5" \
+    "ipvsadm -Ln -t 10.0.0.50:80 | grep -q -- '-> 10.0.0.11:80 *Masq *1 '"
 # A destination added by hand to kad's service.
-ipvsadm -a -t 10.0.0.50:80 -r 10.0.0.19:80 -m -w 1
-table added
-wait_for added-gone "! ipvsadm -Ln -t 10.0.0.50:80 | grep -q 10.0.0.19"
+drift added-gone "ipvsadm -a -t 10.0.0.50:80 -r 10.0.0.19:80 -m -w 1" \
+    "! ipvsadm -Ln -t 10.0.0.50:80 | grep -q 10.0.0.19"
 # A service of someone else's: several audits later, as it was.
 ipvsadm -A -t 10.0.0.60:80 -s wlc
 ipvsadm -a -t 10.0.0.60:80 -r 10.0.0.13:80 -m -w 3
