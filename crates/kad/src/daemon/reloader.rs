@@ -70,26 +70,55 @@ impl Reloader {
     pub async fn reload(&mut self) -> Done {
         let t = std::time::Instant::now();
         let _reloading = super::notify::Reloading::start();
-        let loaded = crate::configtest::load(&self.cli);
-        if loaded.has_errors() {
-            let lines: Vec<String> = loaded
-                .diagnostics
-                .iter()
-                .filter(|d| d.is_error())
-                .map(|d| d.to_string())
-                .collect();
-            for l in &lines {
-                tracing::error!("{l}");
+        // Reading, parsing and lowering the file (and script security's
+        // look at the scripts) off the runtime: it is the VRRP engine's,
+        // and a 10,000-service file takes tens of milliseconds.
+        let cli = self.cli.clone();
+        let prepared = tokio::task::spawn_blocking(move || {
+            let loaded = crate::configtest::load(&cli);
+            if loaded.has_errors() {
+                let lines: Vec<String> = loaded
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.is_error())
+                    .map(|d| d.to_string())
+                    .collect();
+                return Err(lines);
             }
-            tracing::error!("reload refused: the configuration has errors; the running one stays");
-            self.count(false, t);
-            return Done {
-                done: "reload refused: the configuration has errors; the running one stays".into(),
-                lines,
-                ok: false,
-            };
-        }
-        let cfg = super::scripts::secure(super::sides::filter(&self.cli, loaded.config));
+            Ok(super::scripts::secure(super::sides::filter(
+                &cli,
+                loaded.config,
+            )))
+        })
+        .await;
+        let cfg = match prepared {
+            Ok(Ok(cfg)) => cfg,
+            Ok(Err(lines)) => {
+                for l in &lines {
+                    tracing::error!("{l}");
+                }
+                tracing::error!(
+                    "reload refused: the configuration has errors; the running one stays"
+                );
+                self.count(false, t);
+                return Done {
+                    done: "reload refused: the configuration has errors; the running one stays"
+                        .into(),
+                    lines,
+                    ok: false,
+                };
+            }
+            Err(e) => {
+                tracing::error!("reload: {e}");
+                self.count(false, t);
+                return Done {
+                    done: format!("reload failed: {e}"),
+                    lines: vec![],
+                    ok: false,
+                };
+            }
+        };
+        tracing::debug!("reload: configuration read in {:?}", t.elapsed());
         super::smtp::install(&cfg);
         let mut lines = changes(&self.running, &cfg);
         if cfg.vrrp_instances != self.running.vrrp_instances
@@ -111,7 +140,12 @@ impl Reloader {
             .unwrap_or_default();
         let r = self
             .checks
-            .reload(cfg.clone(), before.clone().unwrap_or_default(), overrides)
+            .reload(
+                cfg.clone(),
+                before.clone().unwrap_or_default(),
+                overrides,
+                t,
+            )
             .await;
         let mut ok = true;
         match (before, r) {
