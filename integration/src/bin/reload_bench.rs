@@ -83,8 +83,18 @@ fn native(n: usize, runs: usize) {
         .expect("start kad");
     let (tx, rx) = mpsc::channel::<(Instant, String)>();
     let err = kad.stderr.take().expect("stderr");
+    let parts = std::env::var_os("KAD_LOG")
+        .map(|_| std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new())));
+    let p2 = parts.clone();
     std::thread::spawn(move || {
         for l in BufReader::new(err).lines().map_while(Result::ok) {
+            if let Some(p) = &p2 {
+                if l.contains("reload: ") && l.contains("DEBUG") {
+                    if let Ok(mut p) = p.lock() {
+                        p.push(l.clone());
+                    }
+                }
+            }
             if tx.send((Instant::now(), l)).is_err() {
                 return;
             }
@@ -140,6 +150,16 @@ fn native(n: usize, runs: usize) {
             "run {}: kad {ms:.1} ms, SIGHUP to line {out:.1} ms",
             run + 1
         );
+        // With KAD_LOG=debug: where the time went.
+        if let Some(p) = &parts {
+            for l in p
+                .lock()
+                .map(|mut p| std::mem::take(&mut *p))
+                .unwrap_or_default()
+            {
+                println!("    {l}");
+            }
+        }
         inside.push(ms);
         outside.push(out);
         std::thread::sleep(Duration::from_millis(300));
