@@ -106,6 +106,7 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     ("global_defs", "lvs_timeouts", acts_with("integration/tests/vm_ipvs.rs::lvs_sync_daemon_runs_as_keepalived_runs_it", "integration/vm/scenarios/sync_daemon.sh")),
     ("global_defs", "lvs_flush", untested()),
     ("global_defs", "lvs_flush_on_stop", untested()),
+    ("global_defs", "lvs_audit_interval", acts_with("integration/tests/vm_audit.rs::the_audit_repairs_what_kad_owns_and_leaves_the_rest", "integration/vm/scenarios/audit.sh")),
     // track_file
     ("track_file", "file", acts("integration/tests/checks_host.rs::each_checker_type_goes_down_and_up_through_the_daemon")),
     ("track_file", "weight", acts("integration/tests/checks_host.rs::each_checker_type_goes_down_and_up_through_the_daemon")),

@@ -47,7 +47,9 @@ pub fn configuration_md() -> String {
          **deprecated** = read, with a warning naming the newer spelling; **ignored** =\n\
          accepted, kept in the model's `unsupported` list and reported as a note, but kad does\n\
          not act on it. A keyword not listed is reported as unknown at its line and skipped, as\n\
-         keepalived does. The acts/untested/inert column is `crates/config/src/acts.rs`.\n\n\
+         keepalived does. **kad's own** = a keyword of kad's, not keepalived's: keepalived\n\
+         reports it as an unknown keyword and skips it, so one configuration serves both\n\
+         (`integration/tests/kad_own_keywords.rs`). The acts/untested/inert column is `crates/config/src/acts.rs`.\n\n\
          Blocks whose lines are lists rather than keywords (`virtual_ipaddress`,\n\
          `virtual_routes`, `static_*`, `track_*`, `unicast_peer`, `virtual_server_group`,\n\
          `notification_email`, `authentication`) take `ip`-command syntax as in keepalived.\n",
@@ -69,6 +71,7 @@ pub fn configuration_md() -> String {
             Support::Deprecated(instead) => format!("deprecated (use {instead})"),
             Support::Ignored => "ignored".to_string(),
         };
+        let s = if r.own { format!("kad's own; {s}") } else { s };
         out.push_str(&format!("| `{}` | {s} |\n", r.keyword));
     }
     out

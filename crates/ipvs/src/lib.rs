@@ -2,6 +2,7 @@
 //! servers' health, the reconciliation that applies only the difference to
 //! the kernel, the generic-netlink client, and the health checkers.
 
+pub mod audit;
 pub mod check;
 pub mod netlink;
 pub mod reconcile;

@@ -1,7 +1,7 @@
 //! `global_defs` and the smaller top-level blocks.
 
 use super::ctx::{Ctx, UINT_MAX_US};
-use super::table::{dispatch, ignored, kw, old, Kw};
+use super::table::{dispatch, ignored, kw, old, own, Kw};
 use crate::model::*;
 use crate::tree::Node;
 use std::time::Duration;
@@ -256,6 +256,12 @@ pub static GLOBAL_DEFS: &[Kw<GlobalDefs>] = &[
     }),
     kw("lvs_flush", |_, _, g| g.lvs_flush = true),
     kw("lvs_flush_on_stop", |_, _, g| g.lvs_flush_on_stop = true),
+    // kad's own: the IPVS audit's period in seconds (0: no audit).
+    own("lvs_audit_interval", |c, n, g| {
+        if let Some(v) = c.u32(n, 0, 0, 86400) {
+            g.lvs_audit_interval = Duration::from_secs(v.into());
+        }
+    }),
     old("lvs_flush_onstop", "'lvs_flush_on_stop'", |_, _, g| {
         g.lvs_flush_on_stop = true
     }),

@@ -21,6 +21,10 @@ pub type Apply<T> = fn(&mut Ctx, &Node, &mut T);
 pub struct Kw<T: 'static> {
     pub name: &'static str,
     pub support: Support,
+    /// kad's own keyword, not keepalived's: keepalived reports it as
+    /// unknown (and skips it), so a configuration using it still loads
+    /// there (`integration/tests/kad_own_keywords.rs`).
+    pub own: bool,
     pub apply: Apply<T>,
 }
 
@@ -28,6 +32,17 @@ pub const fn kw<T>(name: &'static str, apply: Apply<T>) -> Kw<T> {
     Kw {
         name,
         support: Support::Yes,
+        own: false,
+        apply,
+    }
+}
+
+/// A keyword of kad's own (see `Kw::own`), read like any other.
+pub const fn own<T>(name: &'static str, apply: Apply<T>) -> Kw<T> {
+    Kw {
+        name,
+        support: Support::Yes,
+        own: true,
         apply,
     }
 }
@@ -36,6 +51,7 @@ pub const fn old<T>(name: &'static str, instead: &'static str, apply: Apply<T>) 
     Kw {
         name,
         support: Support::Deprecated(instead),
+        own: false,
         apply,
     }
 }
@@ -44,6 +60,7 @@ pub const fn ignored<T>(name: &'static str) -> Kw<T> {
     Kw {
         name,
         support: Support::Ignored,
+        own: false,
         apply: |_, _, _| {},
     }
 }
@@ -105,6 +122,8 @@ pub struct DocRow {
     pub context: &'static str,
     pub keyword: &'static str,
     pub support: Support,
+    /// kad's own keyword (`Kw::own`).
+    pub own: bool,
 }
 
 pub fn rows<T>(context: &'static str, table: &[Kw<T>]) -> Vec<DocRow> {
@@ -114,6 +133,7 @@ pub fn rows<T>(context: &'static str, table: &[Kw<T>]) -> Vec<DocRow> {
             context,
             keyword: k.name,
             support: k.support,
+            own: k.own,
         })
         .collect()
 }

@@ -169,6 +169,10 @@ pub struct GlobalDefs {
     pub lvs_timeouts: Option<LvsTimeouts>,
     pub lvs_flush: bool,
     pub lvs_flush_on_stop: bool,
+    /// kad's own `lvs_audit_interval`: how often the IPVS writer compares
+    /// the kernel's table with what kad owns and repairs drift (zero: never).
+    #[serde(with = "secs")]
+    pub lvs_audit_interval: Duration,
 
     /// `max_auto_priority`: realtime priority to move to when timers run
     /// late (None = off).
@@ -230,6 +234,7 @@ impl Default for GlobalDefs {
             lvs_timeouts: None,
             lvs_flush: false,
             lvs_flush_on_stop: false,
+            lvs_audit_interval: Duration::from_secs(10),
             max_auto_priority: None,
             reload_check_config: false,
             state_dump_file: None,

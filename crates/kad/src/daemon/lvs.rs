@@ -8,6 +8,8 @@ use kad_config::Config;
 use kad_ipvs::netlink::client::{Client, IpvsError};
 use kad_ipvs::netlink::msg::IpvsMessage;
 use kad_ipvs::{diff, Op, Table};
+
+pub use super::ipvs_writer::{spawn_writer, Job, Writer};
 use std::collections::BTreeSet;
 
 pub struct Programmed {
@@ -142,121 +144,5 @@ pub fn sync_set(spec: &kad_ipvs::netlink::msg::DaemonSpec, states: &[u32]) {
             Err(e) if e.errno() == Some(libc::EEXIST) => {}
             Err(e) => tracing::warn!("{e}"),
         }
-    }
-}
-
-/// One IPVS writer for the whole daemon, so that health changes and
-/// reloads reach the kernel in the order they were decided.
-pub enum Job {
-    /// Health changes: exactly these operations.
-    Ops(Vec<Op>),
-    /// A reload: bring IPVS from `previous` (what kad last made it) to
-    /// `want`.
-    Apply {
-        cfg: std::sync::Arc<Config>,
-        want: Table,
-        previous: Table,
-        before: BTreeSet<kad_ipvs::table::SvcId>,
-        reply: tokio::sync::oneshot::Sender<Result<Programmed, IpvsError>>,
-    },
-}
-
-/// A reload while every operation so far succeeded: the kernel holds what
-/// kad last made it (`previous`), so the difference between the old and
-/// new wanted tables is exactly what to apply — no dump of thousands of
-/// services (keepalived's reload diffs configurations the same way).
-/// After any refusal the writer reconciles against the kernel's dump.
-fn apply_difference(
-    c: &mut Client,
-    want: &Table,
-    previous: &Table,
-    before: &BTreeSet<kad_ipvs::table::SvcId>,
-) -> Programmed {
-    let owned: BTreeSet<_> = want.services.keys().cloned().collect();
-    let mut may_touch = owned.clone();
-    may_touch.extend(before.iter().cloned());
-    let ops = diff(want, previous, &may_touch);
-    let mut refused = 0;
-    for r in c.apply(&ops) {
-        if let Err(e) = r {
-            refused += 1;
-            tracing::error!("IPVS: {e}");
-        }
-    }
-    Programmed {
-        owned,
-        ops: ops.len(),
-        refused,
-    }
-}
-
-pub type Writer = std::sync::mpsc::Sender<Job>;
-
-/// `in_sync`: the start-up programming had no refusal.
-pub fn spawn_writer(in_sync: bool) -> Writer {
-    let (tx, rx) = std::sync::mpsc::channel::<Job>();
-    let spawned = std::thread::Builder::new()
-        .name("kad-ipvs".into())
-        .spawn(move || {
-            let mut in_sync = in_sync;
-            let mut client = None;
-            while let Ok(job) = rx.recv() {
-                match job {
-                    Job::Ops(ops) => {
-                        if client.is_none() {
-                            client = Client::open()
-                                .map_err(|e| tracing::error!("IPVS: {e}"))
-                                .ok();
-                        }
-                        let Some(c) = &mut client else { continue };
-                        for (op, r) in ops.iter().zip(c.apply(&ops)) {
-                            match r {
-                                Ok(()) => tracing::info!("IPVS: {}", describe(op)),
-                                Err(e) => {
-                                    in_sync = false;
-                                    tracing::error!("IPVS: {e}");
-                                }
-                            }
-                        }
-                    }
-                    Job::Apply {
-                        cfg,
-                        want,
-                        previous,
-                        before,
-                        reply,
-                    } => {
-                        if client.is_none() {
-                            client = Client::open().ok();
-                        }
-                        let r = match (&mut client, in_sync) {
-                            (Some(c), true) => {
-                                tracing::info!("IPVS: applying the configuration's difference");
-                                Ok(apply_difference(c, &want, &previous, &before))
-                            }
-                            _ => {
-                                tracing::info!("IPVS: reconciling with the kernel's table");
-                                apply(&cfg, &want, &before, false)
-                            }
-                        };
-                        in_sync = matches!(&r, Ok(p) if p.refused == 0);
-                        let _ = reply.send(r);
-                    }
-                }
-            }
-        });
-    if let Err(e) = spawned {
-        tracing::error!("cannot start the IPVS writer: {e}");
-    }
-    tx
-}
-
-/// A log line for a health change.
-fn describe(op: &Op) -> String {
-    match op {
-        Op::NewDest(s, d, a) => format!("{s}: adding {}:{} weight {}", d.addr, d.port, a.weight),
-        Op::SetDest(s, d, a) => format!("{s}: {}:{} weight {}", d.addr, d.port, a.weight),
-        Op::DelDest(s, d) => format!("{s}: removing {}:{}", d.addr, d.port),
-        other => format!("{other:?}"),
     }
 }

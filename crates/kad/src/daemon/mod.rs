@@ -9,6 +9,7 @@ pub mod dump;
 pub mod engine;
 pub mod fifo;
 pub mod ipvs_probe;
+pub mod ipvs_writer;
 pub mod lifecycle;
 pub mod logging;
 pub mod lvs;
@@ -143,6 +144,7 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
     let start = checks::Checks::initial(&cfg, &store.data);
     let want = checks::Checks::joined(&start.1);
     let lvs_cfg = cfg.clone();
+    let programmed_want = want.clone();
     let programmed = match tokio::task::spawn_blocking(move || {
         lvs::apply(&lvs_cfg, &want, &Default::default(), true)
     })
@@ -183,9 +185,15 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
         let _ = tokio::task::spawn_blocking(move || lvs::sync_set(&spec, &states)).await;
     }
     // Health checks: the IPVS writer applies what they change.
-    let writer = programmed
-        .as_ref()
-        .map(|p| lvs::spawn_writer(p.refused == 0));
+    // It audits the kernel's table every `lvs_audit_interval` too.
+    let writer = programmed.as_ref().map(|p| {
+        lvs::spawn_writer(
+            p.refused == 0,
+            programmed_want,
+            cfg.global.lvs_audit_interval,
+        )
+    });
+    let stop_writer = writer.clone();
     let checks = checks::Checks::spawn(cfg.clone(), start, writer);
     let owned = std::sync::Arc::new(std::sync::Mutex::new(programmed.map(|p| p.owned)));
     let overridden = store.data.clone();
@@ -260,6 +268,13 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
     engine.set_checks(checks.clone());
     engine.run(erx, qrx).await;
     checks.stop().await;
+    // No audit may put back what the release below removes.
+    if let Some(w) = stop_writer {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        if w.send(lvs::Job::Stop(tx)).is_ok() {
+            let _ = rx.await;
+        }
+    }
     if let Some((spec, _)) = sync {
         let _ = tokio::task::spawn_blocking(move || lvs::sync_set(&spec, &[])).await;
     }

@@ -36,24 +36,28 @@ pub fn changes(old: &Config, new: &Config) -> Vec<String> {
     if old.sync_groups != new.sync_groups {
         out.push("vrrp_sync_group changed, applied".into());
     }
+    // By key: a search of the old list for each new server was quadratic,
+    // half a second at 10,000 services.
+    let by_key = |c: &Config| -> std::collections::HashMap<_, usize> {
+        c.virtual_servers
+            .iter()
+            .enumerate()
+            .map(|(i, vs)| ((vs.key.clone(), vs.protocol), i))
+            .collect()
+    };
+    let (olds, news) = (by_key(old), by_key(new));
     for n in &new.virtual_servers {
         let l = vs_label(n);
-        match old
-            .virtual_servers
-            .iter()
-            .find(|o| o.key == n.key && o.protocol == n.protocol)
-        {
+        match olds.get(&(n.key.clone(), n.protocol)) {
             None => out.push(format!("virtual_server {l} added")),
-            Some(o) if o != n => out.push(format!("virtual_server {l} changed")),
+            Some(&o) if old.virtual_servers[o] != *n => {
+                out.push(format!("virtual_server {l} changed"))
+            }
             Some(_) => {}
         }
     }
     for o in &old.virtual_servers {
-        if !new
-            .virtual_servers
-            .iter()
-            .any(|n| n.key == o.key && n.protocol == o.protocol)
-        {
+        if !news.contains_key(&(o.key.clone(), o.protocol)) {
             out.push(format!("virtual_server {} removed", vs_label(o)));
         }
     }
@@ -80,26 +84,55 @@ impl Reloader {
     pub async fn reload(&mut self) -> Done {
         let t = std::time::Instant::now();
         let _reloading = super::notify::Reloading::start();
-        let loaded = crate::configtest::load(&self.cli);
-        if loaded.has_errors() {
-            let lines: Vec<String> = loaded
-                .diagnostics
-                .iter()
-                .filter(|d| d.is_error())
-                .map(|d| d.to_string())
-                .collect();
-            for l in &lines {
-                tracing::error!("{l}");
+        // Reading, parsing and lowering the file (and script security's
+        // look at the scripts) off the runtime: it is the VRRP engine's,
+        // and a 10,000-service file takes tens of milliseconds.
+        let cli = self.cli.clone();
+        let prepared = tokio::task::spawn_blocking(move || {
+            let loaded = crate::configtest::load(&cli);
+            if loaded.has_errors() {
+                let lines: Vec<String> = loaded
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.is_error())
+                    .map(|d| d.to_string())
+                    .collect();
+                return Err(lines);
             }
-            tracing::error!("reload refused: the configuration has errors; the running one stays");
-            self.count(false, t);
-            return Done {
-                done: "reload refused: the configuration has errors; the running one stays".into(),
-                lines,
-                ok: false,
-            };
-        }
-        let cfg = super::scripts::secure(super::sides::filter(&self.cli, loaded.config));
+            Ok(super::scripts::secure(super::sides::filter(
+                &cli,
+                loaded.config,
+            )))
+        })
+        .await;
+        let cfg = match prepared {
+            Ok(Ok(cfg)) => cfg,
+            Ok(Err(lines)) => {
+                for l in &lines {
+                    tracing::error!("{l}");
+                }
+                tracing::error!(
+                    "reload refused: the configuration has errors; the running one stays"
+                );
+                self.count(false, t);
+                return Done {
+                    done: "reload refused: the configuration has errors; the running one stays"
+                        .into(),
+                    lines,
+                    ok: false,
+                };
+            }
+            Err(e) => {
+                tracing::error!("reload: {e}");
+                self.count(false, t);
+                return Done {
+                    done: format!("reload failed: {e}"),
+                    lines: vec![],
+                    ok: false,
+                };
+            }
+        };
+        tracing::debug!("reload: configuration read in {:?}", t.elapsed());
         super::smtp::install(&cfg);
         let mut lines = changes(&self.running, &cfg);
         if cfg.vrrp_instances != self.running.vrrp_instances
@@ -122,7 +155,12 @@ impl Reloader {
             .unwrap_or_default();
         let r = self
             .checks
-            .reload(cfg.clone(), before.clone().unwrap_or_default(), overrides)
+            .reload(
+                cfg.clone(),
+                before.clone().unwrap_or_default(),
+                overrides,
+                t,
+            )
             .await;
         let mut ok = true;
         match (before, r) {

@@ -1,0 +1,77 @@
+//! kad's own keywords (marked `own` in the parser's tables, "kad's own" in
+//! docs/configuration.md) are not keepalived's: keepalived 2.2.7 reports
+//! each as an unknown keyword and carries on, so one configuration serves
+//! both daemons; kad reads them without a word and acts on them (what each
+//! does is shown by the test acts.rs names, e.g. `lvs_audit_interval` in
+//! vm_audit.rs).
+
+use kad_integration::{bin, require};
+use std::process::Command;
+
+/// One configuration holding `keyword 5` in its block.
+fn config(context: &str, keyword: &str) -> String {
+    match context {
+        "global_defs" => format!("global_defs {{\n    router_id own\n    {keyword} 5\n}}\n"),
+        other => panic!("no configuration for a kad-own keyword in {other} yet: add one here"),
+    }
+}
+
+#[test]
+fn keepalived_reports_kad_s_own_keywords_as_unknown_and_kad_reads_them() {
+    let keepalived = require("keepalived");
+    let kad = bin("kad");
+    let own: Vec<_> = kad_config::docs::all_rows()
+        .into_iter()
+        .filter(|r| r.own)
+        .collect();
+    assert!(
+        own.iter().any(|r| r.keyword == "lvs_audit_interval"),
+        "lvs_audit_interval is kad's own"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for r in own {
+        let conf = dir.path().join(format!("{}.conf", r.keyword));
+        std::fs::write(&conf, config(r.context, r.keyword)).unwrap();
+        let ka = Command::new(&keepalived)
+            .arg("-t")
+            .arg("-f")
+            .arg(&conf)
+            .output()
+            .expect("keepalived -t");
+        let ka_err = String::from_utf8_lossy(&ka.stderr);
+        assert!(
+            ka_err.contains(&format!("Unknown keyword '{}'", r.keyword)),
+            "keepalived on {}: {ka_err}",
+            r.keyword
+        );
+        let k = Command::new(&kad)
+            .arg("-t")
+            .arg("-f")
+            .arg(&conf)
+            .output()
+            .expect("kad -t");
+        let k_err = String::from_utf8_lossy(&k.stderr);
+        assert!(k.status.success(), "kad -t on {}: {k_err}", r.keyword);
+        assert!(
+            !k_err.contains(r.keyword),
+            "kad -t says something of {}: {k_err}",
+            r.keyword
+        );
+        // kad reads the value into its model (what it does with it, the
+        // test acts.rs names shows).
+        let d = Command::new(&kad)
+            .arg("--dump-config")
+            .arg("-f")
+            .arg(&conf)
+            .output()
+            .expect("kad --dump-config");
+        let dumped = String::from_utf8_lossy(&d.stdout);
+        assert!(
+            dumped
+                .lines()
+                .any(|l| l.contains(r.keyword) && l.contains('5')),
+            "kad --dump-config on {}: {dumped}",
+            r.keyword
+        );
+    }
+}
