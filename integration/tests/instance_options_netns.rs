@@ -141,3 +141,67 @@ fn promote_secondaries_keeps_the_vip_when_the_primary_goes_as_keepalived() {
     // Reset to what it was.
     assert_eq!((sysctl(&lab, 0), sysctl(&lab, 1)), ("0".into(), "0".into()));
 }
+
+/// Both daemons' VI_S states (only kad's without `ka`), once equal `want`.
+fn both_in(lab: &Lab, want: &str, ka: bool) -> bool {
+    wait_for(Duration::from_secs(10), || {
+        kad_state(lab, "VI_S").0 == want
+            && (!ka || keepalived_state(&lab.log("keepalived1.log"), "VI_S") == want)
+    })
+}
+
+/// The interface has one address, the source; it goes and comes back.
+/// (With several addresses keepalived 2.2.7 watches only the one it holds
+/// as the interface's; kad watches the one it sends from.)
+fn source_case(extra: &str, beside_keepalived: bool) {
+    let subnet = 0;
+    let mut lab = Lab::new(2);
+    let conf = |vrid: u8, h: u8| {
+        format!(
+            "vrrp_instance VI_S {{\n interface eth0\n virtual_router_id {vrid}\n priority 100\n advert_int 1\n{}\n\
+              virtual_ipaddress {{\n 10.{net}.2.{vrid}/24\n }}\n}}\n",
+            extra
+                .replace("NET", &lab.net.to_string())
+                .replace("H", &h.to_string()),
+            net = lab.net
+        )
+    };
+    let kad_conf = lab.write("kad.conf", &conf(17, 1));
+    let ka_conf = lab.write("ka.conf", &conf(18, 2));
+    lab.kad(0, &kad_conf, "ts");
+    lab.keepalived(1, &ka_conf, "ts");
+    let show = |lab: &Lab| format!("{}\n{}", lab.log("kad0.log"), lab.log("keepalived1.log"));
+    assert!(both_in(&lab, "MASTER", beside_keepalived), "{}", show(&lab));
+    // The source address goes: FAULT; it comes back: MASTER again.
+    for h in 0..2 {
+        let a = format!("10.{}.{subnet}.{}/24", lab.net, h + 1);
+        assert!(lab
+            .exec(h, &format!("ip addr del {a} dev eth0"))
+            .status
+            .success());
+    }
+    assert!(both_in(&lab, "FAULT", beside_keepalived), "{}", show(&lab));
+    assert_eq!(kad_state(&lab, "VI_S").1, ["no IPv4 address for interface"]);
+    for h in 0..2 {
+        let a = format!("10.{}.{subnet}.{}/24", lab.net, h + 1);
+        assert!(lab
+            .exec(h, &format!("ip addr add {a} dev eth0"))
+            .status
+            .success());
+    }
+    assert!(both_in(&lab, "MASTER", beside_keepalived), "{}", show(&lab));
+}
+
+#[test]
+fn removing_the_picked_source_address_faults_the_instance_as_keepalived() {
+    // No configured source: the interface's primary address, 10.x.0.h.
+    source_case("", true);
+}
+
+#[test]
+fn track_src_ip_faults_on_the_configured_source_as_documented() {
+    // As keepalived's man page says. keepalived 2.2.7 itself never faults
+    // here: its address handler compares the configured source's sockaddr
+    // (family and port bytes) with the removed address, which never match.
+    source_case(" mcast_src_ip 10.NET.0.H\n track_src_ip", false);
+}

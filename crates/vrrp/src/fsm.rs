@@ -308,6 +308,12 @@ impl Instance {
         self.startup_hold = Some(until);
     }
 
+    /// The address this router sends from changed (the old one left its
+    /// interface): equal priorities are compared against the new one.
+    pub fn set_local_addr(&mut self, addr: IpAddr) {
+        self.p.local_addr = addr;
+    }
+
     /// When the Master_Down timer armed at `now` runs out.
     fn down_at(&self, now: Time) -> Time {
         match self.startup_hold {

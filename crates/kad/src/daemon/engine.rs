@@ -48,6 +48,8 @@ pub enum Event {
     /// The kernel deleted an address, route or rule (a static one is put
     /// back).
     Gone(kad_vrrp::statics::Gone),
+    /// An address added to or removed from an interface.
+    Address(kad_vrrp::io::addr_watch::AddrEvent),
     Stop,
 }
 
@@ -248,6 +250,16 @@ impl Engine {
                 let _ = reply.send(self.snapshot());
             }
             Event::ClearStats => self.node.clear_stats(),
+            Event::Address(a) => {
+                let name = self
+                    .ifindex
+                    .iter()
+                    .find(|(_, &i)| i == a.index)
+                    .map(|(n, _)| n.clone());
+                if let Some(name) = name {
+                    self.node.handle_address(now, &name, a.addr, a.added);
+                }
+            }
             Event::Gone(g) => {
                 if !self.node.stopping() {
                     self.statics_reinstate(&g).await;

@@ -3,6 +3,7 @@
 //! Thin wrappers: every decision is made by the pure cores.
 
 pub mod addr;
+pub mod addr_watch;
 pub mod arp;
 pub mod gone;
 pub mod iface;

@@ -26,6 +26,7 @@ pub mod reload;
 mod removed;
 mod rx;
 mod slot;
+mod source;
 pub mod status;
 mod trackers;
 mod vips;

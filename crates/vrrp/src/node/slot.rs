@@ -16,6 +16,8 @@ pub(super) struct Slot {
     pub fsm: Instance,
     pub ifname: String,
     pub src: IpAddr,
+    /// The source address was removed from the interface (node/source.rs).
+    pub src_gone: bool,
     /// Where adverts go: the multicast group, or each unicast peer.
     pub dst: Vec<IpAddr>,
     pub unicast: bool,
@@ -80,6 +82,7 @@ impl Slot {
             fsm: Instance::new(params::params(c, src, true)),
             ifname: env::interface_of(c, global),
             src,
+            src_gone: false,
             dst,
             unicast,
             policy: params::rx_policy(c),

@@ -241,6 +241,10 @@ impl Node {
         if !s.cfg.dont_track_primary && !t.links.get(ifname).copied().unwrap_or(true) {
             reasons.push(format!("interface {ifname} is down"));
         }
+        if s.src_gone {
+            let v = if s.cfg.ipv6 { 6 } else { 4 };
+            reasons.push(format!("no IPv{v} address for interface"));
+        }
         // keepalived's num_config_faults: in FAULT for as long as it runs.
         if s.cfg.unicast_fault_no_peer && s.cfg.unicast_peers.is_empty() {
             reasons.push("Cannot use unicast without any peers".to_string());

@@ -84,6 +84,19 @@ impl Engine {
                 }
             }
         });
+        // Addresses coming and going: the instances' advert sources.
+        let (atx, mut arx) = mpsc::unbounded_channel();
+        if let Err(err) = kad_vrrp::io::addr_watch::watch(atx) {
+            tracing::warn!("a removed source address will not be noticed: {err}");
+        }
+        let tx = e.tx.clone();
+        tokio::spawn(async move {
+            while let Some(a) = arx.recv().await {
+                if tx.send(Event::Address(a)).await.is_err() {
+                    return;
+                }
+            }
+        });
         // Deletions, so that static entries deleted by others come back
         // (watched without static entries too: a reload may bring some).
         let (gtx, mut grx) = mpsc::unbounded_channel();
