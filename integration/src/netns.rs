@@ -364,3 +364,20 @@ pub fn state_of(sock: &Path, instance: &str) -> Option<String> {
         .find(|v| v.name == instance)
         .map(|v| v.state)
 }
+
+/// The state keepalived last logged for `instance` ("(VI_1) Entering
+/// MASTER STATE"), or "" before any.
+pub fn keepalived_state(log: &str, instance: &str) -> String {
+    let tag = format!("({instance}) Entering ");
+    log.lines()
+        .rev()
+        .find_map(|l| {
+            Some(
+                l[l.find(&tag)? + tag.len()..]
+                    .split(' ')
+                    .next()?
+                    .to_string(),
+            )
+        })
+        .unwrap_or_default()
+}

@@ -4,23 +4,8 @@
 //! on the interface while running, so deleting the primary address keeps
 //! the VIP; reset at stop).
 
-use kad_integration::netns::{status, wait_for, Lab};
+use kad_integration::netns::{keepalived_state, status, wait_for, Lab};
 use std::time::Duration;
-
-fn keepalived_state(log: &str, vi: &str) -> String {
-    let tag = format!("({vi}) Entering ");
-    log.lines()
-        .rev()
-        .find_map(|l| {
-            Some(
-                l[l.find(&tag)? + tag.len()..]
-                    .split(' ')
-                    .next()?
-                    .to_string(),
-            )
-        })
-        .unwrap_or_default()
-}
 
 fn kad_state(lab: &Lab, vi: &str) -> (String, Vec<String>) {
     status(&lab.socket(0))

@@ -4,29 +4,14 @@
 //! side (each alone on its VRIDs, in its own namespace) and must agree on
 //! every member's state after each tracker change.
 
-use kad_integration::netns::{status, wait_for, Lab};
+use kad_integration::netns::{keepalived_state, status, wait_for, Lab};
 use std::time::Duration;
 
-/// Each member's state as keepalived last logged it ("(VI_1) Entering
-/// MASTER STATE").
+/// Each member's state as keepalived last logged it.
 fn keepalived_states(log: &str) -> Vec<String> {
     ["VI_1", "VI_2"]
         .iter()
-        .map(|vi| {
-            let tag = format!("({vi}) Entering ");
-            log.lines()
-                .rev()
-                .filter_map(|l| {
-                    Some(
-                        l[l.find(&tag)? + tag.len()..]
-                            .split(' ')
-                            .next()?
-                            .to_string(),
-                    )
-                })
-                .next()
-                .unwrap_or_default()
-        })
+        .map(|vi| keepalived_state(log, vi))
         .collect()
 }
 

@@ -72,45 +72,25 @@ impl Engine {
             promoted: Default::default(),
         };
         e.open_sockets(cfg).await?;
-        // The link watcher feeds the event queue.
-        let (ltx, mut lrx) = mpsc::unbounded_channel();
+        // The watchers feed the event queue: links (track_interface),
+        // addresses coming and going (the instances' advert sources), and
+        // deletions, so that static entries deleted by others come back
+        // (watched without static entries too: a reload may bring some).
+        let (ltx, lrx) = mpsc::unbounded_channel();
         if let Err(e) = link::watch(ltx) {
             tracing::warn!("no link events (track_interface will not react): {e}");
         }
-        tokio::spawn(async move {
-            while let Some(ev) = lrx.recv().await {
-                if tx.send(Event::Link(ev)).await.is_err() {
-                    return;
-                }
-            }
-        });
-        // Addresses coming and going: the instances' advert sources.
-        let (atx, mut arx) = mpsc::unbounded_channel();
+        forward(lrx, tx, Event::Link);
+        let (atx, arx) = mpsc::unbounded_channel();
         if let Err(err) = kad_vrrp::io::addr_watch::watch(atx) {
             tracing::warn!("a removed source address will not be noticed: {err}");
         }
-        let tx = e.tx.clone();
-        tokio::spawn(async move {
-            while let Some(a) = arx.recv().await {
-                if tx.send(Event::Address(a)).await.is_err() {
-                    return;
-                }
-            }
-        });
-        // Deletions, so that static entries deleted by others come back
-        // (watched without static entries too: a reload may bring some).
-        let (gtx, mut grx) = mpsc::unbounded_channel();
+        forward(arx, e.tx.clone(), Event::Address);
+        let (gtx, grx) = mpsc::unbounded_channel();
         if let Err(err) = kad_vrrp::io::gone::watch(gtx) {
             tracing::warn!("static entries deleted by others will not come back: {err}");
         }
-        let tx = e.tx.clone();
-        tokio::spawn(async move {
-            while let Some(g) = grx.recv().await {
-                if tx.send(Event::Gone(g)).await.is_err() {
-                    return;
-                }
-            }
-        });
+        forward(grx, e.tx.clone(), Event::Gone);
         e.tasks.sync(cfg, &e.tx);
         Ok(e)
     }
@@ -266,4 +246,20 @@ pub(super) async fn lookup_env(
     out.files = files;
     out.processes = processes;
     Ok(out)
+}
+
+/// Pass a watcher's events on to the engine's queue, each wrapped by `ev`,
+/// until either side closes.
+fn forward<T: Send + 'static>(
+    mut rx: mpsc::UnboundedReceiver<T>,
+    tx: mpsc::Sender<Event>,
+    ev: fn(T) -> Event,
+) {
+    tokio::spawn(async move {
+        while let Some(x) = rx.recv().await {
+            if tx.send(ev(x)).await.is_err() {
+                return;
+            }
+        }
+    });
 }
