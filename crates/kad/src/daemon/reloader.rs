@@ -139,8 +139,12 @@ impl Reloader {
             || cfg.sync_groups != self.running.sync_groups
             || cfg.vrrp_scripts != self.running.vrrp_scripts
             || cfg.track_files != self.running.track_files
+            || cfg.track_processes != self.running.track_processes
+            || cfg.garp_groups != self.running.garp_groups
             || cfg.global != self.running.global
             || statics_changed(&self.running, &cfg)
+            // The FIFO hears the states on every reload, as keepalived's.
+            || cfg.global.fifo_write_vrrp_states_on_reload
         {
             let _ = self
                 .events

@@ -208,6 +208,32 @@ impl Node {
                 self.recompute(now, i, true);
             }
         }
+        if self.global.fifo_write_vrrp_states_on_reload {
+            self.fifo_states(&fresh);
+        }
+    }
+
+    /// `fifo_write_vrrp_states_on_reload`: the FIFO hears the state of
+    /// every group and of every instance the reload kept (new ones report
+    /// their own transitions), as keepalived's vrrp_init_state writes them:
+    /// a MASTER that stays MASTER takes keepalived's reload-master path,
+    /// which writes nothing.
+    fn fifo_states(&mut self, fresh: &[usize]) {
+        for g in &self.groups {
+            if let Some(st) = g.state {
+                let line =
+                    super::output::fifo_line("GROUP", &g.name, super::output::state_word(st), 0);
+                self.out.push_back(super::output::Output::Fifo(line));
+            }
+        }
+        for (i, s) in self.slots.iter().enumerate() {
+            if fresh.contains(&i) || s.fsm.state() == crate::fsm::State::Master {
+                continue;
+            }
+            let word = super::output::state_word(s.fsm.state());
+            let line = super::output::fifo_line("INSTANCE", &s.cfg.name, word, s.fsm.priority());
+            self.out.push_back(super::output::Output::Fifo(line));
+        }
     }
 
     /// Start instances as at start-up: initial priority and faults
