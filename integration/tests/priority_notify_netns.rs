@@ -17,15 +17,21 @@ fn priority_lines(file: &Path) -> Vec<String> {
         .collect()
 }
 
-fn run(global: &str, vi1_extra: &str, want: &[&str]) {
-    let mut lab = Lab::new(2);
-    let dir = lab.dir.path().to_path_buf();
-    let flag = dir.join("fail");
+/// The FIFO script: it appends what the FIFO carries to `FIFO.out`.
+fn fifo_reader(lab: &Lab) -> std::path::PathBuf {
     let reader = lab.write("reader.sh", "#!/bin/sh\nexec cat \"$1\" >> \"$1.out\"\n");
     let _ = std::process::Command::new("chmod")
         .arg("755")
         .arg(&reader)
         .status();
+    reader
+}
+
+fn run(global: &str, vi1_extra: &str, want: &[&str]) {
+    let mut lab = Lab::new(2);
+    let dir = lab.dir.path().to_path_buf();
+    let flag = dir.join("fail");
+    let reader = fifo_reader(&lab);
     let conf = |who: &str, base: u8| {
         format!(
             "global_defs {{\n router_id pn\n vrrp_notify_fifo {dir}/{who}.fifo\n vrrp_notify_fifo_script {reader}\n{global}\n}}\n\
@@ -109,11 +115,7 @@ fn fifo_write_vrrp_states_on_reload_repeats_the_states_as_keepalived() {
             .success());
     }
     let dir = lab.dir.path().to_path_buf();
-    let reader = lab.write("reader.sh", "#!/bin/sh\nexec cat \"$1\" >> \"$1.out\"\n");
-    let _ = std::process::Command::new("chmod")
-        .arg("755")
-        .arg(&reader)
-        .status();
+    let reader = fifo_reader(&lab);
     let conf = |who: &str, base: u8| {
         format!(
             "global_defs {{\n router_id fw\n vrrp_notify_fifo {dir}/{who}.fifo\n vrrp_notify_fifo_script {reader}\n fifo_write_vrrp_states_on_reload\n}}\n\
