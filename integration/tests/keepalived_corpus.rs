@@ -267,6 +267,13 @@ fn parse_dump(log: &str) -> Dump {
                 }
             }
             "vrrp" => {
+                // Every dump line is indented; another process's log line
+                // ("Startup complete", a state change) may fall between
+                // them, also inside an instance's VIP list (seen under CI
+                // load): it is skipped, not taken as the list's end.
+                if !text.starts_with(' ') {
+                    continue;
+                }
                 if let Some(name) = text.strip_prefix(" VRRP Instance = ") {
                     inst = Some(name.to_string());
                     d.instances.insert(name.to_string(), BTreeMap::new());
