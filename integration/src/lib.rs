@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: finding kad's binaries and the
 //! real peers and oracles (keepalived, ipvsadm, tcpdump) they run against.
 
+pub mod bench_config;
 pub mod netns;
 pub mod report_lines;
 pub mod samples;

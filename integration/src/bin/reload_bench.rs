@@ -18,33 +18,18 @@
 //! Run by hand, as root, with `cargo run --release -p kad-integration --bin
 //! reload-bench [-- --vm]`; not a timed test. Figures: docs/performance.md.
 
-use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// The configuration: SERVICES NAT services × 4 real servers, no checkers
-/// (every server up). `changed`: the first service's 4th server weighs 9
-/// instead of 4 — the one real server the reload changes.
+/// (every server up); `changed`: the one real server the reload changes.
 fn config(n: usize, changed: bool) -> String {
     // The audit is kad's own and keepalived has none: off, so that both
     // measure the reload alone (keepalived reports the keyword unknown).
-    let mut conf = String::from("global_defs {\n lvs_audit_interval 0\n}\n");
-    for i in 0..n {
-        let vip = format!("10.{}.{}.{}", 100 + i / 65536, (i / 256) % 256, i % 256);
-        let _ = writeln!(
-            conf,
-            "virtual_server {vip} 80 {{\n protocol TCP\n lb_algo wlc\n lb_kind NAT"
-        );
-        for r in 1..=4u32 {
-            let rip = format!("172.16.{}.{}", i % 250, r);
-            let w = if i == 0 && r == 4 && changed { 9 } else { r };
-            let _ = writeln!(conf, " real_server {rip} 8080 {{ weight {w} }}");
-        }
-        let _ = writeln!(conf, "}}");
-    }
-    conf
+    "global_defs {\n lvs_audit_interval 0\n}\n".to_string()
+        + &kad_integration::bench_config::services(n, changed, false)
 }
 
 fn median_max(v: &[f64]) -> (f64, f64) {

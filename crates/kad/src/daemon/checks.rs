@@ -12,7 +12,7 @@ use kad_ipvs::check::{Action, Admin, CheckId, Health, Micros, Outcome};
 use kad_ipvs::netlink::client::IpvsError;
 use kad_ipvs::{diff, services_of, Table};
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
@@ -76,7 +76,7 @@ enum Cmd {
     /// The new configuration, what kad owned before, where to answer.
     /// (`Instant`: when the reload began, for its timing line.)
     Reload(
-        Config,
+        Arc<Config>,
         Owned,
         kactl::Overrides,
         Instant,
@@ -98,7 +98,7 @@ const OMEGA_WAIT: Duration = Duration::from_secs(5);
 
 #[derive(Clone)]
 pub struct Checks {
-    shared: Arc<Mutex<Shared>>,
+    shared: Arc<RwLock<Shared>>,
     cmd: mpsc::UnboundedSender<Cmd>,
 }
 
@@ -146,14 +146,14 @@ impl Checks {
     }
 
     pub fn spawn(
-        cfg: Config,
+        cfg: Arc<Config>,
         (health, tables): (Health, Vec<Table>),
         writer: Option<Writer>,
     ) -> Checks {
         let epoch = Instant::now();
         let latency = vec![Default::default(); health.slots.len()];
-        let shared = Arc::new(Mutex::new(Shared {
-            cfg: Arc::new(cfg),
+        let shared = Arc::new(RwLock::new(Shared {
+            cfg,
             health,
             epoch,
             probes: 0,
@@ -184,7 +184,7 @@ impl Checks {
     /// the new configuration and the health (None without IPVS).
     pub async fn reload(
         &self,
-        cfg: Config,
+        cfg: Arc<Config>,
         before: Owned,
         overrides: kactl::Overrides,
         began: Instant,
@@ -209,7 +209,7 @@ impl Checks {
 
     /// The real servers an override may name, as (VS label, RS label).
     pub fn labels(&self) -> Vec<(String, String)> {
-        let Ok(s) = self.shared.lock() else {
+        let Ok(s) = self.shared.read() else {
             return vec![];
         };
         s.health
@@ -222,7 +222,7 @@ impl Checks {
     /// Each checker's probe durations, for the metrics: (VS label, RS
     /// label, checker type, its place among the server's checkers).
     pub fn latencies(&self) -> Vec<(String, String, &'static str, u32, super::metrics::Histogram)> {
-        let Ok(s) = self.shared.lock() else {
+        let Ok(s) = self.shared.read() else {
             return vec![];
         };
         let mut out = Vec::with_capacity(s.latency.len());
@@ -259,7 +259,7 @@ impl Checks {
     }
 
     pub fn status(&self) -> kactl::ChecksStatus {
-        let Ok(s) = self.shared.lock() else {
+        let Ok(s) = self.shared.read() else {
             return Default::default();
         };
         let t = now(s.epoch);
@@ -392,7 +392,7 @@ impl LocalAddrs {
 }
 
 struct Loop {
-    shared: Arc<Mutex<Shared>>,
+    shared: Arc<RwLock<Shared>>,
     writer: Option<Writer>,
     specs: Vec<Arc<Spec>>,
     /// Each virtual server's services as last sent to IPVS.
@@ -471,19 +471,19 @@ impl Loop {
 }
 
 async fn run(
-    shared: Arc<Mutex<Shared>>,
+    shared: Arc<RwLock<Shared>>,
     mut cmds: mpsc::UnboundedReceiver<Cmd>,
     writer: Option<Writer>,
     tables: Vec<Table>,
 ) {
     let (rtx, mut results) = mpsc::unbounded_channel::<(u64, CheckId, Outcome, Duration)>();
     let addrs = LocalAddrs::new();
-    let Some(cfg) = shared.lock().ok().map(|s| s.cfg.clone()) else {
+    let Some(cfg) = shared.read().ok().map(|s| s.cfg.clone()) else {
         return;
     };
     let local = addrs.for_cfg(&cfg).await;
     let (epoch, mut l) = {
-        let Ok(mut s) = shared.lock() else { return };
+        let Ok(mut s) = shared.write() else { return };
         // Before any check runs.
         update_suspension(&mut s, &local);
         let mut l = Loop {
@@ -510,7 +510,7 @@ async fn run(
     loop {
         let next = l
             .shared
-            .lock()
+            .write()
             .ok()
             .and_then(|mut s| s.health.next_deadline());
         if next != armed {
@@ -521,7 +521,7 @@ async fn run(
         tokio::select! {
             _ = &mut sleep => {
                 armed = None;
-                let Ok(mut s) = l.shared.lock() else { return };
+                let Ok(mut s) = l.shared.write() else { return };
                 let t = now(epoch);
                 for (id, due) in s.health.due_at(t) {
                     s.late.add(t.saturating_sub(due));
@@ -538,7 +538,7 @@ async fn run(
             Some(first) = results.recv() => {
                 // Take every result already waiting, under one lock.
                 let shared = l.shared.clone();
-                let Ok(mut s) = shared.lock() else { return };
+                let Ok(mut s) = shared.write() else { return };
                 let t = now(epoch);
                 let mut next = Some(first);
                 while let Some((g, id, o, took)) = next {
@@ -558,7 +558,7 @@ async fn run(
             }
             Some(cmd) = cmds.recv() => match cmd {
                 Cmd::Stop(reply) => {
-                    let acts = match l.shared.lock() {
+                    let acts = match l.shared.write() {
                         Ok(s) => s.health.shutdown(),
                         Err(_) => vec![],
                     };
@@ -587,7 +587,7 @@ async fn run(
                 }
                 Cmd::Admin(vs, rs, admin, reply) => {
                     let shared = l.shared.clone();
-                    let Ok(mut s) = shared.lock() else { return };
+                    let Ok(mut s) = shared.write() else { return };
                     let answer = match s.health.find(&vs, &rs) {
                         None => Err(format!("no real server {rs} in virtual server {vs}")),
                         Some((vi, ri)) => {
@@ -608,8 +608,14 @@ async fn run(
                 Cmd::Reload(cfg, before, overrides, began, reply) => {
                     let local = addrs.for_cfg(&cfg).await;
                     let shared = l.shared.clone();
-                    let (want, cfg, previous) = {
-                        let Ok(mut s) = shared.lock() else { return };
+                    // The new health and tables are computed under a read
+                    // lock (this thread is the only writer, so nothing
+                    // changes meanwhile): `kactl status`, the metrics and
+                    // the operator's label lookup go on reading during the
+                    // ~150 ms of a 10,000-service rebuild. The write lock
+                    // is held only for the swap.
+                    let (want, cfg, previous, h) = {
+                        let Ok(s) = shared.read() else { return };
                         let t = now(epoch);
                         let clock = Instant::now();
                         let mut h = Health::new(&cfg, t, seed());
@@ -617,10 +623,8 @@ async fn run(
                         // servers it carries over and counts them in quorum.
                         apply_overrides(&mut h, t, &overrides);
                         let notices = h.migrate(&cfg, &s.health, &s.cfg);
-                        s.latency = vec![Default::default(); h.slots.len()];
                         super::smtp::reloaded(&s.cfg, &s.health, &cfg);
                         let t_health = clock.elapsed();
-                        let cfg = Arc::new(cfg);
                         // Each virtual server's services once: kept per
                         // server for health changes, joined for IPVS. A
                         // server with the same configuration and health
@@ -639,16 +643,27 @@ async fn run(
                             t_tables - t_health,
                             clock.elapsed()
                         );
+                        (want, cfg, previous, (h, notices))
+                    };
+                    {
+                        let (h, notices) = h;
                         // SSL{} files are read again, as keepalived does.
                         kad_ipvs::check::probe::forget_client_configs();
                         l.specs = specs(&cfg);
                         l.generation += 1;
-                        s.health = h;
-                        s.cfg = cfg.clone();
+                        let latency = vec![Default::default(); h.slots.len()];
+                        let Ok(mut s) = shared.write() else { return };
+                        // The old state is dropped after the lock is let go.
+                        let old = (
+                            std::mem::replace(&mut s.latency, latency),
+                            std::mem::replace(&mut s.health, h),
+                            std::mem::replace(&mut s.cfg, cfg.clone()),
+                        );
                         update_suspension(&mut s, &local);
                         l.act(&s, notices);
-                        (want, cfg, previous)
-                    };
+                        drop(s);
+                        drop(old);
+                    }
                     // The end of the reload's own work: from here the IPVS
                     // writer's netlink round trips (reload_bench measures up
                     // to this line on a host without IPVS).
@@ -672,15 +687,15 @@ async fn run(
             Some(()) = async { addr_events.as_mut()?.recv().await } => {
                 // Take every event already waiting: one look at the addresses.
                 while addr_events.as_mut().is_some_and(|r| r.try_recv().is_ok()) {}
-                let Some(cfg) = l.shared.lock().ok().map(|s| s.cfg.clone()) else { return };
+                let Some(cfg) = l.shared.read().ok().map(|s| s.cfg.clone()) else { return };
                 let local = addrs.for_cfg(&cfg).await;
-                let Ok(mut s) = l.shared.lock() else { return };
+                let Ok(mut s) = l.shared.write() else { return };
                 update_suspension(&mut s, &local);
             }
             _ = suspend_tick.tick() => {
-                let Some(cfg) = l.shared.lock().ok().map(|s| s.cfg.clone()) else { return };
+                let Some(cfg) = l.shared.read().ok().map(|s| s.cfg.clone()) else { return };
                 let local = addrs.for_cfg(&cfg).await;
-                let Ok(mut s) = l.shared.lock() else { return };
+                let Ok(mut s) = l.shared.write() else { return };
                 update_suspension(&mut s, &local);
             }
         }

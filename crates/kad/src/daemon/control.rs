@@ -103,8 +103,15 @@ pub fn serve(
                             error: format!("bad request: {e}"),
                         },
                     };
-                    let mut out = serde_json::to_string(&resp)
-                        .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+                    // A status of 10,000 services is megabytes of JSON:
+                    // written (and the answer freed) on a blocking thread,
+                    // never on the VRRP runtime this socket is served on.
+                    let mut out = tokio::task::spawn_blocking(move || {
+                        serde_json::to_string(&resp)
+                            .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+                    })
+                    .await
+                    .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
                     out.push('\n');
                     if w.write_all(out.as_bytes()).await.is_err() {
                         break;

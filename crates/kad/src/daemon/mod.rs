@@ -194,7 +194,8 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
         )
     });
     let stop_writer = writer.clone();
-    let checks = checks::Checks::spawn(cfg.clone(), start, writer);
+    let shared_cfg = std::sync::Arc::new(cfg.clone());
+    let checks = checks::Checks::spawn(shared_cfg.clone(), start, writer);
     let owned = std::sync::Arc::new(std::sync::Mutex::new(programmed.map(|p| p.owned)));
     let overridden = store.data.clone();
     let store = std::sync::Arc::new(std::sync::Mutex::new(store));
@@ -202,7 +203,7 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
     let reloads = reloader::spawn(
         reloader::Reloader {
             cli: cli.clone(),
-            running: cfg.clone(),
+            running: shared_cfg,
             owned: owned.clone(),
             checks: checks.clone(),
             events: etx.clone(),

@@ -108,7 +108,7 @@ impl Ops {
                     };
                     tracing::info!("operator (uid {uid}): {}", d.done);
                     let what = if failover { "failover" } else { "priority" };
-                    if let Err(e) = self.remember(|s| s.set_priority(&instance, p)) {
+                    if let Err(e) = self.remember(move |s| s.set_priority(&instance, p)).await {
                         return err(format!("{what} applied, but {e}"));
                     }
                 }
@@ -153,7 +153,12 @@ impl Ops {
     }
 
     async fn admin(&self, vs: &str, rs: &str, admin: Admin, uid: u32) -> Response {
-        let labels = self.checks.labels();
+        // The checks' state is behind a lock the checks thread takes: read
+        // it on a blocking thread, never on the VRRP runtime.
+        let checks = self.checks.clone();
+        let labels = tokio::task::spawn_blocking(move || checks.labels())
+            .await
+            .unwrap_or_default();
         let (vs, rs) = match resolve(&labels, vs, rs) {
             Ok(l) => l,
             Err(e) => return err(e),
@@ -161,7 +166,8 @@ impl Ops {
         match self.checks.admin(&vs, &rs, admin).await {
             Ok(msg) => {
                 tracing::info!("operator (uid {uid}): {msg}");
-                if let Err(e) = self.remember(|s| s.set_rs(&vs, &rs, admin.name())) {
+                let (v, r) = (vs.clone(), rs.clone());
+                if let Err(e) = self.remember(move |s| s.set_rs(&v, &r, admin.name())).await {
                     return err(format!("{msg}, but {e}"));
                 }
                 done(msg)
@@ -170,19 +176,26 @@ impl Ops {
         }
     }
 
-    /// Change the store and write the state file.
-    fn remember(&self, f: impl FnOnce(&mut Store)) -> Result<(), String> {
-        let Ok(mut s) = self.store.lock() else {
-            return Err("the override store is unusable".into());
-        };
-        f(&mut s);
-        s.save().map_err(|e| {
-            tracing::error!("state file {}: {e}", s.path().display());
-            format!(
-                "the state file {} cannot be written: {e}",
-                s.path().display()
-            )
+    /// Change the store and write the state file (on a blocking thread:
+    /// the operator is served on the VRRP runtime, which never waits for
+    /// a disk).
+    async fn remember(&self, f: impl FnOnce(&mut Store) + Send + 'static) -> Result<(), String> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || {
+            let Ok(mut s) = store.lock() else {
+                return Err("the override store is unusable".into());
+            };
+            f(&mut s);
+            s.save().map_err(|e| {
+                tracing::error!("state file {}: {e}", s.path().display());
+                format!(
+                    "the state file {} cannot be written: {e}",
+                    s.path().display()
+                )
+            })
         })
+        .await
+        .unwrap_or_else(|e| Err(format!("the state file was not written: {e}")))
     }
 }
 

@@ -18,7 +18,8 @@ use tokio::sync::{mpsc, oneshot};
 
 pub struct Reloader {
     pub cli: Cli,
-    pub running: Config,
+    /// The configuration running (shared with the checks thread).
+    pub running: Arc<Config>,
     pub owned: Owned,
     pub checks: Checks,
     pub events: mpsc::Sender<engine::Event>,
@@ -73,6 +74,31 @@ pub fn changes(old: &Config, new: &Config) -> Vec<String> {
     out
 }
 
+/// Whether the VRRP engine has anything to apply: its instances, groups,
+/// trackers, globals, statics — or the FIFO, which hears the states on
+/// every reload, as keepalived's.
+fn vrrp_changed(old: &Config, new: &Config) -> bool {
+    new.vrrp_instances != old.vrrp_instances
+        || new.sync_groups != old.sync_groups
+        || new.vrrp_scripts != old.vrrp_scripts
+        || new.track_files != old.track_files
+        || new.track_processes != old.track_processes
+        || new.garp_groups != old.garp_groups
+        || new.global != old.global
+        || statics_changed(old, new)
+        || new.global.fifo_write_vrrp_states_on_reload
+}
+
+/// The configuration without its virtual servers, which the VRRP engine
+/// never reads: a 10,000-service table is neither copied to nor freed on
+/// the VRRP runtime.
+fn vrrp_part(cfg: &mut Config) -> Config {
+    let servers = std::mem::take(&mut cfg.virtual_servers);
+    let part = cfg.clone();
+    cfg.virtual_servers = servers;
+    part
+}
+
 /// The engine holds the static addresses, routes and rules too.
 fn statics_changed(old: &Config, new: &Config) -> bool {
     old.static_ipaddress != new.static_ipaddress
@@ -88,6 +114,8 @@ impl Reloader {
         // look at the scripts) off the runtime: it is the VRRP engine's,
         // and a 10,000-service file takes tens of milliseconds.
         let cli = self.cli.clone();
+        let running = self.running.clone();
+        let store = self.store.clone();
         let prepared = tokio::task::spawn_blocking(move || {
             let loaded = crate::configtest::load(&cli);
             if loaded.has_errors() {
@@ -99,14 +127,19 @@ impl Reloader {
                     .collect();
                 return Err(lines);
             }
-            Ok(super::scripts::secure(super::sides::filter(
-                &cli,
-                loaded.config,
-            )))
+            let mut cfg = super::scripts::secure(super::sides::filter(&cli, loaded.config));
+            // Also here, off the runtime: what changed (a walk of every
+            // virtual server), the e-mail settings (the host and user
+            // names), and the VRRP engine's part of the configuration.
+            super::smtp::install(&cfg);
+            let lines = changes(&running, &cfg);
+            let vrrp = vrrp_changed(&running, &cfg).then(|| Box::new(vrrp_part(&mut cfg)));
+            let overrides = store.lock().map(|s| s.data.clone()).unwrap_or_default();
+            Ok((Arc::new(cfg), lines, vrrp, overrides))
         })
         .await;
-        let cfg = match prepared {
-            Ok(Ok(cfg)) => cfg,
+        let (cfg, mut lines, vrrp, overrides) = match prepared {
+            Ok(Ok(p)) => p,
             Ok(Err(lines)) => {
                 for l in &lines {
                     tracing::error!("{l}");
@@ -133,30 +166,10 @@ impl Reloader {
             }
         };
         tracing::debug!("reload: configuration read in {:?}", t.elapsed());
-        super::smtp::install(&cfg);
-        let mut lines = changes(&self.running, &cfg);
-        if cfg.vrrp_instances != self.running.vrrp_instances
-            || cfg.sync_groups != self.running.sync_groups
-            || cfg.vrrp_scripts != self.running.vrrp_scripts
-            || cfg.track_files != self.running.track_files
-            || cfg.track_processes != self.running.track_processes
-            || cfg.garp_groups != self.running.garp_groups
-            || cfg.global != self.running.global
-            || statics_changed(&self.running, &cfg)
-            // The FIFO hears the states on every reload, as keepalived's.
-            || cfg.global.fifo_write_vrrp_states_on_reload
-        {
-            let _ = self
-                .events
-                .send(engine::Event::Reload(Box::new(cfg.clone())))
-                .await;
+        if let Some(v) = vrrp {
+            let _ = self.events.send(engine::Event::Reload(v)).await;
         }
         let before = self.owned.lock().ok().and_then(|o| o.clone());
-        let overrides = self
-            .store
-            .lock()
-            .map(|s| s.data.clone())
-            .unwrap_or_default();
         let r = self
             .checks
             .reload(
@@ -199,7 +212,10 @@ impl Reloader {
                 ok = false;
             }
         }
-        self.running = cfg;
+        // The old configuration is freed off the runtime (10,000 services
+        // take milliseconds to drop).
+        let old = std::mem::replace(&mut self.running, cfg);
+        tokio::task::spawn_blocking(move || drop(old));
         self.count(ok, t);
         let done = if lines.is_empty() {
             "reload: nothing changed (the file is the configuration running)".to_string()
