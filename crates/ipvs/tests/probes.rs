@@ -65,6 +65,9 @@ fn http(path: &str, digest: Option<&str>, regex: Option<&str>) -> Box<HttpCheck>
             virtualhost: None,
             regex: regex.map(str::to_string),
             regex_no_match: false,
+            regex_options: Default::default(),
+            regex_min_offset: None,
+            regex_max_offset: None,
         }],
         protocol: HttpProtocol::Http10,
         virtualhost: None,
@@ -125,6 +128,11 @@ async fn serve<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(mut s: S
                 .unwrap_or("")
                 .to_string();
             let _ = s.write_all(ok(&host).as_bytes()).await;
+        }
+        "/status" => {
+            let _ = s
+                .write_all(ok("line one\nStatus: ALIVE here\n").as_bytes())
+                .await;
         }
         "/500" => {
             let _ = s.write_all(b"HTTP/1.0 500 Oops\r\n\r\n").await;
@@ -244,6 +252,66 @@ async fn http_get_every_way() {
     let l = listen(addr.port()).await;
     tokio::spawn(http_server(l, None));
     assert_eq!(probe(&p("/ok", Some(md5), None)).await, Outcome::Pass);
+}
+
+/// The spec of the first checker of a configuration read from `text`, its
+/// real server at `addr`.
+fn configured_spec(checker: &str, addr: SocketAddr) -> Spec {
+    let text = format!(
+        "virtual_server 10.0.0.1 80 {{\n  real_server {ip} {port} {{\n    {checker}\n  }}\n}}\n",
+        ip = addr.ip(),
+        port = addr.port()
+    );
+    let l = kad_config::load_str(
+        &text,
+        std::path::Path::new("/tmp/t.conf"),
+        &Default::default(),
+    );
+    assert!(!l.has_errors(), "{:?}", l.diagnostics);
+    let cfg = l.config;
+    let vs = &cfg.virtual_servers[0];
+    let rs = &vs.real_servers[0];
+    Spec::new(&cfg, vs, rs, &rs.checkers[0])
+}
+
+/// `regex_options`, `regex_min_offset` and `regex_max_offset` as
+/// keepalived applies them, from the configuration to the verdict, on the
+/// body "line one\nStatus: ALIVE here\n" ("Status" starts at 9).
+/// `regex_stack` is read (kad's engine needs no stack) and passes.
+#[tokio::test]
+async fn http_get_regex_options_and_offsets() {
+    let l = listen(0).await;
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(http_server(l, None));
+    let check = |url: &str| {
+        configured_spec(
+            &format!("HTTP_GET {{\n url {{\n path /status\n {url}\n }}\n connect_timeout 1\n }}"),
+            addr,
+        )
+    };
+    for (url, pass) in [
+        ("regex alive", false),
+        ("regex alive\n regex_options caseless", true),
+        ("regex ^Status", false),
+        ("regex ^Status\n regex_options multiline", true),
+        ("regex \"one.Status\"", false),
+        ("regex \"one.Status\"\n regex_options dotall", true),
+        ("regex Status\n regex_options firstline", false),
+        ("regex one\n regex_options firstline ungreedy", true),
+        ("regex Status\n regex_min_offset 9", true),
+        ("regex Status\n regex_min_offset 10", false),
+        ("regex Status\n regex_max_offset 9", true),
+        ("regex Status\n regex_max_offset 8", false),
+        (
+            "regex Status\n regex_min_offset 9\n regex_max_offset 9",
+            true,
+        ),
+        ("regex ALIVE\n regex_no_match\n regex_min_offset 20", true),
+        ("regex Status\n regex_stack 32768 524288", true),
+    ] {
+        let o = probe(&check(url)).await;
+        assert_eq!(o.is_pass(), pass, "{url}: {o:?}");
+    }
 }
 
 #[tokio::test]

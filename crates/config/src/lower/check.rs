@@ -2,7 +2,7 @@
 
 use super::ctx::{Ctx, TIMER_MAX, UINT_MAX_US};
 use super::lvs::Inherited;
-use super::table::{dispatch, ignored, kw, old, Kw};
+use super::table::{dispatch, kw, old, Kw};
 use crate::model::*;
 use crate::tree::Node;
 use std::time::Duration;
@@ -132,11 +132,86 @@ static URL: &[Kw<Url>] = &[
     kw("virtualhost", |c, n, u| u.virtualhost = c.string(n, 0)),
     kw("regex", |c, n, u| u.regex = c.string(n, 0)),
     kw("regex_no_match", |_, _, u| u.regex_no_match = true),
-    ignored("regex_options"),
-    ignored("regex_stack"),
-    ignored("regex_min_offset"),
-    ignored("regex_max_offset"),
+    kw("regex_options", |c, n, u| {
+        for t in n.args.clone() {
+            let o = &mut u.regex_options;
+            match t.text.as_str() {
+                "caseless" => o.caseless = true,
+                "multiline" => o.multiline = true,
+                "dotall" => o.dotall = true,
+                "extended" => o.extended = true,
+                "ungreedy" => o.ungreedy = true,
+                "utf" | "ucp" => o.unicode = true,
+                "firstline" => o.firstline = true,
+                // Tuning of PCRE2's compiler or matcher, or what kad's
+                // engine does anyway (`$` only at the end, no `\C`, no
+                // callouts, no offset limit set): the verdict is the same.
+                "auto_callout" | "dollar_endonly" | "dupnames" | "no_auto_capture"
+                | "no_auto_possess" | "no_dotstar_anchor" | "no_start_optimize" | "never_ucp"
+                | "never_utf" | "never_backslash_c" | "use_offset_limit" => {}
+                // Syntax kad's engine does not have.
+                "allow_empty_class"
+                | "alt_bsux"
+                | "match_unset_backref"
+                | "alt_circumflex"
+                | "alt_verbnames" => c.warn(
+                    t.pos,
+                    format!(
+                        "regex option '{}' has no equivalent in kad's regex engine - ignored",
+                        t.text
+                    ),
+                ),
+                // keepalived skips an unknown option without a word.
+                _ => c.quiet(
+                    t.pos,
+                    format!("unknown regex option '{}' - ignored", t.text),
+                ),
+            }
+        }
+    }),
+    kw("regex_stack", |c, n, _| {
+        // keepalived sizes PCRE2's JIT stack with it; kad's engine does
+        // not backtrack and needs none: checked as keepalived checks it.
+        let (Some(a), Some(b), None) = (n.arg(0), n.arg(1), n.arg(2)) else {
+            c.warn(n.kw.pos, "regex_stack requires start and max values");
+            return;
+        };
+        match (a.text.parse::<u64>(), b.text.parse::<u64>()) {
+            (Ok(a), Ok(b)) if a <= b => {}
+            (Ok(_), Ok(_)) => c.warn(n.kw.pos, "regex stack start cannot exceed max value"),
+            _ => c.warn(n.kw.pos, "regex_stack invalid start or max value"),
+        }
+    }),
+    kw("regex_min_offset", |c, n, u| {
+        u.regex_min_offset = regex_offset(c, n, "min").or(u.regex_min_offset)
+    }),
+    kw("regex_max_offset", |c, n, u| {
+        u.regex_max_offset = regex_offset(c, n, "max").or(u.regex_max_offset)
+    }),
 ];
+
+fn regex_offset(c: &mut Ctx, n: &Node, which: &str) -> Option<u64> {
+    let (Some(a), None) = (n.arg(0), n.arg(1)) else {
+        c.warn(
+            n.kw.pos,
+            format!("Missing or too many options for regex_{which}_offset"),
+        );
+        return None;
+    };
+    match a.text.parse::<u64>() {
+        Ok(v) => Some(v),
+        Err(_) => {
+            c.warn(
+                a.pos,
+                format!(
+                    "Invalid regex_{which}_offset {} specified - ignored",
+                    a.text
+                ),
+            );
+            None
+        }
+    }
+}
 
 fn http_table() -> Vec<Kw<CheckDraft>> {
     let mut t = common();
@@ -149,11 +224,38 @@ fn http_table() -> Vec<Kw<CheckDraft>> {
                 virtualhost: None,
                 regex: None,
                 regex_no_match: false,
+                regex_options: RegexOptions::default(),
+                regex_min_offset: None,
+                regex_max_offset: None,
             };
             dispatch(c, "url", URL, n, &mut u);
             if u.path.is_empty() {
                 c.warn(n.end(), "url has no path - removing");
                 return;
+            }
+            // keepalived's url_check(): the regex keywords need a regex,
+            // and an empty offset window is dropped.
+            if u.regex.is_none()
+                && (u.regex_no_match
+                    || !u.regex_options.is_default()
+                    || u.regex_min_offset.is_some()
+                    || u.regex_max_offset.is_some())
+            {
+                c.warn(n.end(), "regex parameters specified without regex");
+                u.regex_no_match = false;
+                u.regex_options = RegexOptions::default();
+                u.regex_min_offset = None;
+                u.regex_max_offset = None;
+            }
+            if let (Some(min), Some(max)) = (u.regex_min_offset, u.regex_max_offset) {
+                if min > max {
+                    c.warn(
+                        n.end(),
+                        format!("regex min offset {min} > regex_max_offset {max} - ignoring"),
+                    );
+                    u.regex_min_offset = None;
+                    u.regex_max_offset = None;
+                }
             }
             if let Some(h) = http_mut(d) {
                 h.urls.push(u)
