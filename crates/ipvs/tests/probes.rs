@@ -577,6 +577,72 @@ async fn smtp_check() {
     assert!(fails(&probe(&spec(kind(), a3)).await, "not an SMTP reply"));
 }
 
+/// SMTP_CHECK's legacy `host {}` blocks, as keepalived 2.2.7 reads them:
+/// each is a checker of its own connecting where the block says (by
+/// default the real server), sharing the SMTP_CHECK's other keywords; the
+/// SMTP_CHECK's own connection is checked too only when it sets one.
+#[tokio::test]
+async fn smtp_check_host_blocks_are_checkers_of_their_own() {
+    let good = listen(0).await;
+    let good_addr = good.local_addr().unwrap();
+    tokio::spawn(smtp_server(good, "220 mx\r\n", "250 OK\r\n"));
+    let bad = listen(0).await;
+    let bad_addr = bad.local_addr().unwrap();
+    tokio::spawn(smtp_server(bad, "554 go away\r\n", "250 OK\r\n"));
+    let load = |smtp: &str| {
+        let text = format!(
+            "virtual_server 10.0.0.1 25 {{\n  real_server 127.0.0.1 {good} {{\n    SMTP_CHECK {{\n{smtp}\n    }}\n  }}\n}}\n",
+            good = good_addr.port()
+        );
+        let l = kad_config::load_str(
+            &text,
+            std::path::Path::new("/tmp/t.conf"),
+            &Default::default(),
+        );
+        assert!(!l.has_errors(), "{:?}", l.diagnostics);
+        l.config
+    };
+    let verdicts = |cfg: &Config| {
+        let vs = &cfg.virtual_servers[0];
+        let rs = &vs.real_servers[0];
+        let specs: Vec<Spec> = rs
+            .checkers
+            .iter()
+            .map(|ck| Spec::new(cfg, vs, rs, ck))
+            .collect();
+        async move {
+            let mut out = vec![];
+            for s in &specs {
+                out.push((s.target, s.step, probe(s).await.is_pass()));
+            }
+            out
+        }
+    };
+    let cfg = load(&format!(
+        "      retry 0\n      host {{\n        connect_port {bad}\n        connect_timeout 2\n        retry 4\n      }}\n      host {{\n        connect_ip 127.0.0.1\n      }}",
+        bad = bad_addr.port()
+    ));
+    let cks = &cfg.virtual_servers[0].real_servers[0].checkers;
+    assert_eq!(cks.len(), 2, "one checker per host");
+    // A timing keyword inside a host block is the SMTP_CHECK's.
+    assert!(cks.iter().all(|c| c.timing.retry == 4), "{cks:?}");
+    let second = Duration::from_secs(1);
+    assert_eq!(
+        verdicts(&cfg).await,
+        [(bad_addr, 2 * second, false), (good_addr, 5 * second, true)]
+    );
+    // With a connection of its own, the SMTP_CHECK is checked too.
+    let cfg = load(&format!(
+        "      connect_port {good}\n      host {{\n        connect_port {bad}\n      }}",
+        good = good_addr.port(),
+        bad = bad_addr.port()
+    ));
+    assert_eq!(
+        verdicts(&cfg).await,
+        [(good_addr, 5 * second, true), (bad_addr, 5 * second, false)]
+    );
+}
+
 /// A DNS server answering with the given flags byte 3 (RCODE), or silent.
 async fn dns_server(s: UdpSocket, rcode: Option<u8>) {
     let mut buf = [0u8; 512];

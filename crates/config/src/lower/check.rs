@@ -26,6 +26,9 @@ pub struct CheckDraft {
     pub alpha: Option<bool>,
     pub log_all_failures: bool,
     pub misc_timeout: Option<Duration>,
+    /// SMTP_CHECK's `host {}` blocks: where each connects, and its
+    /// `connect_timeout`.
+    pub hosts: Vec<(ConnectOpts, Option<Duration>)>,
 }
 
 fn common() -> Vec<Kw<CheckDraft>> {
@@ -346,17 +349,27 @@ fn smtp_table() -> Vec<Kw<CheckDraft>> {
             }
         }),
         old::<CheckDraft>("host", "the connect_* keywords in SMTP_CHECK", |c, n, d| {
-            // The legacy sub-block names one host: take its connection options.
+            // keepalived's legacy host list: each block is one more
+            // checker (see `checker()`), connecting where the block says
+            // (by default the real server). Its other keywords are the
+            // SMTP_CHECK's own, shared by all its hosts.
             let mut sub = CheckDraft {
                 kind: CheckKind::Tcp,
-                connect: d.connect.clone(),
-                timing: CheckTiming::default(),
-                alpha: None,
-                log_all_failures: false,
+                connect: ConnectOpts::default(),
+                timing: d.timing.clone(),
+                alpha: d.alpha,
+                log_all_failures: d.log_all_failures,
                 misc_timeout: None,
+                hosts: Vec::new(),
             };
+            sub.timing.connect_timeout = None;
             dispatch(c, "SMTP_CHECK host", &COMMON, n, &mut sub);
-            d.connect = sub.connect;
+            let timeout = sub.timing.connect_timeout.take();
+            sub.timing.connect_timeout = d.timing.connect_timeout;
+            d.timing = sub.timing;
+            d.alpha = sub.alpha;
+            d.log_all_failures = sub.log_all_failures;
+            d.hosts.push((sub.connect, timeout));
         }),
     ]);
     t
@@ -511,7 +524,40 @@ pub static DNS: LazyLock<Vec<Kw<CheckDraft>>> = LazyLock::new(dns_table);
 pub static UDP: LazyLock<Vec<Kw<CheckDraft>>> = LazyLock::new(udp_table);
 pub static FILE: LazyLock<Vec<Kw<CheckDraft>>> = LazyLock::new(file_table);
 
-pub fn checker(c: &mut Ctx, n: &Node) -> Option<CheckDraft> {
+/// The checkers of one checker block: one, or for an SMTP_CHECK with
+/// `host {}` blocks one per host, plus the block's own when it sets
+/// connection options itself (keepalived's `smtp_check_end_handler()`).
+pub fn checkers(c: &mut Ctx, n: &Node) -> Vec<CheckDraft> {
+    let Some(mut d) = checker(c, n) else {
+        return Vec::new();
+    };
+    let hosts = std::mem::take(&mut d.hosts);
+    if hosts.is_empty() {
+        return vec![d];
+    }
+    let own = d.connect != ConnectOpts::default() || d.timing.connect_timeout.is_some();
+    let copy = |(connect, timeout): (ConnectOpts, Option<Duration>), d: &CheckDraft| CheckDraft {
+        kind: d.kind.clone(),
+        connect,
+        timing: CheckTiming {
+            // keepalived leaves a host without connect_timeout at 0 (its
+            // block starts zeroed), which fails every check: kad inherits.
+            connect_timeout: timeout,
+            ..d.timing.clone()
+        },
+        alpha: d.alpha,
+        log_all_failures: d.log_all_failures,
+        misc_timeout: d.misc_timeout,
+        hosts: Vec::new(),
+    };
+    let mut out: Vec<CheckDraft> = hosts.into_iter().map(|h| copy(h, &d)).collect();
+    if own {
+        out.insert(0, d);
+    }
+    out
+}
+
+fn checker(c: &mut Ctx, n: &Node) -> Option<CheckDraft> {
     let empty_script = Script {
         command: String::new(),
         argv: Vec::new(),
@@ -580,6 +626,7 @@ pub fn checker(c: &mut Ctx, n: &Node) -> Option<CheckDraft> {
         alpha: None,
         log_all_failures: false,
         misc_timeout: None,
+        hosts: Vec::new(),
     };
     let context = n.kw.text.clone();
     dispatch(c, &context, table, n, &mut d);
