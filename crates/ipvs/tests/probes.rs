@@ -381,6 +381,54 @@ async fn ssl_get_self_signed_passes_and_plain_http_fails() {
     assert_eq!(probe(&sp).await, Outcome::Pass);
 }
 
+/// `tls_compliant` (keepalived 2.2.8's): SSL_GET ends the session with a
+/// close_notify, which the server reads as a clean end; without it (as
+/// keepalived's quiet shutdown) the connection just closes, which the
+/// server's TLS layer reports as an end without close_notify.
+#[tokio::test]
+async fn ssl_get_tls_compliant_sends_close_notify() {
+    let l = listen(0).await;
+    let addr = l.local_addr().unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<bool>();
+    let acceptor = tls_acceptor();
+    tokio::spawn(async move {
+        loop {
+            let Ok((s, _)) = l.accept().await else { return };
+            let (a, tx) = (acceptor.clone(), tx.clone());
+            tokio::spawn(async move {
+                let mut s = a.accept(s).await.unwrap();
+                let mut buf = vec![0u8; 4096];
+                let mut got = Vec::new();
+                while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                    let n = s.read(&mut buf).await.unwrap();
+                    got.extend_from_slice(&buf[..n]);
+                }
+                s.write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 6\r\n\r\nhello\n")
+                    .await
+                    .unwrap();
+                s.flush().await.unwrap();
+                // Ok(0): the client's close_notify; an error: closed
+                // without one.
+                let clean = matches!(s.read(&mut buf).await, Ok(0));
+                let _ = tx.send(clean);
+            });
+        }
+    });
+    for (extra, clean) in [
+        ("", false),
+        ("tls_compliant", true),
+        ("tls_compliant off", false),
+    ] {
+        let sp = configured_spec(
+            &format!("SSL_GET {{\n url {{\n path /ok\n }}\n connect_timeout 1\n {extra}\n }}"),
+            addr,
+        );
+        assert_eq!(probe(&sp).await, Outcome::Pass, "{extra}");
+        let got = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await;
+        assert_eq!(got, Ok(Some(clean)), "{extra:?}");
+    }
+}
+
 /// A TLS server that asks for a client certificate signed by `ca.pem`.
 fn tls_acceptor_requiring_client_cert() -> tokio_rustls::TlsAcceptor {
     use rustls::pki_types::pem::PemObject;

@@ -2,7 +2,7 @@
 
 use super::ctx::{Ctx, TIMER_MAX, UINT_MAX_US};
 use super::lvs::Inherited;
-use super::table::{dispatch, kw, old, Kw};
+use super::table::{dispatch, kw, old, own, Kw};
 use crate::model::*;
 use crate::tree::Node;
 use std::time::Duration;
@@ -297,7 +297,9 @@ fn http_table() -> Vec<Kw<CheckDraft>> {
                 h.enable_sni = true;
             }
         }),
-        kw::<CheckDraft>("tls_compliant", |c, n, d| {
+        // keepalived 2.2.8's (2.2.7 reports it unknown): SSL_GET ends its
+        // TLS sessions with a close_notify.
+        own::<CheckDraft>("tls_compliant", |c, n, d| {
             let v = c.flag_opt(n);
             if let (Some(v), Some(h)) = (v, http_mut(d)) {
                 h.tls_compliant = v
