@@ -23,7 +23,7 @@ fn config(context: &str, keyword: &str) -> String {
     match context {
         "global_defs" => format!("global_defs {{\n    router_id own\n    {keyword} {v}\n}}\n"),
         "HTTP_GET / SSL_GET" => format!(
-            "virtual_server 10.0.0.1 443 {{\n    protocol TCP\n    real_server 10.0.0.2 443 {{\n        SSL_GET {{\n            url {{\n                path /\n            }}\n            {keyword} {v}\n        }}\n    }}\n}}\n"
+            "virtual_server 10.0.0.1 443 {{\n    protocol TCP\n    lb_algo rr\n    lb_kind NAT\n    real_server 10.0.0.2 443 {{\n        SSL_GET {{\n            url {{\n                path /\n            }}\n            {keyword} {v}\n        }}\n    }}\n}}\n"
         ),
         other => panic!("no configuration for a kad-own keyword in {other} yet: add one here"),
     }
