@@ -8,10 +8,23 @@
 use kad_integration::{bin, require};
 use std::process::Command;
 
-/// One configuration holding `keyword 5` in its block.
+/// A value each keyword takes, and how `--dump-config` shows it.
+fn value(keyword: &str) -> (&'static str, &'static str) {
+    match keyword {
+        // keepalived 2.2.8's SSL_GET switch, unknown to 2.2.7.
+        "tls_compliant" => ("on", "true"),
+        _ => ("5", "5"),
+    }
+}
+
+/// One configuration holding `keyword <value>` in its block.
 fn config(context: &str, keyword: &str) -> String {
+    let v = value(keyword).0;
     match context {
-        "global_defs" => format!("global_defs {{\n    router_id own\n    {keyword} 5\n}}\n"),
+        "global_defs" => format!("global_defs {{\n    router_id own\n    {keyword} {v}\n}}\n"),
+        "HTTP_GET / SSL_GET" => format!(
+            "virtual_server 10.0.0.1 443 {{\n    protocol TCP\n    lb_algo rr\n    lb_kind NAT\n    real_server 10.0.0.2 443 {{\n        SSL_GET {{\n            url {{\n                path /\n            }}\n            {keyword} {v}\n        }}\n    }}\n}}\n"
+        ),
         other => panic!("no configuration for a kad-own keyword in {other} yet: add one here"),
     }
 }
@@ -69,7 +82,7 @@ fn keepalived_reports_kad_s_own_keywords_as_unknown_and_kad_reads_them() {
         assert!(
             dumped
                 .lines()
-                .any(|l| l.contains(r.keyword) && l.contains('5')),
+                .any(|l| l.contains(r.keyword) && l.contains(value(r.keyword).1)),
             "kad --dump-config on {}: {dumped}",
             r.keyword
         );

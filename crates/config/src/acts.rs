@@ -83,6 +83,7 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     // script security (crates/script/src/security.rs, applied at start and reload)
     ("global_defs", "enable_script_security", acts("integration/tests/script_security.rs::insecure_scripts_are_not_run_and_the_reasons_logged_as_keepalived")),
     ("global_defs", "script_user", acts("integration/tests/script_security.rs::script_user_is_who_the_scripts_run_as")),
+    ("global_defs", "checker_log_all_failures", acts("crates/ipvs/tests/health_sim.rs::log_all_failures_logs_each_failure_while_up")),
     ("global_defs", "lvs_notify_fifo", acts("integration/tests/checks_host.rs::each_checker_type_goes_down_and_up_through_the_daemon")),
     ("global_defs", "lvs_notify_fifo_script", untested()),
     ("global_defs", "default_interface", untested()),
@@ -283,6 +284,7 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     ("real_server", "PING_CHECK", acts("integration/tests/checks_host.rs::each_checker_type_goes_down_and_up_through_the_daemon")),
     ("real_server", "FILE_CHECK", acts("integration/tests/checks_host.rs::each_checker_type_goes_down_and_up_through_the_daemon")),
     // TCP_CHECK / PING_CHECK
+    ("TCP_CHECK / PING_CHECK", "log_all_failures", acts("crates/ipvs/tests/health_sim.rs::log_all_failures_logs_each_failure_while_up")),
     ("TCP_CHECK / PING_CHECK", "connect_ip", untested()),
     ("TCP_CHECK / PING_CHECK", "connect_port", untested()),
     ("TCP_CHECK / PING_CHECK", "bindto", untested()),
@@ -296,6 +298,7 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     ("TCP_CHECK / PING_CHECK", "warmup", acts("integration/tests/checks_host.rs::each_checker_type_goes_down_and_up_through_the_daemon")),
     ("TCP_CHECK / PING_CHECK", "alpha", acts("crates/ipvs/tests/health_sim.rs::alpha_starts_down_until_first_success")),
     // HTTP_GET / SSL_GET
+    ("HTTP_GET / SSL_GET", "log_all_failures", acts("crates/ipvs/tests/health_sim.rs::log_all_failures_logs_each_failure_while_up")),
     ("HTTP_GET / SSL_GET", "connect_ip", untested()),
     ("HTTP_GET / SSL_GET", "connect_port", untested()),
     ("HTTP_GET / SSL_GET", "bindto", untested()),
@@ -313,6 +316,8 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     ("HTTP_GET / SSL_GET", "virtualhost", acts("crates/ipvs/tests/probes.rs::http_get_every_way")),
     ("HTTP_GET / SSL_GET", "enable_sni", acts("crates/ipvs/tests/probes.rs::http_get_every_way")),
     ("HTTP_GET / SSL_GET", "sni_name", acts("crates/ipvs/tests/probes.rs::http_get_every_way")),
+    ("HTTP_GET / SSL_GET", "fast_recovery", acts("crates/ipvs/tests/health_sim.rs::http_get_recovers_on_the_second_pass_and_fast_recovery_skips_the_wait")),
+    ("HTTP_GET / SSL_GET", "tls_compliant", acts("crates/ipvs/tests/probes.rs::ssl_get_tls_compliant_sends_close_notify")),
     // url
     ("url", "path", acts("integration/tests/checks_host.rs::each_checker_type_goes_down_and_up_through_the_daemon")),
     ("url", "digest", acts("integration/tests/checks_host.rs::each_checker_type_goes_down_and_up_through_the_daemon")),
@@ -320,7 +325,12 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     ("url", "virtualhost", acts("crates/ipvs/tests/probes.rs::http_get_every_way")),
     ("url", "regex", acts("crates/ipvs/tests/probes.rs::http_get_every_way")),
     ("url", "regex_no_match", acts("crates/ipvs/tests/probes.rs::http_get_every_way")),
+    ("url", "regex_options", acts("crates/ipvs/tests/probes.rs::http_get_regex_options_and_offsets")),
+    ("url", "regex_stack", acts("crates/ipvs/tests/probes.rs::http_get_regex_options_and_offsets")),
+    ("url", "regex_min_offset", acts("crates/ipvs/tests/probes.rs::http_get_regex_options_and_offsets")),
+    ("url", "regex_max_offset", acts("crates/ipvs/tests/probes.rs::http_get_regex_options_and_offsets")),
     // MISC_CHECK
+    ("MISC_CHECK", "log_all_failures", acts("crates/ipvs/tests/health_sim.rs::log_all_failures_logs_each_failure_while_up")),
     ("MISC_CHECK", "connect_ip", untested()),
     ("MISC_CHECK", "connect_port", untested()),
     ("MISC_CHECK", "bindto", untested()),
@@ -338,8 +348,9 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     ("MISC_CHECK", "misc_dynamic", acts("integration/tests/checks_host.rs::each_checker_type_goes_down_and_up_through_the_daemon")),
     ("MISC_CHECK", "user", acts("crates/ipvs/tests/probes.rs::misc_check_exit_codes_and_timeout")),
     // SMTP_CHECK
-    ("SMTP_CHECK", "connect_ip", untested()),
-    ("SMTP_CHECK", "connect_port", untested()),
+    ("SMTP_CHECK", "log_all_failures", acts("crates/ipvs/tests/health_sim.rs::log_all_failures_logs_each_failure_while_up")),
+    ("SMTP_CHECK", "connect_ip", acts("crates/ipvs/tests/probes.rs::smtp_check_host_blocks_are_checkers_of_their_own")),
+    ("SMTP_CHECK", "connect_port", acts("crates/ipvs/tests/probes.rs::smtp_check_host_blocks_are_checkers_of_their_own")),
     ("SMTP_CHECK", "bindto", untested()),
     ("SMTP_CHECK", "bind_if", acts("crates/ipvs/tests/probes.rs::dns_check")),
     ("SMTP_CHECK", "bind_port", untested()),
@@ -352,6 +363,7 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     ("SMTP_CHECK", "alpha", acts("crates/ipvs/tests/health_sim.rs::alpha_starts_down_until_first_success")),
     ("SMTP_CHECK", "helo_name", acts("crates/ipvs/tests/probes.rs::smtp_check")),
     // DNS_CHECK
+    ("DNS_CHECK", "log_all_failures", acts("crates/ipvs/tests/health_sim.rs::log_all_failures_logs_each_failure_while_up")),
     ("DNS_CHECK", "connect_ip", untested()),
     ("DNS_CHECK", "connect_port", untested()),
     ("DNS_CHECK", "bindto", untested()),
@@ -367,6 +379,7 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     ("DNS_CHECK", "type", untested()),
     ("DNS_CHECK", "name", untested()),
     // UDP_CHECK
+    ("UDP_CHECK", "log_all_failures", acts("crates/ipvs/tests/health_sim.rs::log_all_failures_logs_each_failure_while_up")),
     ("UDP_CHECK", "connect_ip", untested()),
     ("UDP_CHECK", "connect_port", untested()),
     ("UDP_CHECK", "bindto", untested()),

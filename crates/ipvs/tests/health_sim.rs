@@ -150,7 +150,13 @@ fn server_is_up_only_while_every_checker_is_up() {
     let ids = h.due(10 * S);
     h.result(10 * S, ids[0], Outcome::Pass);
     assert_eq!(h.dest_weight(0, 0), None, "one checker still down");
-    let acts = h.result(10 * S, ids[1], Outcome::Pass);
+    // HTTP_GET, as keepalived: the first pass after its failure only
+    // forgets the failure; the next one, a delay_loop later, brings it up.
+    h.result(10 * S, ids[1], Outcome::Pass);
+    assert_eq!(h.dest_weight(0, 0), None, "HTTP_GET needs a second pass");
+    let ids = h.due(20 * S);
+    h.result(20 * S, ids[0], Outcome::Pass);
+    let acts = h.result(20 * S, ids[1], Outcome::Pass);
     assert_eq!(h.dest_weight(0, 0), Some(5));
     assert!(acts
         .iter()
@@ -181,7 +187,16 @@ fn misc_dynamic_sets_weight_and_exit_zero_restores_it() {
     let id = h.due(0)[0];
     let acts = h.result(0, id, Outcome::PassWeight(40));
     assert_eq!(h.dest_weight(0, 0), Some(40));
-    assert_eq!(acts, [Action::Changed { vs: 0 }]);
+    assert_eq!(
+        acts,
+        [
+            Action::Log(
+                "MISC_CHECK on service [10.0.0.11]:tcp:80 of VS [10.0.0.1]:tcp:80 succeeded."
+                    .into()
+            ),
+            Action::Changed { vs: 0 }
+        ]
+    );
     let id = h.due(10 * S)[0];
     h.result(10 * S, id, Outcome::Pass);
     assert_eq!(h.dest_weight(0, 0), Some(5));
@@ -329,10 +344,10 @@ fn notify_scripts_and_fifo_lines() {
     let mut h = Health::new(&c, 0, 7);
     let id = h.due(0)[0];
     let acts = h.result(0, id, fail());
-    assert!(matches!(&acts[0], Action::Script(s) if s.command == "/bin/echo down"));
+    assert!(matches!(&acts[1], Action::Script(s) if s.command == "/bin/echo down"));
     let id = h.due(10 * S)[0];
     let acts = h.result(10 * S, id, Outcome::Pass);
-    assert!(matches!(&acts[0], Action::Script(s) if s.command == "/bin/echo up"));
+    assert!(matches!(&acts[1], Action::Script(s) if s.command == "/bin/echo up"));
 }
 
 #[test]
@@ -404,7 +419,7 @@ fn notices(acts: &[Action]) -> Vec<String> {
         .filter_map(|a| match a {
             Action::Script(sc) => Some(format!("run {}", sc.command)),
             Action::Fifo(l) => Some(l.clone()),
-            Action::Changed { .. } => None,
+            Action::Changed { .. } | Action::Log(_) => None,
         })
         .collect()
 }
@@ -562,4 +577,139 @@ proptest! {
         prop_assert!(up >= up_t && up <= up_t + delay_loop.max(dbr) * S + 2 * probe,
             "up at {} (recovered {})", up, up_t);
     }
+}
+
+/// The log lines of some actions, with their times in seconds.
+fn logs(acts: &[(Micros, Action)]) -> Vec<(u64, String)> {
+    acts.iter()
+        .filter_map(|(t, a)| match a {
+            Action::Log(l) => Some((t / S, l.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// HTTP_GET's own epilog (keepalived's check_http.c): down with the
+/// failure known, it checks max(delay_loop, delay_before_retry) apart; the
+/// first pass only forgets the failure and it comes up on the next,
+/// a delay_loop later. `fast_recovery` runs that next check at once.
+#[test]
+fn http_get_recovers_on_the_second_pass_and_fast_recovery_skips_the_wait() {
+    let check = |fast: &str| {
+        format!(
+            "HTTP_GET {{ url {{ path / }}\n retry 1\n delay_before_retry 2\n warmup 0\n {fast} }}"
+        )
+    };
+    let broken = |t: Micros| (10 * S..30 * S).contains(&t);
+    let up_at = |acts: &[(Micros, Action)]| {
+        acts.iter()
+            .find(|(_, a)| matches!(a, Action::Fifo(l) if l.starts_with("RS") && l.ends_with("UP")))
+            .map(|(t, _)| t / S)
+    };
+    for (fast, times, up) in [
+        ("", vec![0, 10, 12, 22, 32, 42, 52], 42),
+        ("fast_recovery", vec![0, 10, 12, 22, 32, 32, 42, 52], 32),
+    ] {
+        let c = one_rs("", "", &check(fast));
+        let mut h = Health::new(&c, 0, 7);
+        let (ran, acts) = run(&mut h, 55 * S, |t, _| {
+            if broken(t) {
+                fail()
+            } else {
+                Outcome::Pass
+            }
+        });
+        let got: Vec<u64> = ran.iter().map(|(t, _)| t / S).collect();
+        assert_eq!(got, times, "{fast:?}");
+        assert_eq!(up_at(&acts), Some(up), "{fast:?}");
+    }
+    // fast_recovery never loops on a server that keeps failing: after the
+    // pass that forgets the failure, a failure waits delay_before_retry
+    // (keepalived 2.2.7 re-checks at once, without end).
+    let c = one_rs("", "", &check("fast_recovery"));
+    let mut h = Health::new(&c, 0, 7);
+    let mut passed_at_32 = false;
+    let (ran, _) = run(&mut h, 40 * S, |t, _| {
+        if t == 32 * S && !passed_at_32 {
+            passed_at_32 = true;
+            Outcome::Pass
+        } else if t >= 10 * S {
+            fail()
+        } else {
+            Outcome::Pass
+        }
+    });
+    let got: Vec<u64> = ran.iter().map(|(t, _)| t / S).collect();
+    assert_eq!(got, [0, 10, 12, 22, 32, 32, 34, 36, 38, 40]);
+    // TCP_CHECK is not affected: fast_recovery is HTTP_GET/SSL_GET's.
+    let c = one_rs(
+        "",
+        "",
+        "TCP_CHECK { retry 1\n delay_before_retry 2\n warmup 0 }",
+    );
+    let mut h = Health::new(&c, 0, 7);
+    let (ran, _) = run(&mut h, 35 * S, |t, _| {
+        if broken(t) {
+            fail()
+        } else {
+            Outcome::Pass
+        }
+    });
+    let got: Vec<u64> = ran.iter().map(|(t, _)| t / S).collect();
+    assert_eq!(got, [0, 10, 12, 22, 24, 26, 28, 30]);
+}
+
+/// keepalived logs a checker's transitions (and its first success);
+/// `log_all_failures` (or the global `checker_log_all_failures`) also
+/// logs every failure while the checker is up: each retry.
+#[test]
+fn log_all_failures_logs_each_failure_while_up() {
+    let check = |extra: &str| {
+        format!("TCP_CHECK {{ retry 2\n delay_before_retry 1\n warmup 0\n {extra} }}")
+    };
+    let rs = "[10.0.0.11]:tcp:80";
+    let vs = "[10.0.0.1]:tcp:80";
+    let first = (0, format!("TCP connection to {rs} success."));
+    let failure = |t| {
+        (
+            t,
+            format!("TCP_CHECK on service {rs} of VS {vs} failed (refused)"),
+        )
+    };
+    let down = (
+        12,
+        format!("TCP_CHECK on service {rs} failed after 2 retries. (refused)"),
+    );
+    let drive = |c: &Config| {
+        let mut h = Health::new(c, 0, 7);
+        let (_, acts) = run(&mut h, 30 * S, |t, _| {
+            if t >= 10 * S {
+                fail()
+            } else {
+                Outcome::Pass
+            }
+        });
+        logs(&acts)
+    };
+    // Without it: the first success and the transition only.
+    assert_eq!(
+        drive(&one_rs("", "", &check(""))),
+        [first.clone(), down.clone()]
+    );
+    let all = [first, failure(10), failure(11), failure(12), down];
+    // Per checker (no failure lines while down: 22, 23, …).
+    assert_eq!(drive(&one_rs("", "", &check("log_all_failures"))), all);
+    // `log_all_failures off` keeps the default.
+    assert_eq!(
+        drive(&one_rs("", "", &check("log_all_failures off"))).len(),
+        2
+    );
+    // Global, for every checker.
+    let c = cfg(&format!(
+        "global_defs {{ checker_log_all_failures }}\n\
+         virtual_server 10.0.0.1 80 {{ protocol TCP\n delay_loop 10\n \
+         real_server 10.0.0.11 80 {{ weight 5\n {} }} }}",
+        check("")
+    ));
+    assert_eq!(drive(&c), all);
 }

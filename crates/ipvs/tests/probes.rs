@@ -65,6 +65,9 @@ fn http(path: &str, digest: Option<&str>, regex: Option<&str>) -> Box<HttpCheck>
             virtualhost: None,
             regex: regex.map(str::to_string),
             regex_no_match: false,
+            regex_options: Default::default(),
+            regex_min_offset: None,
+            regex_max_offset: None,
         }],
         protocol: HttpProtocol::Http10,
         virtualhost: None,
@@ -125,6 +128,11 @@ async fn serve<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(mut s: S
                 .unwrap_or("")
                 .to_string();
             let _ = s.write_all(ok(&host).as_bytes()).await;
+        }
+        "/status" => {
+            let _ = s
+                .write_all(ok("line one\nStatus: ALIVE here\n").as_bytes())
+                .await;
         }
         "/500" => {
             let _ = s.write_all(b"HTTP/1.0 500 Oops\r\n\r\n").await;
@@ -246,6 +254,66 @@ async fn http_get_every_way() {
     assert_eq!(probe(&p("/ok", Some(md5), None)).await, Outcome::Pass);
 }
 
+/// The spec of the first checker of a configuration read from `text`, its
+/// real server at `addr`.
+fn configured_spec(checker: &str, addr: SocketAddr) -> Spec {
+    let text = format!(
+        "virtual_server 10.0.0.1 80 {{\n  real_server {ip} {port} {{\n    {checker}\n  }}\n}}\n",
+        ip = addr.ip(),
+        port = addr.port()
+    );
+    let l = kad_config::load_str(
+        &text,
+        std::path::Path::new("/tmp/t.conf"),
+        &Default::default(),
+    );
+    assert!(!l.has_errors(), "{:?}", l.diagnostics);
+    let cfg = l.config;
+    let vs = &cfg.virtual_servers[0];
+    let rs = &vs.real_servers[0];
+    Spec::new(&cfg, vs, rs, &rs.checkers[0])
+}
+
+/// `regex_options`, `regex_min_offset` and `regex_max_offset` as
+/// keepalived applies them, from the configuration to the verdict, on the
+/// body "line one\nStatus: ALIVE here\n" ("Status" starts at 9).
+/// `regex_stack` is read (kad's engine needs no stack) and passes.
+#[tokio::test]
+async fn http_get_regex_options_and_offsets() {
+    let l = listen(0).await;
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(http_server(l, None));
+    let check = |url: &str| {
+        configured_spec(
+            &format!("HTTP_GET {{\n url {{\n path /status\n {url}\n }}\n connect_timeout 1\n }}"),
+            addr,
+        )
+    };
+    for (url, pass) in [
+        ("regex alive", false),
+        ("regex alive\n regex_options caseless", true),
+        ("regex ^Status", false),
+        ("regex ^Status\n regex_options multiline", true),
+        ("regex \"one.Status\"", false),
+        ("regex \"one.Status\"\n regex_options dotall", true),
+        ("regex Status\n regex_options firstline", false),
+        ("regex one\n regex_options firstline ungreedy", true),
+        ("regex Status\n regex_min_offset 9", true),
+        ("regex Status\n regex_min_offset 10", false),
+        ("regex Status\n regex_max_offset 9", true),
+        ("regex Status\n regex_max_offset 8", false),
+        (
+            "regex Status\n regex_min_offset 9\n regex_max_offset 9",
+            true,
+        ),
+        ("regex ALIVE\n regex_no_match\n regex_min_offset 20", true),
+        ("regex Status\n regex_stack 32768 524288", true),
+    ] {
+        let o = probe(&check(url)).await;
+        assert_eq!(o.is_pass(), pass, "{url}: {o:?}");
+    }
+}
+
 #[tokio::test]
 async fn http_rst_is_a_failure() {
     let l = listen(0).await;
@@ -311,6 +379,54 @@ async fn ssl_get_self_signed_passes_and_plain_http_fails() {
     let mut sp = spec(CheckKind::Ssl(h), a2);
     sp.tls = Some(client_config(true, None));
     assert_eq!(probe(&sp).await, Outcome::Pass);
+}
+
+/// `tls_compliant` (keepalived 2.2.8's): SSL_GET ends the session with a
+/// close_notify, which the server reads as a clean end; without it (as
+/// keepalived's quiet shutdown) the connection just closes, which the
+/// server's TLS layer reports as an end without close_notify.
+#[tokio::test]
+async fn ssl_get_tls_compliant_sends_close_notify() {
+    let l = listen(0).await;
+    let addr = l.local_addr().unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<bool>();
+    let acceptor = tls_acceptor();
+    tokio::spawn(async move {
+        loop {
+            let Ok((s, _)) = l.accept().await else { return };
+            let (a, tx) = (acceptor.clone(), tx.clone());
+            tokio::spawn(async move {
+                let mut s = a.accept(s).await.unwrap();
+                let mut buf = vec![0u8; 4096];
+                let mut got = Vec::new();
+                while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                    let n = s.read(&mut buf).await.unwrap();
+                    got.extend_from_slice(&buf[..n]);
+                }
+                s.write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 6\r\n\r\nhello\n")
+                    .await
+                    .unwrap();
+                s.flush().await.unwrap();
+                // Ok(0): the client's close_notify; an error: closed
+                // without one.
+                let clean = matches!(s.read(&mut buf).await, Ok(0));
+                let _ = tx.send(clean);
+            });
+        }
+    });
+    for (extra, clean) in [
+        ("", false),
+        ("tls_compliant", true),
+        ("tls_compliant off", false),
+    ] {
+        let sp = configured_spec(
+            &format!("SSL_GET {{\n url {{\n path /ok\n }}\n connect_timeout 1\n {extra}\n }}"),
+            addr,
+        );
+        assert_eq!(probe(&sp).await, Outcome::Pass, "{extra}");
+        let got = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await;
+        assert_eq!(got, Ok(Some(clean)), "{extra:?}");
+    }
 }
 
 /// A TLS server that asks for a client certificate signed by `ca.pem`.
@@ -507,6 +623,72 @@ async fn smtp_check() {
     let a3 = l.local_addr().unwrap();
     tokio::spawn(smtp_server(l, "SSH-2.0-x\r\n", ""));
     assert!(fails(&probe(&spec(kind(), a3)).await, "not an SMTP reply"));
+}
+
+/// SMTP_CHECK's legacy `host {}` blocks, as keepalived 2.2.7 reads them:
+/// each is a checker of its own connecting where the block says (by
+/// default the real server), sharing the SMTP_CHECK's other keywords; the
+/// SMTP_CHECK's own connection is checked too only when it sets one.
+#[tokio::test]
+async fn smtp_check_host_blocks_are_checkers_of_their_own() {
+    let good = listen(0).await;
+    let good_addr = good.local_addr().unwrap();
+    tokio::spawn(smtp_server(good, "220 mx\r\n", "250 OK\r\n"));
+    let bad = listen(0).await;
+    let bad_addr = bad.local_addr().unwrap();
+    tokio::spawn(smtp_server(bad, "554 go away\r\n", "250 OK\r\n"));
+    let load = |smtp: &str| {
+        let text = format!(
+            "virtual_server 10.0.0.1 25 {{\n  real_server 127.0.0.1 {good} {{\n    SMTP_CHECK {{\n{smtp}\n    }}\n  }}\n}}\n",
+            good = good_addr.port()
+        );
+        let l = kad_config::load_str(
+            &text,
+            std::path::Path::new("/tmp/t.conf"),
+            &Default::default(),
+        );
+        assert!(!l.has_errors(), "{:?}", l.diagnostics);
+        l.config
+    };
+    let verdicts = |cfg: &Config| {
+        let vs = &cfg.virtual_servers[0];
+        let rs = &vs.real_servers[0];
+        let specs: Vec<Spec> = rs
+            .checkers
+            .iter()
+            .map(|ck| Spec::new(cfg, vs, rs, ck))
+            .collect();
+        async move {
+            let mut out = vec![];
+            for s in &specs {
+                out.push((s.target, s.step, probe(s).await.is_pass()));
+            }
+            out
+        }
+    };
+    let cfg = load(&format!(
+        "      retry 0\n      host {{\n        connect_port {bad}\n        connect_timeout 2\n        retry 4\n      }}\n      host {{\n        connect_ip 127.0.0.1\n      }}",
+        bad = bad_addr.port()
+    ));
+    let cks = &cfg.virtual_servers[0].real_servers[0].checkers;
+    assert_eq!(cks.len(), 2, "one checker per host");
+    // A timing keyword inside a host block is the SMTP_CHECK's.
+    assert!(cks.iter().all(|c| c.timing.retry == 4), "{cks:?}");
+    let second = Duration::from_secs(1);
+    assert_eq!(
+        verdicts(&cfg).await,
+        [(bad_addr, 2 * second, false), (good_addr, 5 * second, true)]
+    );
+    // With a connection of its own, the SMTP_CHECK is checked too.
+    let cfg = load(&format!(
+        "      connect_port {good}\n      host {{\n        connect_port {bad}\n      }}",
+        good = good_addr.port(),
+        bad = bad_addr.port()
+    ));
+    assert_eq!(
+        verdicts(&cfg).await,
+        [(good_addr, 5 * second, true), (bad_addr, 5 * second, false)]
+    );
 }
 
 /// A DNS server answering with the given flags byte 3 (RCODE), or silent.

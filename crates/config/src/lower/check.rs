@@ -2,7 +2,7 @@
 
 use super::ctx::{Ctx, TIMER_MAX, UINT_MAX_US};
 use super::lvs::Inherited;
-use super::table::{dispatch, ignored, kw, old, Kw};
+use super::table::{dispatch, kw, old, own, Kw};
 use crate::model::*;
 use crate::tree::Node;
 use std::time::Duration;
@@ -26,6 +26,9 @@ pub struct CheckDraft {
     pub alpha: Option<bool>,
     pub log_all_failures: bool,
     pub misc_timeout: Option<Duration>,
+    /// SMTP_CHECK's `host {}` blocks: where each connects, and its
+    /// `connect_timeout`.
+    pub hosts: Vec<(ConnectOpts, Option<Duration>)>,
 }
 
 fn common() -> Vec<Kw<CheckDraft>> {
@@ -132,11 +135,86 @@ static URL: &[Kw<Url>] = &[
     kw("virtualhost", |c, n, u| u.virtualhost = c.string(n, 0)),
     kw("regex", |c, n, u| u.regex = c.string(n, 0)),
     kw("regex_no_match", |_, _, u| u.regex_no_match = true),
-    ignored("regex_options"),
-    ignored("regex_stack"),
-    ignored("regex_min_offset"),
-    ignored("regex_max_offset"),
+    kw("regex_options", |c, n, u| {
+        for t in n.args.clone() {
+            let o = &mut u.regex_options;
+            match t.text.as_str() {
+                "caseless" => o.caseless = true,
+                "multiline" => o.multiline = true,
+                "dotall" => o.dotall = true,
+                "extended" => o.extended = true,
+                "ungreedy" => o.ungreedy = true,
+                "utf" | "ucp" => o.unicode = true,
+                "firstline" => o.firstline = true,
+                // Tuning of PCRE2's compiler or matcher, or what kad's
+                // engine does anyway (`$` only at the end, no `\C`, no
+                // callouts, no offset limit set): the verdict is the same.
+                "auto_callout" | "dollar_endonly" | "dupnames" | "no_auto_capture"
+                | "no_auto_possess" | "no_dotstar_anchor" | "no_start_optimize" | "never_ucp"
+                | "never_utf" | "never_backslash_c" | "use_offset_limit" => {}
+                // Syntax kad's engine does not have.
+                "allow_empty_class"
+                | "alt_bsux"
+                | "match_unset_backref"
+                | "alt_circumflex"
+                | "alt_verbnames" => c.warn(
+                    t.pos,
+                    format!(
+                        "regex option '{}' has no equivalent in kad's regex engine - ignored",
+                        t.text
+                    ),
+                ),
+                // keepalived skips an unknown option without a word.
+                _ => c.quiet(
+                    t.pos,
+                    format!("unknown regex option '{}' - ignored", t.text),
+                ),
+            }
+        }
+    }),
+    kw("regex_stack", |c, n, _| {
+        // keepalived sizes PCRE2's JIT stack with it; kad's engine does
+        // not backtrack and needs none: checked as keepalived checks it.
+        let (Some(a), Some(b), None) = (n.arg(0), n.arg(1), n.arg(2)) else {
+            c.warn(n.kw.pos, "regex_stack requires start and max values");
+            return;
+        };
+        match (a.text.parse::<u64>(), b.text.parse::<u64>()) {
+            (Ok(a), Ok(b)) if a <= b => {}
+            (Ok(_), Ok(_)) => c.warn(n.kw.pos, "regex stack start cannot exceed max value"),
+            _ => c.warn(n.kw.pos, "regex_stack invalid start or max value"),
+        }
+    }),
+    kw("regex_min_offset", |c, n, u| {
+        u.regex_min_offset = regex_offset(c, n, "min").or(u.regex_min_offset)
+    }),
+    kw("regex_max_offset", |c, n, u| {
+        u.regex_max_offset = regex_offset(c, n, "max").or(u.regex_max_offset)
+    }),
 ];
+
+fn regex_offset(c: &mut Ctx, n: &Node, which: &str) -> Option<u64> {
+    let (Some(a), None) = (n.arg(0), n.arg(1)) else {
+        c.warn(
+            n.kw.pos,
+            format!("Missing or too many options for regex_{which}_offset"),
+        );
+        return None;
+    };
+    match a.text.parse::<u64>() {
+        Ok(v) => Some(v),
+        Err(_) => {
+            c.warn(
+                a.pos,
+                format!(
+                    "Invalid regex_{which}_offset {} specified - ignored",
+                    a.text
+                ),
+            );
+            None
+        }
+    }
+}
 
 fn http_table() -> Vec<Kw<CheckDraft>> {
     let mut t = common();
@@ -149,11 +227,38 @@ fn http_table() -> Vec<Kw<CheckDraft>> {
                 virtualhost: None,
                 regex: None,
                 regex_no_match: false,
+                regex_options: RegexOptions::default(),
+                regex_min_offset: None,
+                regex_max_offset: None,
             };
             dispatch(c, "url", URL, n, &mut u);
             if u.path.is_empty() {
                 c.warn(n.end(), "url has no path - removing");
                 return;
+            }
+            // keepalived's url_check(): the regex keywords need a regex,
+            // and an empty offset window is dropped.
+            if u.regex.is_none()
+                && (u.regex_no_match
+                    || !u.regex_options.is_default()
+                    || u.regex_min_offset.is_some()
+                    || u.regex_max_offset.is_some())
+            {
+                c.warn(n.end(), "regex parameters specified without regex");
+                u.regex_no_match = false;
+                u.regex_options = RegexOptions::default();
+                u.regex_min_offset = None;
+                u.regex_max_offset = None;
+            }
+            if let (Some(min), Some(max)) = (u.regex_min_offset, u.regex_max_offset) {
+                if min > max {
+                    c.warn(
+                        n.end(),
+                        format!("regex min offset {min} > regex_max_offset {max} - ignoring"),
+                    );
+                    u.regex_min_offset = None;
+                    u.regex_max_offset = None;
+                }
             }
             if let Some(h) = http_mut(d) {
                 h.urls.push(u)
@@ -192,7 +297,9 @@ fn http_table() -> Vec<Kw<CheckDraft>> {
                 h.enable_sni = true;
             }
         }),
-        kw::<CheckDraft>("tls_compliant", |c, n, d| {
+        // keepalived 2.2.8's (2.2.7 reports it unknown): SSL_GET ends its
+        // TLS sessions with a close_notify.
+        own::<CheckDraft>("tls_compliant", |c, n, d| {
             let v = c.flag_opt(n);
             if let (Some(v), Some(h)) = (v, http_mut(d)) {
                 h.tls_compliant = v
@@ -244,17 +351,27 @@ fn smtp_table() -> Vec<Kw<CheckDraft>> {
             }
         }),
         old::<CheckDraft>("host", "the connect_* keywords in SMTP_CHECK", |c, n, d| {
-            // The legacy sub-block names one host: take its connection options.
+            // keepalived's legacy host list: each block is one more
+            // checker (see `checker()`), connecting where the block says
+            // (by default the real server). Its other keywords are the
+            // SMTP_CHECK's own, shared by all its hosts.
             let mut sub = CheckDraft {
                 kind: CheckKind::Tcp,
-                connect: d.connect.clone(),
-                timing: CheckTiming::default(),
-                alpha: None,
-                log_all_failures: false,
+                connect: ConnectOpts::default(),
+                timing: d.timing.clone(),
+                alpha: d.alpha,
+                log_all_failures: d.log_all_failures,
                 misc_timeout: None,
+                hosts: Vec::new(),
             };
+            sub.timing.connect_timeout = None;
             dispatch(c, "SMTP_CHECK host", &COMMON, n, &mut sub);
-            d.connect = sub.connect;
+            let timeout = sub.timing.connect_timeout.take();
+            sub.timing.connect_timeout = d.timing.connect_timeout;
+            d.timing = sub.timing;
+            d.alpha = sub.alpha;
+            d.log_all_failures = sub.log_all_failures;
+            d.hosts.push((sub.connect, timeout));
         }),
     ]);
     t
@@ -409,7 +526,40 @@ pub static DNS: LazyLock<Vec<Kw<CheckDraft>>> = LazyLock::new(dns_table);
 pub static UDP: LazyLock<Vec<Kw<CheckDraft>>> = LazyLock::new(udp_table);
 pub static FILE: LazyLock<Vec<Kw<CheckDraft>>> = LazyLock::new(file_table);
 
-pub fn checker(c: &mut Ctx, n: &Node) -> Option<CheckDraft> {
+/// The checkers of one checker block: one, or for an SMTP_CHECK with
+/// `host {}` blocks one per host, plus the block's own when it sets
+/// connection options itself (keepalived's `smtp_check_end_handler()`).
+pub fn checkers(c: &mut Ctx, n: &Node) -> Vec<CheckDraft> {
+    let Some(mut d) = checker(c, n) else {
+        return Vec::new();
+    };
+    let hosts = std::mem::take(&mut d.hosts);
+    if hosts.is_empty() {
+        return vec![d];
+    }
+    let own = d.connect != ConnectOpts::default() || d.timing.connect_timeout.is_some();
+    let copy = |(connect, timeout): (ConnectOpts, Option<Duration>), d: &CheckDraft| CheckDraft {
+        kind: d.kind.clone(),
+        connect,
+        timing: CheckTiming {
+            // keepalived leaves a host without connect_timeout at 0 (its
+            // block starts zeroed), which fails every check: kad inherits.
+            connect_timeout: timeout,
+            ..d.timing.clone()
+        },
+        alpha: d.alpha,
+        log_all_failures: d.log_all_failures,
+        misc_timeout: d.misc_timeout,
+        hosts: Vec::new(),
+    };
+    let mut out: Vec<CheckDraft> = hosts.into_iter().map(|h| copy(h, &d)).collect();
+    if own {
+        out.insert(0, d);
+    }
+    out
+}
+
+fn checker(c: &mut Ctx, n: &Node) -> Option<CheckDraft> {
     let empty_script = Script {
         command: String::new(),
         argv: Vec::new(),
@@ -478,6 +628,7 @@ pub fn checker(c: &mut Ctx, n: &Node) -> Option<CheckDraft> {
         alpha: None,
         log_all_failures: false,
         misc_timeout: None,
+        hosts: Vec::new(),
     };
     let context = n.kw.text.clone();
     dispatch(c, &context, table, n, &mut d);

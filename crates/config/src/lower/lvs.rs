@@ -415,11 +415,7 @@ fn rs_table() -> Vec<Kw<RsDraft>> {
     ];
     t.extend(inherited_kws());
     for name in check::CHECKER_NAMES {
-        t.push(kw(name, |c, n, r| {
-            if let Some(ch) = check::checker(c, n) {
-                r.checks.push(ch)
-            }
-        }));
+        t.push(kw(name, |c, n, r| r.checks.extend(check::checkers(c, n))));
     }
     t.push(ignored("BFD_CHECK"));
     t

@@ -81,6 +81,39 @@ pub struct Url {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regex: Option<String>,
     pub regex_no_match: bool,
+    /// `regex_options`: keepalived's PCRE2 options that change what
+    /// matches.
+    #[serde(default, skip_serializing_if = "RegexOptions::is_default")]
+    pub regex_options: RegexOptions,
+    /// `regex_min_offset`: a match starts at or after this body offset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regex_min_offset: Option<u64>,
+    /// `regex_max_offset`: a match starts at or before this body offset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regex_max_offset: Option<u64>,
+}
+
+/// The `regex_options` that change what a pattern matches (PCRE2's names;
+/// the others keepalived takes tune its engine or its JIT and change no
+/// verdict).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RegexOptions {
+    pub caseless: bool,
+    pub multiline: bool,
+    pub dotall: bool,
+    pub extended: bool,
+    pub ungreedy: bool,
+    /// `utf` / `ucp`: characters, not bytes; Unicode classes.
+    pub unicode: bool,
+    /// The match starts on the body's first line.
+    pub firstline: bool,
+}
+
+impl RegexOptions {
+    pub fn is_default(&self) -> bool {
+        *self == RegexOptions::default()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

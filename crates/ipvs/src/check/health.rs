@@ -7,7 +7,7 @@
 //! (with `hysteresis`); losing it installs the `sorry_server` in place of
 //! the real servers (keepalived/check/ipwrapper.c).
 
-use super::checker::{CheckerState, Micros, Outcome};
+use super::checker::{CheckerState, Epilog, Micros, Note, Outcome};
 use kad_config::model::{CheckKind, Config, RealServer, Script, VirtualServer, VsKey};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -25,6 +25,10 @@ pub enum Action {
     Script(Script),
     /// A line for `lvs_notify_fifo` / `notify_fifo`.
     Fifo(String),
+    /// A line for the log: a checker's transition, its first success, and
+    /// with `log_all_failures` each failure while it is up (keepalived's
+    /// checker log lines).
+    Log(String),
 }
 
 #[derive(Clone, Debug)]
@@ -40,6 +44,72 @@ pub struct Slot {
     in_flight: bool,
     /// Due while its virtual server was suspended.
     parked: bool,
+    /// The checker's name in keepalived's log lines.
+    kind: LogKind,
+}
+
+/// A checker type as its log lines name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LogKind {
+    Tcp,
+    Http,
+    Misc,
+    Smtp,
+    Dns,
+    Udp,
+    Ping,
+    File,
+}
+
+impl LogKind {
+    fn of(k: &CheckKind) -> LogKind {
+        match k {
+            CheckKind::Tcp => LogKind::Tcp,
+            CheckKind::Http(_) | CheckKind::Ssl(_) => LogKind::Http,
+            CheckKind::Misc(_) => LogKind::Misc,
+            CheckKind::Smtp { .. } => LogKind::Smtp,
+            CheckKind::Dns { .. } => LogKind::Dns,
+            CheckKind::Udp { .. } => LogKind::Udp,
+            CheckKind::Ping => LogKind::Ping,
+            CheckKind::File { .. } => LogKind::File,
+        }
+    }
+
+    /// keepalived's name of the check in its "failed" lines.
+    fn name(self) -> &'static str {
+        match self {
+            LogKind::Tcp => "TCP_CHECK",
+            LogKind::Http => "HTTP_CHECK",
+            LogKind::Misc => "MISC_CHECK",
+            LogKind::Smtp => "SMTP_CHECK",
+            LogKind::Dns => "DNS_CHECK",
+            LogKind::Udp => "UDP_CHECK",
+            LogKind::Ping => "ICMP CHECK",
+            LogKind::File => "FILE_CHECK",
+        }
+    }
+
+    /// The log line of a note, in keepalived's words where it has fixed
+    /// ones, with kad's reason for a failure.
+    fn line(self, note: Note, rs: &str, vs: &str, reason: Option<&str>) -> String {
+        let why = reason.map(|r| format!(" ({r})")).unwrap_or_default();
+        match note {
+            Note::Failure => format!("{} on service {rs} of VS {vs} failed{why}", self.name()),
+            Note::Down { retries: 0 } => format!("{} on service {rs} failed.{why}", self.name()),
+            Note::Down { retries } => format!(
+                "{} on service {rs} failed after {retries} retries.{why}",
+                self.name()
+            ),
+            Note::Up => match self {
+                LogKind::Tcp => format!("TCP connection to {rs} success."),
+                LogKind::Http => format!("Remote Web server {rs} succeed on service."),
+                LogKind::Smtp => format!("Remote SMTP server {rs} succeed on service."),
+                LogKind::Udp => format!("UDP connection to {rs} success."),
+                LogKind::Ping => format!("ICMP connection to {rs} success."),
+                _ => format!("{} on service {rs} of VS {vs} succeeded.", self.name()),
+            },
+        }
+    }
 }
 
 /// The operator's override of a real server (kad's `kactl drain`,
@@ -188,7 +258,13 @@ impl Health {
                 let first = h.slots.len() as u32;
                 let mut failed = 0;
                 for (ci, ck) in rs.checkers.iter().enumerate() {
-                    let state = CheckerState::new(&ck.timing, now);
+                    let mut state = CheckerState::new(&ck.timing, now);
+                    state.log_all |= cfg.global.checker_log_all_failures;
+                    if let CheckKind::Http(h) | CheckKind::Ssl(h) = &ck.kind {
+                        state.epilog = Epilog::Http {
+                            fast_recovery: h.fast_recovery,
+                        };
+                    }
                     if !state.up {
                         failed += 1;
                     }
@@ -203,6 +279,7 @@ impl Health {
                         due: Some(now + delay),
                         in_flight: false,
                         parked: false,
+                        kind: LogKind::of(&ck.kind),
                     });
                     h.heap.push(Reverse((now + delay, idx)));
                 }
@@ -294,6 +371,7 @@ impl Health {
                         slot.state.up = o.up;
                         slot.state.has_run = o.has_run;
                         slot.state.retry_it = o.retry_it.min(slot.state.retry);
+                        slot.state.failed = o.failed;
                         slot.state.last = o.last.clone();
                         slot.state.changed_at = o.changed_at;
                     }
@@ -446,10 +524,23 @@ impl Health {
             Outcome::Pass if dynamic => Some(self.services[vi].rs[ri].configured),
             _ => None,
         };
-        let (change, delay) = slot.state.on_result(now, outcome);
+        let reason = match &outcome {
+            Outcome::Fail(r) => Some(r.clone()),
+            _ => None,
+        };
+        let kind = slot.kind;
+        let step = slot.state.step(now, outcome);
+        let (change, delay) = (step.change, step.delay);
         self.schedule(id.0, now + delay);
         let v = &mut self.services[vi];
         let rs = &mut v.rs[ri];
+        for n in step.notes {
+            let why = match n {
+                Note::Up => None,
+                _ => reason.as_deref(),
+            };
+            out.push(Action::Log(kind.line(n, &rs.label, &v.label, why)));
+        }
         let was_alive = rs.alive();
         let old_weight = rs.weight;
         if let Some(w) = weight {

@@ -459,6 +459,9 @@ impl Loop {
                     }
                 }
                 Action::Script(sc) => scripts::notify(&sc, vec![], NOTIFY_TIMEOUT),
+                // keepalived's checker lines (transitions; every failure
+                // with log_all_failures).
+                Action::Log(line) => tracing::info!("{line}"),
                 Action::Fifo(line) => {
                     tracing::info!("{line}");
                     if let Some(f) = &mut self.fifo {
@@ -575,7 +578,7 @@ async fn run(
                                     f.line(&line);
                                 }
                             }
-                            Action::Changed { .. } => {}
+                            Action::Changed { .. } | Action::Log(_) => {}
                         }
                     }
                     let _ = tokio::time::timeout(OMEGA_WAIT, async {

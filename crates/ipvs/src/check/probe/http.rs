@@ -42,6 +42,10 @@ struct Fetch<'a> {
     protocol: HttpProtocol,
     digest: Option<DigestKind>,
     keep_body: bool,
+    /// `tls_compliant` (keepalived 2.2.8's): end the TLS session with a
+    /// close_notify. Without it, as keepalived's quiet shutdown, the
+    /// connection is closed without one.
+    close_notify: bool,
 }
 
 /// Fetch one url; the finished response (not yet judged).
@@ -55,18 +59,24 @@ async fn fetch(spec: &Spec, f: Fetch<'_>) -> Result<Response, String> {
     .await?;
     let mut r = Response::new(f.digest, f.keep_body);
     let mut buf = vec![0u8; 16 << 10];
-    loop {
+    let r = loop {
         let n = step(spec, "reading the response", s.read(&mut buf)).await?;
         if n == 0 {
             r.eof()?;
-            return Ok(r);
+            break r;
         }
         match r.feed(&buf[..n]) {
             Progress::More => {}
-            Progress::Complete => return Ok(r),
+            Progress::Complete => break r,
             Progress::Garbage(e) => return Err(e),
         }
+    };
+    if f.close_notify && f.tls.is_some() {
+        // The verdict is in: a server that does not take the close_notify
+        // changes nothing.
+        let _ = step(spec, "closing the TLS session", s.shutdown()).await;
     }
+    Ok(r)
 }
 
 pub async fn probe(spec: &Spec, h: &HttpCheck, tls: Option<Arc<rustls::ClientConfig>>) -> Outcome {
@@ -84,6 +94,7 @@ pub async fn probe(spec: &Spec, h: &HttpCheck, tls: Option<Arc<rustls::ClientCon
                 protocol: h.protocol,
                 digest: url.digest.as_ref().map(|d| d.kind),
                 keep_body: regex.is_some(),
+                close_notify: h.tls_compliant,
             },
         )
         .await;
@@ -142,6 +153,7 @@ pub async fn genhash(g: Genhash<'_>) -> Result<(u16, u64, String), String> {
             protocol: g.protocol,
             digest: Some(g.kind),
             keep_body: false,
+            close_notify: false,
         },
     )
     .await?;

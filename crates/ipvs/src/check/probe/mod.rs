@@ -78,11 +78,7 @@ impl Spec {
                 let regexes = h
                     .urls
                     .iter()
-                    .map(|u| {
-                        u.regex
-                            .as_deref()
-                            .and_then(|r| regex::bytes::Regex::new(r).ok())
-                    })
+                    .map(crate::check::verdict::http::compile_regex)
                     .collect();
                 let tls = match ck.kind {
                     CheckKind::Ssl(_) => Some(client_config(h.enable_sni, cfg.ssl.as_ref())),

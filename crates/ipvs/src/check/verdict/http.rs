@@ -38,6 +38,50 @@ impl Hasher {
     }
 }
 
+/// A url's `regex` with its `regex_options` (None: no regex, or one that
+/// does not compile). Without `utf`/`ucp` it matches bytes, as PCRE2 does
+/// by default: `.` is one byte, `\w` and `caseless` are ASCII.
+pub fn compile_regex(url: &Url) -> Option<regex::bytes::Regex> {
+    let o = &url.regex_options;
+    regex::bytes::RegexBuilder::new(url.regex.as_deref()?)
+        .case_insensitive(o.caseless)
+        .multi_line(o.multiline)
+        .dot_matches_new_line(o.dotall)
+        .ignore_whitespace(o.extended)
+        .swap_greed(o.ungreedy)
+        .unicode(o.unicode)
+        .build()
+        .ok()
+}
+
+/// keepalived's `check_regex()` on the body: the leftmost match from
+/// `regex_min_offset` on (what comes before is still seen by `\b` and
+/// look-behind), which must start at or before `regex_max_offset` and,
+/// with `firstline`, at or before the first newline from there.
+pub fn body_matches(re: &regex::bytes::Regex, body: &[u8], url: &Url) -> bool {
+    let start = url
+        .regex_min_offset
+        .map_or(0, |m| usize::try_from(m).unwrap_or(usize::MAX));
+    if start > body.len() {
+        return false;
+    }
+    let Some(m) = re.find_at(body, start) else {
+        return false;
+    };
+    if url
+        .regex_max_offset
+        .is_some_and(|max| m.start() as u64 > max)
+    {
+        return false;
+    }
+    if url.regex_options.firstline {
+        if let Some(nl) = body[start..].iter().position(|&b| b == b'\n') {
+            return m.start() <= start + nl;
+        }
+    }
+    true
+}
+
 pub fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
@@ -244,7 +288,7 @@ impl Response {
             return Err(format!("HTTP status {code}"));
         }
         if let Some(re) = regex {
-            let found = re.is_match(&self.kept);
+            let found = body_matches(re, &self.kept, url);
             if found == url.regex_no_match {
                 return Err(if found {
                     "body matches regex_no_match".into()
@@ -300,6 +344,9 @@ mod tests {
             virtualhost: None,
             regex: None,
             regex_no_match: false,
+            regex_options: Default::default(),
+            regex_min_offset: None,
+            regex_max_offset: None,
         }
     }
 
@@ -370,6 +417,60 @@ mod tests {
         u.regex_no_match = true;
         let (_, r) = read(&[b"HTTP/1.0 200 OK\r\n\r\nI am alive"], false);
         assert!(r.verdict(&u, Some(&re)).is_err());
+    }
+
+    /// `regex_options` change what matches; `regex_min_offset` and
+    /// `regex_max_offset` bound where the match starts (keepalived's
+    /// check_regex()).
+    #[test]
+    fn regex_options_and_offsets() {
+        let body = b"line one\nStatus: ALIVE here\n\xe9t\xe9";
+        let matches = |pattern: &str, f: &dyn Fn(&mut Url)| {
+            let mut u = url(vec![], None);
+            u.regex = Some(pattern.into());
+            f(&mut u);
+            let re = compile_regex(&u).expect("compiles");
+            body_matches(&re, body, &u)
+        };
+        let none = |_: &mut Url| {};
+        assert!(!matches("alive", &none));
+        assert!(matches("alive", &|u| u.regex_options.caseless = true));
+        assert!(!matches("^Status", &none));
+        assert!(matches("^Status", &|u| u.regex_options.multiline = true));
+        assert!(!matches("one.Status", &none));
+        assert!(matches("one.Status", &|u| u.regex_options.dotall = true));
+        assert!(!matches("Status: A L I V E", &none));
+        assert!(matches("Status:\\ A L I V E # spaces", &|u| u
+            .regex_options
+            .extended =
+            true));
+        // ungreedy changes how long a match is, never whether there is
+        // one or where it starts: the verdict is the same.
+        let lazy = |u: &mut Url| u.regex_options.ungreedy = true;
+        assert!(matches("S.*s", &lazy) && matches("S.*s", &none));
+        // Without utf `.` is one byte: é (2 bytes in UTF-8) is not one `.`
+        // here, the body's Latin-1 \xe9 is.
+        assert!(matches("\\xe9t.$", &none));
+        assert!(matches("^.t.$", &|u| u.regex_options.multiline = true));
+        assert!(!matches("^.t.$", &|u| {
+            u.regex_options.multiline = true;
+            u.regex_options.unicode = true
+        }));
+        // firstline: the match starts on the first line.
+        assert!(!matches("Status", &|u| u.regex_options.firstline = true));
+        assert!(matches("one", &|u| u.regex_options.firstline = true));
+        // Offsets: "Status" starts at 9.
+        assert!(matches("Status", &|u| u.regex_min_offset = Some(9)));
+        assert!(!matches("Status", &|u| u.regex_min_offset = Some(10)));
+        assert!(matches("Status", &|u| u.regex_max_offset = Some(9)));
+        assert!(!matches("Status", &|u| u.regex_max_offset = Some(8)));
+        // The window is where the match starts, not where it ends.
+        assert!(matches("Status: ALIVE", &|u| {
+            u.regex_min_offset = Some(9);
+            u.regex_max_offset = Some(9)
+        }));
+        // Beyond the body: nothing matches.
+        assert!(!matches("t", &|u| u.regex_min_offset = Some(1000)));
     }
 
     #[test]
