@@ -366,18 +366,25 @@ pub fn state_of(sock: &Path, instance: &str) -> Option<String> {
 }
 
 /// The state keepalived last logged for `instance` ("(VI_1) Entering
-/// MASTER STATE"), or "" before any.
+/// MASTER STATE", or at start-up "(VI_1) entering FAULT state" and
+/// "(VI_1): entering FAULT state (reason)"), or "" before any.
 pub fn keepalived_state(log: &str, instance: &str) -> String {
-    let tag = format!("({instance}) Entering ");
+    let tags = [
+        format!("({instance}) Entering "),
+        format!("({instance}) entering "),
+        format!("({instance}): entering "),
+    ];
     log.lines()
         .rev()
         .find_map(|l| {
-            Some(
-                l[l.find(&tag)? + tag.len()..]
-                    .split(' ')
-                    .next()?
-                    .to_string(),
-            )
+            tags.iter().find_map(|tag| {
+                Some(
+                    l[l.find(tag.as_str())? + tag.len()..]
+                        .split(' ')
+                        .next()?
+                        .to_uppercase(),
+                )
+            })
         })
         .unwrap_or_default()
 }

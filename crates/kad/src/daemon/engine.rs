@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+mod appear;
 mod exec;
 mod garp_pace;
 mod operator;
@@ -33,6 +34,9 @@ pub enum Event {
     Rx(usize, Received),
     RxError(usize, String),
     Link(link::LinkEvent),
+    /// An instance's interface as looked up after it appeared (created, or
+    /// re-created under another index).
+    Appeared(kad_vrrp::io::iface::Interface),
     /// A `vrrp_script` run ended (true: exit 0).
     Script(String, bool),
     /// A `track_file` has a new value.
@@ -62,9 +66,15 @@ pub struct Engine {
     /// with its interface and family.
     sockets: Vec<Arc<VrrpSocket>>,
     sock_of: HashMap<(String, bool), usize>,
+    /// Each socket's interface index and receive loop (a socket is bound
+    /// to the index it was opened with: an interface re-created under
+    /// another index needs a new one).
+    bound: Vec<(u32, tokio::task::AbortHandle)>,
     /// The multicast groups each socket has joined.
     joined: HashMap<usize, Vec<std::net::IpAddr>>,
     garps: HashMap<String, garp_pace::Garps>,
+    /// The interface index each GARP sender was opened on.
+    garp_index: HashMap<String, u32>,
     ifindex: HashMap<String, u32>,
     tasks: tasks::Tasks,
     fifo: Option<Fifo>,
@@ -237,7 +247,8 @@ impl Engine {
                     tracing::warn!("receiving on {}: {e}", s.ifname())
                 }
             }
-            Event::Link(l) => self.node.handle_link(now, &l.name, l.running),
+            Event::Link(l) => self.on_link(now, l),
+            Event::Appeared(ifc) => self.appeared(now, ifc),
             Event::Script(name, ok) => self.node.handle_script(now, &name, ok),
             Event::File(name, v) => self.node.handle_file(now, &name, v),
             Event::Process(name, n) => self.node.handle_process(now, &name, n),

@@ -218,7 +218,16 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
             tracing::error!("{e}");
             // Nothing may stay behind from a start that failed.
             release(&owned, cfg.global.lvs_flush_on_stop).await;
-            return 1;
+            // A missing interface (without dynamic_interfaces) is a
+            // configuration error to keepalived: it stops with
+            // KEEPALIVED_EXIT_CONFIG.
+            return match e {
+                engine::SetupError::Io {
+                    source: kad_vrrp::io::IoError::NoInterface(_),
+                    ..
+                } => kad_config::exit::ABORT,
+                _ => 1,
+            };
         }
     };
     engine.set_release(engine::Release {

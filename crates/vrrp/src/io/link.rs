@@ -1,5 +1,6 @@
 //! Link events (admin state and carrier) from rtnetlink, for
-//! `track_interface` and the instance's own interface.
+//! `track_interface` and the instance's own interface, and links created
+//! and deleted (`dynamic_interfaces`).
 
 use super::IoError;
 use futures::StreamExt;
@@ -13,6 +14,9 @@ pub struct LinkEvent {
     pub index: u32,
     /// Up and with carrier; false also when the link was deleted.
     pub running: bool,
+    /// The link was deleted (`dynamic_interfaces`: it may come back under
+    /// another index).
+    pub deleted: bool,
 }
 
 /// Watch every link change; events go to `tx` until it is closed.
@@ -48,6 +52,7 @@ pub fn watch(tx: mpsc::UnboundedSender<LinkEvent>) -> Result<(), IoError> {
                     name,
                     index: link.header.index,
                     running,
+                    deleted,
                 })
                 .is_err()
             {

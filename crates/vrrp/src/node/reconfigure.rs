@@ -29,7 +29,14 @@ impl Node {
         let Ok(fresh) = slot::Slot::new(&new, &global, &e) else {
             return;
         };
+        // A source found by the reload ends a wait for one (an instance
+        // that started without, under `dynamic_interfaces`).
+        let waited = s.src.is_unspecified();
         s.src = fresh.src;
+        if waited && !fresh.src_gone {
+            s.src_gone = false;
+            s.fsm.set_local_addr(fresh.src);
+        }
         s.dst = fresh.dst;
         s.advertised = fresh.advertised;
         s.policy = fresh.policy;

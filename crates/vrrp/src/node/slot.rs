@@ -60,13 +60,23 @@ pub struct SocketNeed {
 
 impl Slot {
     pub fn new(c: &VrrpInstance, global: &GlobalDefs, env: &Env) -> Result<Slot, NodeError> {
-        let src = env
+        let v6 = c.ipv6;
+        let found = env
             .sources
             .get(&c.name)
             .copied()
-            .or_else(|| env::configured_source(c))
-            .ok_or_else(|| NodeError::NoSource(c.name.clone()))?;
-        let v6 = c.ipv6;
+            .filter(|a| !a.is_unspecified())
+            .or_else(|| env::configured_source(c));
+        // With `dynamic_interfaces` an instance whose interface is missing
+        // (or has no address yet) runs without a source, in FAULT for "no
+        // address", and takes the first usable address that comes
+        // (node/source.rs), as keepalived does; without it there is no
+        // instance.
+        let (src, src_gone) = match found {
+            Some(a) => (a, false),
+            None if global.dynamic_interfaces => (unspecified(v6), true),
+            None => return Err(NodeError::NoSource(c.name.clone())),
+        };
         let unicast = !c.unicast_peers.is_empty();
         let dst: Vec<IpAddr> = if unicast {
             c.unicast_peers
@@ -82,7 +92,7 @@ impl Slot {
             fsm: Instance::new(params::params(c, src, true)),
             ifname: env::interface_of(c, global),
             src,
-            src_gone: false,
+            src_gone,
             dst,
             unicast,
             policy: params::rx_policy(c),
@@ -117,6 +127,14 @@ impl Slot {
 
     pub fn ipv6(&self) -> bool {
         self.cfg.ipv6
+    }
+}
+
+fn unspecified(v6: bool) -> IpAddr {
+    if v6 {
+        IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED)
+    } else {
+        IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)
     }
 }
 

@@ -12,6 +12,8 @@ impl Engine {
             .node
             .instances()
             .map(|v| (v.cfg.name.clone(), v.src))
+            // An instance still waiting for an address has none to keep.
+            .filter(|(_, a)| !a.is_unspecified())
             .collect();
         let envir =
             match super::setup::lookup_env(&self.handle, cfg, &known, &mut self.ifindex, false)

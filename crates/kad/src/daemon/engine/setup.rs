@@ -54,8 +54,10 @@ impl Engine {
             tx: tx.clone(),
             sockets: Vec::new(),
             sock_of: HashMap::new(),
+            bound: Vec::new(),
             joined: HashMap::new(),
             garps: HashMap::new(),
+            garp_index: HashMap::new(),
             ifindex,
             tasks: Default::default(),
             fifo,
@@ -96,30 +98,47 @@ impl Engine {
     }
 
     /// Open the sockets and GARP senders the node's instances need and do
-    /// not have yet, with a receive loop for each socket.
+    /// not have yet, with a receive loop for each socket. Under
+    /// `dynamic_interfaces` an interface that does not exist is skipped: its
+    /// sockets open when it appears (engine/appear.rs).
     pub(super) async fn open_sockets(&mut self, cfg: &Config) -> Result<(), SetupError> {
-        for SocketNeed {
-            interface,
-            ipv6,
-            groups,
-        } in self.node.sockets()
-        {
-            let who = cfg
-                .vrrp_instances
-                .iter()
-                .find(|c| env::interface_of(c, &cfg.global) == interface)
-                .map(|c| c.name.clone())
-                .unwrap_or_default();
-            let ifc = iface::lookup(&self.handle, &interface)
-                .await
-                .map_err(wrap(&who))?;
-            self.ifindex.insert(interface.clone(), ifc.index);
-            if !self.garps.contains_key(&interface) {
-                let g = GarpSender::open(ifc.index, ifc.mac).map_err(wrap(&who))?;
-                self.garps
-                    .insert(interface.clone(), super::garp_pace::Garps::new(g));
-            }
-            if let Some(&i) = self.sock_of.get(&(interface.clone(), ipv6)) {
+        for need in self.node.sockets() {
+            let who = owner(cfg, &need.interface);
+            let ifc = match iface::lookup(&self.handle, &need.interface).await {
+                Ok(i) => i,
+                Err(kad_vrrp::io::IoError::NoInterface(_)) if cfg.global.dynamic_interfaces => {
+                    continue
+                }
+                Err(e) => return Err(wrap(&who)(e)),
+            };
+            self.open_on(&ifc, &need, &who)?;
+        }
+        Ok(())
+    }
+
+    /// The socket `need` asks for on `ifc` and the interface's GARP
+    /// sender: opened when missing, joined to groups it lacks, and opened
+    /// anew (the old receive loop ended) when the interface came back
+    /// under another index, since a socket is bound to the index it was
+    /// opened with.
+    pub(super) fn open_on(
+        &mut self,
+        ifc: &iface::Interface,
+        need: &SocketNeed,
+        who: &str,
+    ) -> Result<(), SetupError> {
+        let interface = &need.interface;
+        let (ipv6, groups) = (need.ipv6, &need.groups);
+        self.ifindex.insert(interface.clone(), ifc.index);
+        if self.garp_index.get(interface) != Some(&ifc.index) {
+            let g = GarpSender::open(ifc.index, ifc.mac).map_err(wrap(who))?;
+            self.garps
+                .insert(interface.clone(), super::garp_pace::Garps::new(g));
+            self.garp_index.insert(interface.clone(), ifc.index);
+        }
+        let known = self.sock_of.get(&(interface.clone(), ipv6)).copied();
+        if let Some(i) = known {
+            if self.bound[i].0 == ifc.index {
                 // A reload may bring a group this socket has not joined.
                 let joined = self.joined.entry(i).or_default();
                 let missing: Vec<IpAddr> = groups
@@ -133,51 +152,76 @@ impl Engine {
                         Err(e) => tracing::warn!("({who}) {e}"),
                     }
                 }
-                continue;
+                return Ok(());
             }
-            let s = if ipv6 {
-                let g: Vec<_> = groups
-                    .iter()
-                    .filter_map(|a| match a {
-                        IpAddr::V6(a) => Some(*a),
-                        IpAddr::V4(_) => None,
-                    })
-                    .collect();
-                VrrpSocket::V6(VrrpSocket6::open(&interface, ifc.index, &g).map_err(wrap(&who))?)
-            } else {
-                let g: Vec<_> = groups
-                    .iter()
-                    .filter_map(|a| match a {
-                        IpAddr::V4(a) => Some(*a),
-                        IpAddr::V6(_) => None,
-                    })
-                    .collect();
-                VrrpSocket::V4(VrrpSocket4::open(&interface, ifc.index, &g).map_err(wrap(&who))?)
-            };
-            let s = Arc::new(s);
-            let i = self.sockets.len();
-            self.sockets.push(s.clone());
-            self.sock_of.insert((interface, ipv6), i);
-            self.joined.insert(i, groups.clone());
-            let tx = self.tx.clone();
-            tokio::spawn(async move {
-                loop {
-                    match s.recv().await {
-                        Ok(p) => {
-                            if tx.send(Event::Rx(i, p)).await.is_err() {
-                                return;
-                            }
-                        }
-                        Err(e) => {
-                            let _ = tx.send(Event::RxError(i, e.to_string())).await;
-                            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let s = if ipv6 {
+            let g: Vec<_> = groups
+                .iter()
+                .filter_map(|a| match a {
+                    IpAddr::V6(a) => Some(*a),
+                    IpAddr::V4(_) => None,
+                })
+                .collect();
+            VrrpSocket::V6(VrrpSocket6::open(interface, ifc.index, &g).map_err(wrap(who))?)
+        } else {
+            let g: Vec<_> = groups
+                .iter()
+                .filter_map(|a| match a {
+                    IpAddr::V4(a) => Some(*a),
+                    IpAddr::V6(_) => None,
+                })
+                .collect();
+            VrrpSocket::V4(VrrpSocket4::open(interface, ifc.index, &g).map_err(wrap(who))?)
+        };
+        let s = Arc::new(s);
+        let i = match known {
+            Some(i) => {
+                self.bound[i].1.abort();
+                self.sockets[i] = s.clone();
+                i
+            }
+            None => {
+                self.sockets.push(s.clone());
+                self.sock_of
+                    .insert((interface.clone(), ipv6), self.sockets.len() - 1);
+                self.sockets.len() - 1
+            }
+        };
+        self.joined.insert(i, groups.clone());
+        let tx = self.tx.clone();
+        let rx = tokio::spawn(async move {
+            loop {
+                match s.recv().await {
+                    Ok(p) => {
+                        if tx.send(Event::Rx(i, p)).await.is_err() {
+                            return;
                         }
                     }
+                    Err(e) => {
+                        let _ = tx.send(Event::RxError(i, e.to_string())).await;
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
                 }
-            });
+            }
+        })
+        .abort_handle();
+        let b = (ifc.index, rx);
+        match self.bound.get_mut(i) {
+            Some(slot) => *slot = b,
+            None => self.bound.push(b),
         }
         Ok(())
     }
+}
+
+/// The first instance on `interface` (to name in errors).
+fn owner(cfg: &Config, interface: &str) -> String {
+    cfg.vrrp_instances
+        .iter()
+        .find(|c| env::interface_of(c, &cfg.global) == interface)
+        .map(|c| c.name.clone())
+        .unwrap_or_default()
 }
 
 /// What the node needs of the host for `cfg`'s instances: links, each
@@ -196,9 +240,26 @@ pub(super) async fn lookup_env(
     for c in &cfg.vrrp_instances {
         let v6 = c.ipv6;
         let ifname = env::interface_of(c, &cfg.global);
-        let ifc = iface::lookup(handle, &ifname)
-            .await
-            .map_err(wrap(&c.name))?;
+        let ifc = match iface::lookup(handle, &ifname).await {
+            Ok(i) => i,
+            // keepalived's dynamic_interfaces: the instance starts in FAULT
+            // (its link down, no address) and runs once the interface
+            // comes (engine/appear.rs).
+            Err(kad_vrrp::io::IoError::NoInterface(_)) if cfg.global.dynamic_interfaces => {
+                if wait {
+                    tracing::info!(
+                        "Configuration specifies interface {ifname} which doesn't currently exist - will use if created"
+                    );
+                }
+                out.links.insert(ifname.clone(), false);
+                if let Some(src) = env::configured_source(c).or_else(|| known.get(&c.name).copied())
+                {
+                    out.sources.insert(c.name.clone(), src);
+                }
+                continue;
+            }
+            Err(e) => return Err(wrap(&c.name)(e)),
+        };
         ifindex.insert(ifname.clone(), ifc.index);
         out.links.insert(ifname.clone(), ifc.running);
         for t in &c.track.interfaces {
@@ -213,7 +274,13 @@ pub(super) async fn lookup_env(
             .or_else(|| known.get(&c.name).copied())
             .or_else(|| ifc.source_addr(v6, &vips));
         let mut waited = Duration::ZERO;
-        while wait && src.is_none() && waited < Duration::from_secs(5) {
+        // Under dynamic_interfaces an address may come at any time: the
+        // instance waits for it in FAULT rather than holding the start.
+        while wait
+            && src.is_none()
+            && !cfg.global.dynamic_interfaces
+            && waited < Duration::from_secs(5)
+        {
             tokio::time::sleep(Duration::from_millis(100)).await;
             waited += Duration::from_millis(100);
             src = iface::lookup(handle, &ifname)
