@@ -59,6 +59,9 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     ("top level", "static_ipaddress", acts("integration/tests/statics_keepalived.rs::static_entries_and_virtual_rules_match_keepalived")),
     ("top level", "static_routes", acts("integration/tests/statics_keepalived.rs::static_entries_and_virtual_rules_match_keepalived")),
     ("top level", "static_rules", acts("integration/tests/statics_keepalived.rs::static_entries_and_virtual_rules_match_keepalived")),
+    ("top level", "net_namespace", acts("integration/tests/net_namespace_netns.rs::net_namespace_and_instance_place_the_daemon_as_keepalived")),
+    ("top level", "instance", acts("integration/tests/net_namespace_netns.rs::net_namespace_and_instance_place_the_daemon_as_keepalived")),
+    ("top level", "use_pid_dir", acts("integration/tests/net_namespace_netns.rs::use_pid_dir_moves_the_pid_file_under_run_kad")),
     // global_defs
     ("global_defs", "notify_fifo", untested()),
     // e-mail alerts
@@ -87,6 +90,8 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     ("global_defs", "lvs_notify_fifo", acts("integration/tests/checks_host.rs::each_checker_type_goes_down_and_up_through_the_daemon")),
     ("global_defs", "lvs_notify_fifo_script", untested()),
     ("global_defs", "default_interface", untested()),
+    ("global_defs", "data_use_instance", acts("integration/tests/net_namespace_netns.rs::net_namespace_and_instance_place_the_daemon_as_keepalived")),
+    ("global_defs", "dynamic_interfaces", acts("integration/tests/dynamic_interfaces_netns.rs::dynamic_interfaces_instances_follow_their_interface_as_keepalived")),
     ("global_defs", "vrrp_mcast_group4", untested()),
     ("global_defs", "vrrp_mcast_group6", untested()),
     ("global_defs", "vrrp_version", acts("integration/tests/interop_keepalived.rs::v2_pass_kad_high_keepalived_low")),

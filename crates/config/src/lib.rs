@@ -16,7 +16,7 @@ pub mod source;
 pub mod tree;
 
 pub use diag::{Class, Diagnostic, Severity};
-pub use model::Config;
+pub use model::{Config, Identity};
 pub use source::Location;
 
 use std::path::{Path, PathBuf};

@@ -144,4 +144,18 @@ pub struct Cli {
     /// status, check); changes still need root.
     #[arg(long = "socket-group", value_name = "GROUP")]
     pub socket_group: Option<String>,
+
+    /// The configuration's `instance NAME` (not a flag): set at start-up,
+    /// it names the pid file, control socket and syslog ident.
+    #[arg(skip)]
+    pub instance: Option<String>,
+
+    /// The configuration's `use_pid_dir` (or implied by a namespace or an
+    /// instance name): the pid file goes under /run/kad/.
+    #[arg(skip)]
+    pub pid_dir: bool,
+
+    /// The namespace came from `-s` (which a reload's file cannot change).
+    #[arg(skip)]
+    pub namespace_given: bool,
 }

@@ -128,11 +128,39 @@ fn top_table() -> Vec<Kw<Builder>> {
             dispatch(c, "SSL", global::SSL, n, &mut s);
             b.cfg.ssl = Some(s);
         }),
-        ignored("net_namespace"),
+        kw("net_namespace", |c, n, b| {
+            let id = &mut b.cfg.global.identity;
+            match (n.arg(0), &id.net_namespace) {
+                (None, _) => c.warn(n.kw.pos, "net_namespace name missing - ignoring"),
+                (Some(t), Some(_)) => c.warn(
+                    n.kw.pos,
+                    format!("Duplicate net_namespace definition {} - ignoring", t.text),
+                ),
+                (Some(t), None) => {
+                    id.net_namespace = Some(t.text.clone());
+                    id.use_pid_dir = true;
+                }
+            }
+        }),
         ignored("net_namespace_ipvs"),
         ignored("namespace_with_ipsets"),
-        ignored("instance"),
-        ignored("use_pid_dir"),
+        kw("instance", |c, n, b| {
+            let id = &mut b.cfg.global.identity;
+            match (n.arg(0), &id.instance) {
+                (None, _) => c.warn(n.kw.pos, "instance name missing - ignoring"),
+                (Some(t), Some(_)) => c.warn(
+                    n.kw.pos,
+                    format!("Duplicate instance definition {} - ignoring", t.text),
+                ),
+                (Some(t), None) => {
+                    id.instance = Some(t.text.clone());
+                    id.use_pid_dir = true;
+                }
+            }
+        }),
+        kw("use_pid_dir", |_, _, b| {
+            b.cfg.global.identity.use_pid_dir = true
+        }),
         ignored("linkbeat_use_polling"),
         ignored("linkbeat_interfaces"),
         ignored("child_wait_time"),

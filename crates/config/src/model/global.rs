@@ -185,6 +185,32 @@ pub struct GlobalDefs {
     pub data_use_instance: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub netlink_rcv_bufs: Option<u32>,
+
+    /// Where the daemon runs and what its files are called (top-level
+    /// `net_namespace`, `instance`, `use_pid_dir`).
+    #[serde(default, skip_serializing_if = "Identity::is_default")]
+    pub identity: Identity,
+}
+
+/// The top-level keywords that place the daemon: its network namespace
+/// (entered before any socket opens) and the instance name that keeps the pid, socket, log and data file
+/// names of several daemons apart.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub net_namespace: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    /// Pid files in a directory of their own (set by `use_pid_dir`, and
+    /// by `net_namespace` or `instance`, as keepalived).
+    #[serde(default)]
+    pub use_pid_dir: bool,
+}
+
+impl Identity {
+    pub fn is_default(&self) -> bool {
+        *self == Identity::default()
+    }
 }
 
 impl Default for GlobalDefs {
@@ -241,6 +267,7 @@ impl Default for GlobalDefs {
             json_version: 1,
             data_use_instance: false,
             netlink_rcv_bufs: None,
+            identity: Identity::default(),
         }
     }
 }

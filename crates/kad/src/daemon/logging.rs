@@ -187,11 +187,7 @@ pub fn init(cli: &Cli) {
             .with_target(false)
             .with_filter(filter())
     });
-    let suffix = cli
-        .namespace
-        .as_ref()
-        .map(|n| format!("_{n}"))
-        .unwrap_or_default();
+    let suffix = super::sides::ident_suffix(cli);
     let fac = cli
         .log_facility
         .as_deref()

@@ -61,7 +61,25 @@ pub fn run(cli: &Cli) -> i32 {
             return 1;
         }
     }
-    let loaded = crate::configtest::load(cli);
+    let mut loaded = crate::configtest::load(cli);
+    // The configuration's `net_namespace` (when -s did not give one): kad
+    // moves there before it opens anything, and reads the file again so
+    // that its checks of interfaces see the namespace's.
+    let resolved = sides::resolve(cli, &loaded.config.global.identity);
+    if cli.namespace.is_none() {
+        if let Some(ns) = &resolved.namespace {
+            if let Err(e) = sides::enter_namespace(ns) {
+                eprintln!("kad: Unable to set network namespace {ns} - exiting: {e}");
+                return 1;
+            }
+            loaded = crate::configtest::load(&resolved);
+        }
+    }
+    let cli = &resolved;
+    if let Some(ns) = &cli.namespace {
+        // What runs is the namespace -s chose, if it chose one.
+        loaded.config.global.identity.net_namespace = Some(ns.clone());
+    }
     if loaded.has_errors()
         || loaded
             .diagnostics

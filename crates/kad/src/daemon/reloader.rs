@@ -128,6 +128,12 @@ impl Reloader {
                 return Err(lines);
             }
             let mut cfg = super::scripts::secure(super::sides::filter(&cli, loaded.config));
+            let running_id = &running.global.identity;
+            if let Some(m) =
+                super::sides::reload_refusal(&cli, running_id, &mut cfg.global.identity)
+            {
+                return Err(vec![m.to_string()]);
+            }
             // Also here, off the runtime: what changed (a walk of every
             // virtual server), the e-mail settings (the host and user
             // names), and the VRRP engine's part of the configuration.

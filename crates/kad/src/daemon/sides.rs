@@ -1,7 +1,8 @@
 //! What keepalived's process flags mean for kad, which is one process:
 //! `-P` runs only the VRRP side, `-C` only the checkers and IPVS, `-s`
-//! enters a network namespace first and gives the instance its own pid file
-//! and control socket.
+//! (or the configuration's `net_namespace`) enters a network namespace
+//! first, and a namespace or `instance` name gives the daemon its own pid
+//! file, control socket and syslog ident.
 
 use crate::cli::Cli;
 use kad_config::Config;
@@ -23,24 +24,105 @@ pub fn filter(cli: &Cli, mut cfg: Config) -> Config {
     cfg
 }
 
-/// The pid file: `-p`, else /run/kad.pid (/run/kad/NAMESPACE/kad.pid under
-/// `-s`, as keepalived keeps a namespace's pid files apart).
-pub fn pid_file(cli: &Cli) -> PathBuf {
-    match (&cli.pid_file, &cli.namespace) {
-        (Some(p), _) => p.clone(),
-        (None, Some(ns)) => PathBuf::from(format!("/run/kad/{ns}/kad.pid")),
-        (None, None) => PathBuf::from(super::pidfile::DEFAULT_PID_FILE),
+/// The place the configuration gives (`net_namespace`, `instance`,
+/// `use_pid_dir`) joined with the command line: `-s` wins over
+/// `net_namespace`, as keepalived's does (and says so).
+pub fn resolve(cli: &Cli, id: &kad_config::Identity) -> Cli {
+    let mut out = cli.clone();
+    out.namespace_given = cli.namespace_given || cli.namespace.is_some();
+    match (&cli.namespace, &id.net_namespace) {
+        (Some(flag), Some(conf)) if flag != conf => eprintln!(
+            "kad: overriding config net_namespace '{conf}' with command line namespace '{flag}'"
+        ),
+        (None, Some(conf)) => out.namespace = Some(conf.clone()),
+        _ => {}
+    }
+    out.instance = id.instance.clone();
+    out.pid_dir = id.use_pid_dir || out.namespace.is_some();
+    out
+}
+
+/// `kad` or `kad_INSTANCE`: the stem of the pid file and control socket.
+fn stem(cli: &Cli) -> String {
+    match &cli.instance {
+        Some(i) => format!("kad_{i}"),
+        None => "kad".into(),
     }
 }
 
-/// The control socket: `--socket`, else /run/kad/kad.sock
-/// (/run/kad/NAMESPACE/kad.sock under `-s`).
-pub fn socket(cli: &Cli) -> PathBuf {
+/// The directory of the pid file and socket: /run/kad, or
+/// /run/kad/NAMESPACE (keepalived keeps a namespace's files apart the same
+/// way, under /run/keepalived/NAMESPACE).
+fn run_dir(cli: &Cli) -> PathBuf {
     match &cli.namespace {
-        Some(ns) if cli.socket.as_os_str() == kactl::DEFAULT_SOCKET => {
-            PathBuf::from(format!("/run/kad/{ns}/kad.sock"))
+        Some(ns) => PathBuf::from(format!("/run/kad/{ns}")),
+        None => PathBuf::from("/run/kad"),
+    }
+}
+
+/// The pid file: `-p`, else /run/kad.pid; in the pid directory
+/// (`use_pid_dir`, a namespace or an instance name) /run/kad[/NAMESPACE]/
+/// kad[_INSTANCE].pid.
+pub fn pid_file(cli: &Cli) -> PathBuf {
+    match &cli.pid_file {
+        Some(p) => p.clone(),
+        None if cli.pid_dir || cli.namespace.is_some() || cli.instance.is_some() => {
+            run_dir(cli).join(format!("{}.pid", stem(cli)))
         }
-        _ => cli.socket.clone(),
+        None => PathBuf::from(super::pidfile::DEFAULT_PID_FILE),
+    }
+}
+
+/// The control socket: `--socket`, else /run/kad[/NAMESPACE]/
+/// kad[_INSTANCE].sock.
+pub fn socket(cli: &Cli) -> PathBuf {
+    if cli.socket.as_os_str() != kactl::DEFAULT_SOCKET {
+        return cli.socket.clone();
+    }
+    run_dir(cli).join(format!("{}.sock", stem(cli)))
+}
+
+/// What keepalived appends to its syslog ident: `_NAMESPACE`, then
+/// `_INSTANCE`.
+pub fn ident_suffix(cli: &Cli) -> String {
+    [&cli.namespace, &cli.instance]
+        .into_iter()
+        .flatten()
+        .map(|s| format!("_{s}"))
+        .collect()
+}
+
+/// A dump file's name (`keepalived.data`, ...): with `data_use_instance`
+/// and a namespace or instance name, keepalived inserts them before the
+/// extension: `keepalived.NAMESPACE_INSTANCE.data`.
+pub fn dump_name(file: &str, use_instance: bool, id: &kad_config::Identity) -> String {
+    let names: Vec<&str> = [&id.net_namespace, &id.instance]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    match (use_instance, names.is_empty(), file.rsplit_once('.')) {
+        (true, false, Some((base, ext))) => format!("{base}.{}.{ext}", names.join("_")),
+        _ => file.to_string(),
+    }
+}
+
+/// keepalived refuses a reload that changes where it runs or its name
+/// (`-s` stays what it was: the file cannot change it).
+pub fn reload_refusal(
+    cli: &Cli,
+    old: &kad_config::Identity,
+    new: &mut kad_config::Identity,
+) -> Option<&'static str> {
+    if cli.namespace_given {
+        new.net_namespace = cli.namespace.clone();
+    }
+    if old.net_namespace != new.net_namespace {
+        Some("Cannot change network namespace at a reload - please restart kad")
+    } else if old.instance != new.instance {
+        Some("Cannot change instance name at a reload - please restart kad")
+    } else {
+        None
     }
 }
 
@@ -74,6 +156,72 @@ mod tests {
         let given = cli(&["-s", "blue", "-p", "/x.pid", "--socket", "/x.sock"]);
         assert_eq!(pid_file(&given), PathBuf::from("/x.pid"));
         assert_eq!(socket(&given), PathBuf::from("/x.sock"));
+    }
+
+    fn id(ns: Option<&str>, inst: Option<&str>, pid_dir: bool) -> kad_config::Identity {
+        kad_config::Identity {
+            net_namespace: ns.map(Into::into),
+            instance: inst.map(Into::into),
+            use_pid_dir: pid_dir,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn configuration_places_the_files_as_keepalived() {
+        let r = resolve(&cli(&[]), &id(Some("red"), Some("lb1"), true));
+        assert_eq!(r.namespace.as_deref(), Some("red"));
+        assert_eq!(pid_file(&r), PathBuf::from("/run/kad/red/kad_lb1.pid"));
+        assert_eq!(socket(&r), PathBuf::from("/run/kad/red/kad_lb1.sock"));
+        assert_eq!(ident_suffix(&r), "_red_lb1");
+        let r = resolve(&cli(&[]), &id(None, Some("lb1"), true));
+        assert_eq!(pid_file(&r), PathBuf::from("/run/kad/kad_lb1.pid"));
+        assert_eq!(socket(&r), PathBuf::from("/run/kad/kad_lb1.sock"));
+        let r = resolve(&cli(&[]), &id(None, None, true));
+        assert_eq!(pid_file(&r), PathBuf::from("/run/kad/kad.pid"));
+        // -s wins over net_namespace.
+        let r = resolve(&cli(&["-s", "blue"]), &id(Some("red"), None, true));
+        assert_eq!(pid_file(&r), PathBuf::from("/run/kad/blue/kad.pid"));
+    }
+
+    #[test]
+    fn dump_names_carry_namespace_and_instance_with_data_use_instance() {
+        let both = id(Some("red"), Some("lb1"), true);
+        assert_eq!(
+            dump_name("keepalived.data", true, &both),
+            "keepalived.red_lb1.data"
+        );
+        assert_eq!(
+            dump_name("keepalived.data", false, &both),
+            "keepalived.data"
+        );
+        let inst = id(None, Some("lb1"), true);
+        assert_eq!(
+            dump_name("keepalived.json", true, &inst),
+            "keepalived.lb1.json"
+        );
+        assert_eq!(
+            dump_name("keepalived.stats", true, &id(None, None, false)),
+            "keepalived.stats"
+        );
+    }
+
+    #[test]
+    fn a_reload_cannot_move_the_daemon() {
+        let a = id(Some("red"), None, true);
+        let run = resolve(&cli(&[]), &a);
+        assert!(reload_refusal(&run, &a, &mut a.clone()).is_none());
+        assert!(reload_refusal(&run, &a, &mut id(Some("blue"), None, true))
+            .is_some_and(|m| m.contains("network namespace")));
+        assert!(reload_refusal(&run, &a, &mut id(None, None, true))
+            .is_some_and(|m| m.contains("network namespace")));
+        assert!(
+            reload_refusal(&run, &a, &mut id(Some("red"), Some("x"), true))
+                .is_some_and(|m| m.contains("instance name"))
+        );
+        // Under -s the file's net_namespace does not matter.
+        let flagged = resolve(&cli(&["-s", "red"]), &id(None, None, false));
+        assert!(reload_refusal(&flagged, &a, &mut id(Some("blue"), None, true)).is_none());
     }
 
     #[test]

@@ -261,6 +261,8 @@ pub fn spawn_dispatch(
     let scripts = cfg.vrrp_scripts.clone();
     let sync_groups = cfg.sync_groups.clone();
     let delays = cfg.interface_up_down_delays.clone();
+    // `data_use_instance`: the namespace and instance in the file names.
+    let (use_instance, identity) = (cfg.global.data_use_instance, cfg.global.identity.clone());
     tokio::spawn(async move {
         while let Some((sig, what)) = rx.recv().await {
             match what {
@@ -292,6 +294,8 @@ pub fn spawn_dispatch(
                         Action::Json => ("keepalived.json", dump::json::render(&snap)),
                         _ => ("keepalived.stats", dump::stats::render(&snap)),
                     };
+                    let file = super::sides::dump_name(file, use_instance, &identity);
+                    let file = file.as_str();
                     match dump::write(file, &text) {
                         Ok(p) => tracing::info!("{}: wrote {}", name(sig), p.display()),
                         Err(e) => tracing::warn!(
