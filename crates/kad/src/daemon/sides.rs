@@ -163,7 +163,6 @@ mod tests {
             net_namespace: ns.map(Into::into),
             instance: inst.map(Into::into),
             use_pid_dir: pid_dir,
-            ..Default::default()
         }
     }
 
