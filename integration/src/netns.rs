@@ -43,7 +43,11 @@ impl Lab {
     pub fn new(hosts: usize) -> Lab {
         require_root();
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let id = format!("k{}{}", std::process::id() % 1000, n);
+        // The whole pid and a separator: test processes run side by side
+        // (several suites at once), and two labs with one name would
+        // delete each other's namespaces. `{id}v{h}` stays within the 15
+        // characters of an interface name (pid_max has 7 digits).
+        let id = format!("k{}x{}", std::process::id(), n);
         let net = 100 + (std::process::id() % 50) as u8 + (n % 100) as u8;
         let lab = Lab {
             id,

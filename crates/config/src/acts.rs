@@ -90,6 +90,7 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     ("global_defs", "lvs_notify_fifo", acts("integration/tests/checks_host.rs::each_checker_type_goes_down_and_up_through_the_daemon")),
     ("global_defs", "lvs_notify_fifo_script", untested()),
     ("global_defs", "default_interface", untested()),
+    ("global_defs", "reload_check_config", acts("integration/tests/reload_check_netns.rs::reload_check_config_refuses_a_file_that_fails_the_check_as_keepalived")),
     ("global_defs", "data_use_instance", acts("integration/tests/net_namespace_netns.rs::net_namespace_and_instance_place_the_daemon_as_keepalived")),
     ("global_defs", "dynamic_interfaces", acts("integration/tests/dynamic_interfaces_netns.rs::dynamic_interfaces_instances_follow_their_interface_as_keepalived")),
     ("global_defs", "vrrp_mcast_group4", untested()),

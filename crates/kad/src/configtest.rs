@@ -36,7 +36,20 @@ pub fn config_test(cli: &Cli) -> i32 {
 }
 
 pub fn report(loaded: &Loaded) {
-    let mut err = std::io::stderr().lock();
+    report_to(loaded, &mut std::io::stderr().lock());
+}
+
+/// `kad -t` of an already read file: the environment checks added, the
+/// report written to `out`; the exit code `-t` would give.
+pub fn check_into(mut loaded: Loaded, out: &mut dyn Write) -> i32 {
+    if !missing_file(&loaded) {
+        loaded.check_environment();
+    }
+    report_to(&loaded, out);
+    loaded.exit_code()
+}
+
+fn report_to(loaded: &Loaded, err: &mut dyn Write) {
     for d in &loaded.diagnostics {
         let _ = writeln!(err, "{d}");
     }

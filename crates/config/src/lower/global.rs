@@ -273,8 +273,8 @@ pub static GLOBAL_DEFS: &[Kw<GlobalDefs>] = &[
                 .and_then(|v| (v >= 0).then_some(v as i32)),
         }
     }),
-    kw("reload_check_config", |_, _, g| {
-        g.reload_check_config = true
+    kw("reload_check_config", |_, n, g| {
+        g.reload_check_config = Some(n.arg(0).map_or("/dev/null".into(), |t| t.text.clone()))
     }),
     kw("state_dump_file", |c, n, g| {
         g.state_dump_file = c.string(n, 0)

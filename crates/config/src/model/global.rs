@@ -178,7 +178,11 @@ pub struct GlobalDefs {
     /// late (None = off).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_auto_priority: Option<i32>,
-    pub reload_check_config: bool,
+    /// `reload_check_config [FILE]`: a reload first checks the new file
+    /// as `kad -t` does, its report in FILE (/dev/null without one), and
+    /// goes ahead only if the check passes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reload_check_config: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state_dump_file: Option<String>,
     pub json_version: u8,
@@ -262,7 +266,7 @@ impl Default for GlobalDefs {
             lvs_flush_on_stop: false,
             lvs_audit_interval: Duration::from_secs(10),
             max_auto_priority: None,
-            reload_check_config: false,
+            reload_check_config: None,
             state_dump_file: None,
             json_version: 1,
             data_use_instance: false,

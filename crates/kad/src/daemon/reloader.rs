@@ -106,6 +106,19 @@ fn statics_changed(old: &Config, new: &Config) -> bool {
         || old.static_rules != new.static_rules
 }
 
+/// keepalived's `reload_check_config`: the new configuration checked as
+/// `-t` checks it (the report in `file`, emptied first); a refusal line
+/// when the check fails.
+fn check_first(cli: &crate::cli::Cli, file: &str) -> Option<String> {
+    let mut out: Vec<u8> = Vec::new();
+    let code = crate::configtest::check_into(crate::configtest::load(cli), &mut out);
+    if let Err(e) = std::fs::write(file, &out) {
+        tracing::warn!("config check log {file}: {e}");
+    }
+    (code != kad_config::exit::OK)
+        .then(|| format!("New config failed validation, see {file} for details"))
+}
+
 impl Reloader {
     pub async fn reload(&mut self) -> Done {
         let t = std::time::Instant::now();
@@ -118,6 +131,13 @@ impl Reloader {
         let store = self.store.clone();
         let prepared = tokio::task::spawn_blocking(move || {
             let loaded = crate::configtest::load(&cli);
+            // `reload_check_config` (of the running configuration, as
+            // keepalived reads it): the new file must pass `kad -t`.
+            if let Some(file) = &running.global.reload_check_config {
+                if let Some(refusal) = check_first(&cli, file) {
+                    return Err(vec![refusal]);
+                }
+            }
             if loaded.has_errors() {
                 let lines: Vec<String> = loaded
                     .diagnostics

@@ -81,8 +81,9 @@ fn global(o: &mut Vec<String>, s: &Snapshot) {
         " Checkers log all failures = {}",
         g.checker_log_all_failures
     ));
-    if !g.reload_check_config {
-        w(" No test config before reload".into());
+    match &g.reload_check_config {
+        Some(f) => w(format!(" Test config before reload, log to {f}")),
+        None => w(" No test config before reload".into()),
     }
     w(format!(" Dynamic interfaces = {}", g.dynamic_interfaces));
     w(format!(" Default interface = {}", g.default_interface));
