@@ -58,5 +58,6 @@ pub fn rx_policy(i: &VrrpInstance) -> RxPolicy {
         addrs: advertised(i),
         unicast_peers: i.unicast_peers.iter().map(|p| p.addr).collect(),
         check_unicast_src: i.check_unicast_src,
+        skip_check_adv_addr: i.skip_check_adv_addr,
     }
 }

@@ -15,6 +15,10 @@ pub struct RxPolicy {
     pub addrs: Vec<IpAddr>,
     pub unicast_peers: Vec<IpAddr>,
     pub check_unicast_src: bool,
+    /// `skip_check_adv_addr`: a BACKUP does not compare the address list
+    /// of adverts from the master it already knows (keepalived's
+    /// `vrrp_state_backup`; a new master's first advert is compared).
+    pub skip_check_adv_addr: bool,
 }
 
 /// How the advert's address list compares with ours (a mismatch is
@@ -26,12 +30,14 @@ pub enum AddrList {
 }
 
 /// Check an advert that arrived with `ttl` from `src`, to a multicast group
-/// when `multicast`.
+/// when `multicast`; `from_known_master` when we are BACKUP and `src` is
+/// the master we follow.
 pub fn check(
     adv: &Advert,
     ttl: u8,
     src: IpAddr,
     multicast: bool,
+    from_known_master: bool,
     p: &RxPolicy,
 ) -> Result<AddrList, RxError> {
     if multicast && ttl != 255 {
@@ -67,6 +73,9 @@ pub fn check(
     }
     if !multicast && p.check_unicast_src && !p.unicast_peers.contains(&src) {
         return Err(RxError::NotAPeer);
+    }
+    if p.skip_check_adv_addr && from_known_master {
+        return Ok(AddrList::Same);
     }
     // Priority 0 adverts carry the list too; compare as a set.
     let same = adv.addrs.len() == p.addrs.len() && adv.addrs.iter().all(|a| p.addrs.contains(a));

@@ -46,7 +46,10 @@ impl Node {
                 return;
             }
         };
-        match validate::check(&adv, ttl, src, multicast, &self.slots[t].policy) {
+        let fsm = &self.slots[t].fsm;
+        let known =
+            fsm.state() == crate::fsm::State::Backup && fsm.master().is_some_and(|(m, _)| m == src);
+        match validate::check(&adv, ttl, src, multicast, known, &self.slots[t].policy) {
             Ok(list) => {
                 if list == AddrList::Differs {
                     self.slots[t].fsm.stats.addr_list_err += 1;
