@@ -16,6 +16,7 @@
 //! `status.rs` (what `kactl status` shows).
 
 mod advert;
+mod debounce;
 mod drive;
 pub mod env;
 mod operator;
@@ -73,6 +74,8 @@ pub struct Node {
     out: VecDeque<Output>,
     /// `garp_group`s: the interfaces they name, with their gaps.
     garp_groups: Vec<kad_config::model::GarpGroup>,
+    /// `interface_up_down_delays`: link changes held for their delay.
+    debounce: debounce::Debounce,
 }
 
 impl Node {
@@ -91,6 +94,7 @@ impl Node {
             started: false,
             out: VecDeque::new(),
             garp_groups: cfg.garp_groups.clone(),
+            debounce: debounce::Debounce::new(cfg, &env.links),
         };
         for c in &cfg.vrrp_instances {
             if c.unicast_fault_no_peer && c.unicast_peers.is_empty() {
@@ -148,11 +152,18 @@ impl Node {
             .min();
         let stop_by = self.stopping.map(|t| t + STOP_GRACE);
         let processes = self.trackers.deadline();
-        [machines, stop_by, processes].into_iter().flatten().min()
+        let links = self.debounce.deadline();
+        [machines, stop_by, processes, links]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Run the deadlines that have passed.
     pub fn handle_timeout(&mut self, now: Time) {
+        for (name, up) in self.debounce.tick(now) {
+            self.apply_link(now, &name, up);
+        }
         let changed = self.trackers.tick(now);
         for (name, up) in &changed {
             quorum_log(name, *up);
@@ -172,6 +183,13 @@ impl Node {
 
     /// A link (interface) went up or down.
     pub fn handle_link(&mut self, now: Time, name: &str, running: bool) {
+        if let Some(up) = self.debounce.report(now, name, running) {
+            self.apply_link(now, name, up);
+        }
+    }
+
+    /// A link change that counts (after its `interface_up_down_delays`).
+    fn apply_link(&mut self, now: Time, name: &str, running: bool) {
         if self.trackers.link(name, running) {
             tracing::info!(
                 "interface {name} is {}",

@@ -171,6 +171,7 @@ impl Node {
         self.trackers.reload(cfg, env);
         self.global = cfg.global.clone();
         self.garp_groups = cfg.garp_groups.clone();
+        self.debounce.configure(cfg);
         let mut old: Vec<Option<Slot>> = std::mem::take(&mut self.slots)
             .into_iter()
             .map(Some)
