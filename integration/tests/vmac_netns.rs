@@ -354,3 +354,149 @@ fn use_vmac_fails_over_between_kad_and_keepalived_on_one_mac() {
     assert_eq!(garps_from(&lab, &recs, &m0), 0);
     assert_eq!(garps_from(&lab, &recs, &m1), 0);
 }
+
+const VMAC6: &str = "00:00:5e:00:02:33";
+
+fn conf46(lab: &Lab, prio: u8) -> String {
+    format!(
+        "global_defs {{\n router_id vm{prio}\n vrrp_garp_master_delay 1\n vrrp_garp_master_repeat 2\n}}\n\
+         vrrp_instance VI_4 {{\n interface eth0\n use_vmac\n virtual_router_id {VRID}\n priority {prio}\n advert_int 1\n\
+          virtual_ipaddress {{\n {vip}/24\n }}\n}}\n\
+         vrrp_instance VI_6 {{\n interface eth0\n use_vmac\n virtual_router_id {VRID}\n priority {prio}\n advert_int 1\n\
+          virtual_ipaddress {{\n {vip6}/64\n }}\n}}\n",
+        vip = vip(lab),
+        vip6 = vip6(lab),
+    )
+}
+
+fn vip6(lab: &Lab) -> String {
+    format!("fd00:{}::100", lab.net)
+}
+
+fn link_local(lab: &Lab, h: usize, dev: &str) -> String {
+    out(
+        lab,
+        h,
+        &format!("ip -o -6 addr show dev {dev} scope link 2>/dev/null"),
+    )
+    .split_whitespace()
+    .skip_while(|w| *w != "inet6")
+    .nth(1)
+    .and_then(|a| a.split('/').next())
+    .unwrap_or_default()
+    .to_string()
+}
+
+/// The IPv6 VMAC is `vrrp6.VRID` when an IPv4 instance of the same VRID
+/// has `vrrp.VRID` (keepalived's second try for IPv6), with MAC
+/// 00:00:5e:00:02:VRID, eth0's link-local address to send from and the
+/// IPv6 VIP; kad's and keepalived's are the same, their IPv6 adverts and
+/// NAs leave from that MAC, and the client's neighbour entry for the IPv6
+/// VIP is it before and after keepalived takes over.
+#[test]
+fn use_vmac_for_ipv6_is_vrrp6_with_the_ipv6_vmac_as_keepalived() {
+    let mut lab = Lab::new(3);
+    pin_client(&lab);
+    let o = lab.exec(
+        2,
+        &format!("ip addr add fd00:{}::3/64 dev eth0 nodad", lab.net),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let cap = Capture::start(&lab, 2, "vrrp or ip6 proto 112 or icmp6");
+    let c0 = lab.write("kad.conf", &conf46(&lab, 150));
+    let c1 = lab.write("ka.conf", &conf46(&lab, 100));
+    let k0 = lab.kad(0, &c0, "vm");
+    let s0 = lab.socket(0);
+    assert!(
+        wait_for(Duration::from_secs(10), || {
+            state_of(&s0, "VI_4").as_deref() == Some("MASTER")
+                && state_of(&s0, "VI_6").as_deref() == Some("MASTER")
+        }),
+        "{}",
+        lab.log("kad0.log")
+    );
+    lab.keepalived(1, &c1, "vm");
+    let ka = |lab: &Lab, i: &str| keepalived_state(&lab.log("keepalived1.log"), i);
+    assert!(
+        wait_for(Duration::from_secs(10), || ka(&lab, "VI_4") == "BACKUP"
+            && ka(&lab, "VI_6") == "BACKUP"),
+        "{}",
+        lab.log("keepalived1.log")
+    );
+    for h in 0..2 {
+        let l4 = out(&lab, h, &format!("ip -d link show vrrp.{VRID}"));
+        let l6 = out(&lab, h, &format!("ip -d link show vrrp6.{VRID}"));
+        assert!(l4.contains(&format!("link/ether {VMAC}")), "host {h}: {l4}");
+        assert!(
+            l6.contains(&format!("link/ether {VMAC6}")),
+            "host {h}: {l6}"
+        );
+        assert!(l6.contains("macvlan mode private"), "host {h}: {l6}");
+    }
+    let vm6 = format!("vrrp6.{VRID}");
+    let ll0 = link_local(&lab, 0, "eth0");
+    assert!(!ll0.is_empty());
+    assert_eq!(link_local(&lab, 0, &vm6), ll0);
+    assert!(out(&lab, 0, &format!("ip -o -6 addr show dev {vm6}"))
+        .contains(&format!(" {}/64", vip6(&lab))));
+    // keepalived hears kad's IPv6 adverts on its VMAC.
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(ka(&lab, "VI_6"), "BACKUP");
+    let ping6 = |lab: &Lab| {
+        wait_for(Duration::from_secs(5), || {
+            lab.exec(2, &format!("ping -6 -c1 -W1 {}", vip6(lab)))
+                .status
+                .success()
+        })
+    };
+    let neigh6 = |lab: &Lab| {
+        out(lab, 2, &format!("ip -6 neigh show {} dev eth0", vip6(lab)))
+            .split_whitespace()
+            .skip_while(|w| *w != "lladdr")
+            .nth(1)
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(ping6(&lab));
+    assert_eq!(neigh6(&lab), VMAC6);
+
+    stop(&mut lab, k0);
+    assert!(out(&lab, 0, "ip link").lines().all(|l| !l.contains("vrrp")));
+    assert!(
+        wait_for(Duration::from_secs(10), || ka(&lab, "VI_6") == "MASTER"),
+        "{}",
+        lab.log("keepalived1.log")
+    );
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(neigh6(&lab), VMAC6);
+    lab.exec(2, &format!("ip -6 neigh flush {}", vip6(&lab)));
+    assert!(ping6(&lab));
+    assert_eq!(neigh6(&lab), VMAC6);
+
+    let recs = records(&cap.stop());
+    let from = |mac: &str, prio: u8| {
+        recs.iter()
+            .filter(|r| r.split_whitespace().nth(1) == Some(mac))
+            .filter(|r| r.contains("ff02::12") && r.contains(&format!("vrid {VRID}, prio {prio}")))
+            .count()
+    };
+    assert!(from(VMAC6, 150) >= 2, "{}", recs.join("\n"));
+    assert!(from(VMAC6, 100) >= 1, "{}", recs.join("\n"));
+    assert_eq!(from(&mac(&lab, 0), 150), 0, "{}", recs.join("\n"));
+    // kad's adverts come from eth0's link-local address.
+    assert!(
+        recs.iter()
+            .any(|r| r.contains(&format!("{ll0} > ff02::12")) && r.contains("prio 150")),
+        "{ll0}: {}",
+        recs.join("\n")
+    );
+    // The NAs for the IPv6 VIP leave from the VMAC too.
+    assert!(
+        recs.iter()
+            .any(|r| r.split_whitespace().nth(1) == Some(VMAC6)
+                && r.contains("neighbor advertisement")
+                && r.contains(&vip6(&lab))),
+        "{}",
+        recs.join("\n")
+    );
+}

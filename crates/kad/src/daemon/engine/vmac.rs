@@ -12,6 +12,9 @@ use kad_vrrp::vmac::{self, Sysctl, Vmac};
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
+/// Settings of an interface before kad changed them: (key, old value).
+type Saved = Vec<(&'static str, u32)>;
+
 /// What kad changed for the VMACs, to put back at stop.
 #[derive(Default)]
 pub struct Vmacs {
@@ -19,7 +22,7 @@ pub struct Vmacs {
     created: BTreeMap<String, (u32, Vmac)>,
     /// Per base interface: how many VMACs need its settings, and the
     /// values it had before (`reset_interface_parameters`).
-    base: HashMap<String, (usize, Vec<(&'static str, u32)>)>,
+    base: HashMap<String, (usize, Saved)>,
     /// `all.rp_filter` cleared: its old value, `default`'s if raised, and
     /// each interface raised to it (`clear_rp_filter`).
     rp_filter: Option<RpFilter>,
@@ -54,10 +57,8 @@ fn clear_rp_filter() -> Option<RpFilter> {
             continue;
         }
         match macvlan::sysctl_get(false, &name, "rp_filter") {
-            Ok(v) if v < all => {
-                if macvlan::sysctl_set(false, &name, "rp_filter", all).is_ok() {
-                    raised.push((name, v));
-                }
+            Ok(v) if v < all && macvlan::sysctl_set(false, &name, "rp_filter", all).is_ok() => {
+                raised.push((name, v));
             }
             _ => {}
         }
@@ -87,7 +88,7 @@ fn restore_rp_filter(r: &RpFilter) {
 
 /// Set the base's ARP settings where they differ, returning the old values
 /// (blocking).
-fn set_base(v: &Vmac) -> Vec<(&'static str, u32)> {
+fn set_base(v: &Vmac) -> Saved {
     let mut old = Vec::new();
     for s in vmac::on_base(v) {
         match macvlan::sysctl_get(false, &s.interface, s.key) {
@@ -233,7 +234,7 @@ impl Engine {
     }
 
     async fn vmacs_remove(&mut self, names: &[String]) {
-        let mut reset: Vec<(String, Vec<(&'static str, u32)>)> = Vec::new();
+        let mut reset: Vec<(String, Saved)> = Vec::new();
         for name in names {
             let Some((index, v)) = self.vmacs.created.remove(name) else {
                 continue;
