@@ -500,3 +500,42 @@ fn use_vmac_for_ipv6_is_vrrp6_with_the_ipv6_vmac_as_keepalived() {
         recs.join("\n")
     );
 }
+
+/// A reload that gives a running instance `use_vmac` creates the VMAC
+/// and moves the VIP onto it; one that takes it away deletes the VMAC and
+/// puts the VIP back on eth0.
+#[test]
+fn a_reload_adds_and_removes_the_vmac() {
+    let mut lab = Lab::new(3);
+    pin_client(&lab);
+    let plain = conf(&lab, 150, "").replace(" use_vmac\n", "");
+    let p = lab.write("kad.conf", &plain);
+    let k = lab.kad(0, &p, "vm");
+    let s = lab.socket(0);
+    let master = |s: &std::path::Path| state_of(s, "VI_1").as_deref() == Some("MASTER");
+    assert!(wait_for(Duration::from_secs(10), || master(&s)));
+    assert!(vip_on(&lab, 0, "eth0"));
+    assert!(vmac_link(&lab, 0).is_empty());
+
+    std::fs::write(&p, conf(&lab, 150, "")).expect("write");
+    lab.signal(k, "HUP");
+    let vm = format!("vrrp.{VRID}");
+    assert!(
+        wait_for(Duration::from_secs(10), || is_vmac(&lab, 0)
+            && vip_on(&lab, 0, &vm)
+            && !vip_on(&lab, 0, "eth0")),
+        "{}",
+        lab.log("kad0.log")
+    );
+    assert_eq!(client_mac_for_vip(&lab), VMAC);
+
+    std::fs::write(&p, plain).expect("write");
+    lab.signal(k, "HUP");
+    assert!(
+        wait_for(Duration::from_secs(10), || vmac_link(&lab, 0).is_empty()
+            && vip_on(&lab, 0, "eth0")),
+        "{}",
+        lab.log("kad0.log")
+    );
+    stop(&mut lab, k);
+}
