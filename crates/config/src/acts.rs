@@ -157,6 +157,9 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     ("vrrp_instance", "unicast_fault_no_peer", acts("integration/tests/instance_options_netns.rs::unicast_fault_no_peer_holds_the_instance_in_fault_as_keepalived")),
     ("vrrp_instance", "promote_secondaries", acts("integration/tests/instance_options_netns.rs::promote_secondaries_keeps_the_vip_when_the_primary_goes_as_keepalived")),
     ("vrrp_instance", "track_src_ip", acts("integration/tests/instance_options_netns.rs::track_src_ip_faults_on_the_configured_source_as_documented")),
+    // VMACs (kad_vrrp::vmac, engine/vmac.rs)
+    ("vrrp_instance", "use_vmac", acts("integration/tests/vmac_netns.rs::use_vmac_puts_the_vip_on_a_vmac_that_survives_failover")),
+    ("vrrp_instance", "vmac_xmit_base", acts("integration/tests/vmac_netns.rs::vmac_xmit_base_sends_adverts_from_the_interface_mac")),
     ("global_defs", "fifo_write_vrrp_states_on_reload", acts("integration/tests/priority_notify_netns.rs::fifo_write_vrrp_states_on_reload_repeats_the_states_as_keepalived")),
     // vrrp_track_process and sync groups' own trackers (node/trackers.rs,
     // daemon/proc_scan.rs)

@@ -269,3 +269,32 @@ fn default_interface_resolved_in_the_model() {
         .collect();
     assert_eq!(devs, [Some("lan7"), Some("e3")]);
 }
+
+/// `use_vmac` names as keepalived's vrrp_complete_instance does: the VRID
+/// known wherever it is written, `vrrp.VRID`, then `vrrp6.VRID` for IPv6
+/// (then `vrrp1.`...), a given name kept; the MAC in either word;
+/// `vmac_xmit_base` before or after `use_vmac`, cleared in strict mode.
+#[test]
+fn use_vmac_names_macs_and_xmit_base() {
+    let l = parse(
+        "vrrp_instance A { interface e\n use_vmac\n virtual_router_id 7\n virtual_ipaddress { 10.0.0.1 } }\n\
+         vrrp_instance B { interface e\n vmac_xmit_base\n use_vmac 02:01:02:03:04\n virtual_router_id 7\n virtual_ipaddress { fd00::1 } }\n\
+         vrrp_instance C { interface e\n use_vmac 02:01:02:03:04:05 mine\n virtual_router_id 8\n virtual_ipaddress { 10.0.0.2 } }\n\
+         vrrp_instance D { interface e\n use_vmac\n virtual_router_id 7\n virtual_ipaddress { 10.0.1.1 } }\n\
+         vrrp_instance E { interface e\n use_vmac\n vmac_xmit_base\n strict_mode\n virtual_router_id 9\n virtual_ipaddress { 10.0.2.1 } }\n",
+    );
+    let v: Vec<Vmac> = l
+        .config
+        .vrrp_instances
+        .iter()
+        .map(|i| i.vmac.clone().expect("a vmac"))
+        .collect();
+    let names: Vec<&str> = v.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(names, ["vrrp.7", "vrrp6.7", "mine", "vrrp1.7", "vrrp.9"]);
+    assert_eq!(v[1].mac.as_deref(), Some("02:01:02:03:04"));
+    assert_eq!(v[2].mac.as_deref(), Some("02:01:02:03:04:05"));
+    assert_eq!(
+        v.iter().map(|v| v.xmit_base).collect::<Vec<_>>(),
+        [false, true, false, false, false]
+    );
+}

@@ -17,6 +17,7 @@ pub mod time;
 pub mod track;
 pub mod track_process;
 pub mod validate;
+pub mod vmac;
 
 #[cfg(feature = "io")]
 pub mod io;

@@ -273,6 +273,7 @@ impl Builder {
                 }
             }
         }
+        vrrp::vmac_names(c, &mut self.vrrp);
         self.check_vrids(c);
 
         let instances: HashSet<String> = self.vrrp.iter().map(|d| d.inst.name.clone()).collect();

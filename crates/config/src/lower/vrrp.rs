@@ -54,6 +54,8 @@ pub struct VrrpDraft {
     pub ov: Overrides,
     pub refs: Vec<Ref>,
     pub sync_daemon_interface: Option<(String, Pos)>,
+    /// `vmac_xmit_base` was given (before or after `use_vmac`).
+    pub vmac_xmit_base: bool,
 }
 
 fn track_refs(
@@ -603,22 +605,37 @@ fn vrrp_table() -> Vec<Kw<VrrpDraft>> {
         kw("v3_checksum_as_v2", |c, n, d| {
             d.ov.v3_checksum_as_v2 = c.flag_opt(n).or(d.ov.v3_checksum_as_v2)
         }),
-        kw("use_vmac", |_, n, d| {
-            let name = n
-                .arg(0)
-                .map_or_else(|| format!("vrrp.{}", d.inst.vrid.0), |a| a.text.clone());
-            let mac = n.arg(1).map(|a| a.text.clone());
-            let xmit_base = d.inst.vmac.as_ref().is_some_and(|v| v.xmit_base);
+        kw("use_vmac", |c, n, d| {
+            // keepalived (vrrp_vmac_handler): up to two words, a MAC (it
+            // has a ':', which no interface name has) and a name, in either
+            // order; without a name one is made once the instance is known
+            // (vmac_names below).
+            let mut name = String::new();
+            let mut mac = None;
+            for a in n.args.iter().take(2) {
+                if a.text.contains(':') {
+                    mac = Some(a.text.clone());
+                } else if !name.is_empty() {
+                    c.warn(a.pos, "VMAC interface name already specified");
+                } else if a.text.len() >= 16 || a.text.contains('/') {
+                    c.warn(
+                        a.pos,
+                        format!(
+                            "VMAC interface name '{}' too long or invalid characters - ignoring",
+                            a.text
+                        ),
+                    );
+                } else {
+                    name = a.text.clone();
+                }
+            }
             d.inst.vmac = Some(Vmac {
                 name,
                 mac,
-                xmit_base,
+                xmit_base: false,
             });
         }),
-        kw("vmac_xmit_base", |c, n, d| match &mut d.inst.vmac {
-            Some(v) => v.xmit_base = true,
-            None => c.warn(n.kw.pos, "vmac_xmit_base without use_vmac has no effect"),
-        }),
+        kw("vmac_xmit_base", |_, _, d| d.vmac_xmit_base = true),
         kw("accept", |_, _, d| d.ov.accept = Some(true)),
         kw("no_accept", |_, _, d| d.ov.accept = Some(false)),
         kw("nopreempt", |_, _, d| d.inst.nopreempt = true),
@@ -780,6 +797,7 @@ pub fn vrrp_instance(c: &mut Ctx, n: &Node) -> Option<VrrpDraft> {
         ov: Overrides::default(),
         refs: Vec::new(),
         sync_daemon_interface: None,
+        vmac_xmit_base: false,
     };
     dispatch(c, "vrrp_instance", &VRRP_INSTANCE, n, &mut d);
     if d.inst.vrid.0 == 0 {
@@ -965,6 +983,22 @@ pub fn finalize(c: &mut Ctx, d: &mut VrrpDraft, g: &GlobalDefs) {
             );
         }
     }
+    if d.vmac_xmit_base {
+        match &mut i.vmac {
+            None => c.warn(
+                d.pos,
+                format!("({}) vmac_xmit_base is only valid with a vmac", i.name),
+            ),
+            Some(_) if i.strict_mode => c.warn(
+                d.pos,
+                format!(
+                    "({}) xmit_base is incompatible with strict mode - resetting",
+                    i.name
+                ),
+            ),
+            Some(v) => v.xmit_base = true,
+        }
+    }
     if i.interface.is_none() && i.unicast_peers.is_empty() {
         c.error(d.pos, format!("({}) no interface set", i.name));
     }
@@ -982,4 +1016,52 @@ pub fn finalize(c: &mut Ctx, d: &mut VrrpDraft, g: &GlobalDefs) {
         }
         same
     });
+}
+
+/// keepalived's names for the VMACs given none (`create_vmac_name`):
+/// `vrrp.VRID`, unless another instance has that name, then for IPv6
+/// `vrrp6.VRID`, then `vrrp1.VRID`, `vrrp2.VRID`, ... (skipping 6 for
+/// IPv6, already tried). Given names are taken first, in order; a given
+/// name another instance already has is dropped, as keepalived drops it.
+pub fn vmac_names(c: &mut Ctx, drafts: &mut [VrrpDraft]) {
+    let mut taken: Vec<String> = Vec::new();
+    for d in drafts.iter_mut() {
+        let (iname, pos) = (d.inst.name.clone(), d.pos);
+        let Some(v) = &mut d.inst.vmac else { continue };
+        if v.name.is_empty() {
+            continue;
+        }
+        if taken.contains(&v.name) {
+            c.warn(
+                pos,
+                format!(
+                    "({iname}) VMAC interface {} is already used by another instance - ignoring name",
+                    v.name
+                ),
+            );
+            v.name.clear();
+        } else {
+            taken.push(v.name.clone());
+        }
+    }
+    for d in drafts.iter_mut() {
+        let (vrid, v6) = (d.inst.vrid.0, d.inst.ipv6);
+        let Some(v) = &mut d.inst.vmac else { continue };
+        if !v.name.is_empty() {
+            continue;
+        }
+        let mut num: u32 = 0;
+        let mut name = format!("vrrp.{vrid}");
+        while taken.contains(&name) {
+            num = match (v6, num) {
+                (true, 0) => 6,
+                (true, 6) => 1,
+                (true, n) if n + 1 == 6 => 7,
+                (_, n) => n + 1,
+            };
+            name = format!("vrrp{num}.{vrid}");
+        }
+        taken.push(name.clone());
+        v.name = name;
+    }
 }

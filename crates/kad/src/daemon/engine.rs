@@ -27,6 +27,7 @@ mod snapshot;
 mod statics;
 mod status;
 mod tasks;
+mod vmac;
 
 pub use kad_vrrp::node::Release;
 
@@ -88,6 +89,8 @@ pub struct Engine {
     statics: kad_vrrp::statics::Statics,
     /// The interfaces whose promote_secondaries kad set.
     promoted: std::collections::BTreeSet<String>,
+    /// The VMACs kad created (`use_vmac`) and what it changed for them.
+    vmacs: vmac::Vmacs,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -229,6 +232,8 @@ impl Engine {
         // The static entries go too, even with `-V` (as keepalived).
         self.statics_stop().await;
         self.promote_reset().await;
+        // keepalived deletes its VMACs on the way out.
+        self.vmacs_remove_all().await;
         self.tasks.abort_all();
     }
 

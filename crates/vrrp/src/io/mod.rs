@@ -8,6 +8,7 @@ pub mod arp;
 pub mod gone;
 pub mod iface;
 pub mod link;
+pub mod macvlan;
 pub use crate::received;
 pub mod route;
 pub mod rule;

@@ -41,7 +41,7 @@ impl Node {
             };
             self.out.push_back(Output::Send {
                 instance: s.cfg.name.clone(),
-                interface: s.ifname.clone(),
+                interface: s.xmit_if.clone(),
                 src: s.src,
                 dst,
                 ttl,

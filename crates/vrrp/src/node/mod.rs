@@ -292,6 +292,11 @@ impl Node {
     pub fn sockets(&self) -> Vec<SocketNeed> {
         slot::sockets(&self.slots)
     }
+
+    /// The VMACs the instances need (`use_vmac`).
+    pub fn vmacs(&self) -> Vec<crate::vmac::Vmac> {
+        self.slots.iter().filter_map(|s| s.vmac.clone()).collect()
+    }
 }
 
 /// keepalived's line for a process tracker's quorum.

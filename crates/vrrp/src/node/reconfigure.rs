@@ -74,7 +74,7 @@ impl Node {
                 .collect();
             let gone_rules = missing(&old_rules, &s.cfg.virtual_rules);
             let new_rules = missing(&s.cfg.virtual_rules, &old_rules);
-            let (name, iface) = (s.cfg.name.clone(), s.ifname.clone());
+            let (name, iface) = (s.cfg.name.clone(), s.vip_if.clone());
             if !gone_rules.is_empty() {
                 self.out.push_back(Output::Rules {
                     instance: name.clone(),

@@ -26,6 +26,10 @@ pub struct Identity {
     pub vrid: u8,
     pub ipv6: bool,
     pub interface: String,
+    /// Where adverts and VIPs go (a VMAC added, removed or renamed moves
+    /// them: another instance).
+    pub xmit_interface: String,
+    pub vip_interface: String,
     pub version: Version,
     /// The unicast source, for unicast instances; the group otherwise.
     pub unicast: bool,
@@ -38,6 +42,8 @@ pub fn identity(c: &VrrpInstance, global: &GlobalDefs) -> Identity {
         vrid: c.vrid.0,
         ipv6: c.ipv6,
         interface: env::interface_of(c, global),
+        xmit_interface: crate::vmac::xmit_interface(c, global),
+        vip_interface: crate::vmac::vip_interface(c, global),
         version: params::version(c),
         unicast,
         addr: if unicast {

@@ -25,7 +25,7 @@ impl Node {
         let multicast = dst.is_multicast();
         let vrid = payload.get(1).copied();
         let target = self.slots.iter().position(|s| {
-            s.ifname == iface
+            s.xmit_if == iface
                 && s.ipv6() == dst.is_ipv6()
                 && Some(s.cfg.vrid.0) == vrid
                 && if multicast {

@@ -14,7 +14,14 @@ use std::net::IpAddr;
 pub(super) struct Slot {
     pub cfg: VrrpInstance,
     pub fsm: Instance,
+    /// The configured interface: source address, link tracking.
     pub ifname: String,
+    /// Where adverts go out and come in (the VMAC unless vmac_xmit_base).
+    pub xmit_if: String,
+    /// Where the VIPs go and are announced from (the VMAC if any).
+    pub vip_if: String,
+    /// The VMAC the instance needs (`use_vmac`).
+    pub vmac: Option<crate::vmac::Vmac>,
     pub src: IpAddr,
     /// The source address was removed from the interface (node/source.rs).
     pub src_gone: bool,
@@ -44,6 +51,9 @@ pub struct View<'a> {
     pub cfg: &'a VrrpInstance,
     pub fsm: &'a Instance,
     pub interface: &'a str,
+    /// Where the VIPs are (the VMAC with use_vmac).
+    pub vip_interface: &'a str,
+    pub vmac: Option<&'a crate::vmac::Vmac>,
     pub src: IpAddr,
     pub dst: &'a [IpAddr],
     pub unicast: bool,
@@ -91,6 +101,9 @@ impl Slot {
             cfg: c.clone(),
             fsm: Instance::new(params::params(c, src, true)),
             ifname: env::interface_of(c, global),
+            xmit_if: crate::vmac::xmit_interface(c, global),
+            vip_if: crate::vmac::vip_interface(c, global),
+            vmac: crate::vmac::of(c, global),
             src,
             src_gone,
             dst,
@@ -109,6 +122,8 @@ impl Slot {
             cfg: &self.cfg,
             fsm: &self.fsm,
             interface: &self.ifname,
+            vip_interface: &self.vip_if,
+            vmac: self.vmac.as_ref(),
             src: self.src,
             dst: &self.dst,
             unicast: self.unicast,
@@ -151,12 +166,12 @@ pub(super) fn sockets(slots: &[Slot]) -> Vec<SocketNeed> {
     for s in slots {
         let i = match out
             .iter()
-            .position(|n| n.interface == s.ifname && n.ipv6 == s.ipv6())
+            .position(|n| n.interface == s.xmit_if && n.ipv6 == s.ipv6())
         {
             Some(i) => i,
             None => {
                 out.push(SocketNeed {
-                    interface: s.ifname.clone(),
+                    interface: s.xmit_if.clone(),
                     ipv6: s.ipv6(),
                     groups: Vec::new(),
                 });

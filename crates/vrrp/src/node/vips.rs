@@ -10,7 +10,7 @@ impl Node {
         let s = &self.slots[i];
         self.out.push_back(Output::AddAddrs {
             instance: s.cfg.name.clone(),
-            interface: s.ifname.clone(),
+            interface: s.vip_if.clone(),
             addrs: s.all_vips(),
         });
         if !s.cfg.virtual_routes.is_empty() {
@@ -56,7 +56,7 @@ impl Node {
         }
         self.out.push_back(Output::DelAddrs {
             instance: s.cfg.name.clone(),
-            interface: s.ifname.clone(),
+            interface: s.vip_if.clone(),
             addrs: s.all_vips(),
         });
     }
@@ -67,14 +67,14 @@ impl Node {
         let s = &self.slots[i];
         let own: Vec<_> = addrs
             .iter()
-            .filter(|a| a.dev.as_ref().is_none_or(|d| *d == s.ifname))
+            .filter(|a| a.dev.as_ref().is_none_or(|d| *d == s.vip_if))
             .map(|a| a.addr.addr)
             .collect();
         if own.is_empty() || repeat == 0 {
             return;
         }
         let (arp_gap, na_gap) = self.garp_gaps(&s.ifname);
-        let (instance, interface) = (s.cfg.name.clone(), s.ifname.clone());
+        let (instance, interface) = (s.cfg.name.clone(), s.vip_if.clone());
         self.out.push_back(Output::Garp {
             instance,
             interface,

@@ -30,6 +30,10 @@ impl Engine {
             .await;
         let now = self.now();
         self.node.reload(now, cfg, &envir);
+        // The removed instances' addresses go before their VMACs do.
+        self.flush().await;
+        self.vmacs_remove_unused().await;
+        self.vmacs_create().await;
         if let Err(e) = self.open_sockets(cfg).await {
             tracing::warn!("reload: {e}");
         }

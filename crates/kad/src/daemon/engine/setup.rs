@@ -72,8 +72,15 @@ impl Engine {
             bulk: None,
             statics: kad_vrrp::statics::Statics::of(cfg),
             promoted: Default::default(),
+            vmacs: Default::default(),
         };
-        e.open_sockets(cfg).await?;
+        // The VMACs first: sockets bind to them.
+        e.vmacs_create().await;
+        if let Err(err) = e.open_sockets(cfg).await {
+            // A failed start leaves nothing behind.
+            e.vmacs_remove_all().await;
+            return Err(err);
+        }
         // The watchers feed the event queue: links (track_interface),
         // addresses coming and going (the instances' advert sources), and
         // deletions, so that static entries deleted by others come back
@@ -219,7 +226,7 @@ impl Engine {
 fn owner(cfg: &Config, interface: &str) -> String {
     cfg.vrrp_instances
         .iter()
-        .find(|c| env::interface_of(c, &cfg.global) == interface)
+        .find(|c| kad_vrrp::vmac::xmit_interface(c, &cfg.global) == interface)
         .map(|c| c.name.clone())
         .unwrap_or_default()
 }
