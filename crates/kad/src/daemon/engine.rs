@@ -88,6 +88,9 @@ pub struct Engine {
     statics: kad_vrrp::statics::Statics,
     /// The interfaces whose promote_secondaries kad set.
     promoted: std::collections::BTreeSet<String>,
+    /// The nftables thread, started when an instance first blocks VIPs.
+    firewall: Option<super::firewall::Firewall>,
+    firewall_settings: kad_config::model::Firewall,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -229,6 +232,9 @@ impl Engine {
         // The static entries go too, even with `-V` (as keepalived).
         self.statics_stop().await;
         self.promote_reset().await;
+        if let Some(f) = self.firewall.take() {
+            f.stop().await;
+        }
         self.tasks.abort_all();
     }
 

@@ -72,6 +72,8 @@ impl Engine {
             bulk: None,
             statics: kad_vrrp::statics::Statics::of(cfg),
             promoted: Default::default(),
+            firewall: None,
+            firewall_settings: cfg.global.firewall.clone(),
         };
         e.open_sockets(cfg).await?;
         // The watchers feed the event queue: links (track_interface),
