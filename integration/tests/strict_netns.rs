@@ -23,6 +23,7 @@ fn conf(lab: &Lab, global: &str, extra: &str) -> String {
 }
 
 fn ruleset(lab: &Lab, h: usize) -> String {
+    kad_integration::require("nft");
     String::from_utf8_lossy(&lab.exec(h, "nft list ruleset").stdout).into_owned()
 }
 
