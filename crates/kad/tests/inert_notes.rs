@@ -9,7 +9,11 @@ use std::time::{Duration, Instant};
 fn inert_keyword_is_noted_at_start_up_and_in_config_test() {
     let dir = tempfile::tempdir().unwrap();
     let conf = dir.path().join("k.conf");
-    std::fs::write(&conf, "global_defs {\n  vrrp_netlink_cmd_rcv_bufs_force\n}\n").unwrap();
+    std::fs::write(
+        &conf,
+        "global_defs {\n  vrrp_netlink_cmd_rcv_bufs_force\n}\n",
+    )
+    .unwrap();
     let note = "'vrrp_netlink_cmd_rcv_bufs_force' is read but kad does not act on it yet";
 
     let t = Command::new(env!("CARGO_BIN_EXE_kad"))

@@ -4,6 +4,7 @@
 //! sockets, addresses and gratuitous ARPs of the real network.
 
 pub mod checksum;
+pub mod firewall;
 pub mod fsm;
 pub mod garp;
 pub mod group;

@@ -312,12 +312,35 @@ pub static GLOBAL_DEFS: &[Kw<GlobalDefs>] = &[
     ignored("include_check"),
     ignored("vrrp_garp_extra_if"),
     ignored("vrrp_vmac_garp_intvl"),
-    ignored("vrrp_iptables"),
+    // keepalived built without iptables (Debian's), or whose iptables is
+    // iptables-nft, uses nftables with the default table instead.
+    kw("vrrp_iptables", |_, _, g| {
+        if g.firewall.table.is_none() {
+            g.firewall.table = Some(DEFAULT_NFTABLES_TABLE.to_string());
+        }
+    }),
     ignored("vrrp_ipsets"),
-    ignored("nftables"),
-    ignored("nftables_priority"),
-    ignored("nftables_counters"),
-    ignored("nftables_ifindex"),
+    kw("nftables", |c, n, g| {
+        if g.firewall.table.is_some() {
+            c.ignore(n.kw.pos, "nftables already specified - ignoring");
+            return;
+        }
+        let name = n.arg(0).map_or(DEFAULT_NFTABLES_TABLE, |t| t.text.as_str());
+        // NFT_TABLE_MAXNAMELEN is 256 with the terminating NUL.
+        if name.len() >= 256 {
+            c.ignore(n.kw.pos, "nftables table name too long - ignoring");
+            return;
+        }
+        g.firewall.table = Some(name.to_string());
+        g.firewall.priority = -1;
+    }),
+    kw("nftables_priority", |c, n, g| {
+        if let Some(p) = c.int(n, 0, i32::MIN.into(), i32::MAX.into()) {
+            g.firewall.priority = p as i32
+        }
+    }),
+    kw("nftables_counters", |_, _, g| g.firewall.counters = true),
+    kw("nftables_ifindex", |_, _, g| g.firewall.ifindex = true),
     ignored("disable_local_igmp"),
     ignored("nftables_ipvs"),
     ignored("nftables_ipvs_priority"),

@@ -160,6 +160,11 @@ pub struct GlobalDefs {
     pub check_unicast_src: bool,
     pub skip_check_adv_addr: bool,
     pub strict: bool,
+    /// Where the rules that keep a non-accepting MASTER from answering for
+    /// its VIPs go (`nftables`, `nftables_priority`, `nftables_counters`,
+    /// `nftables_ifindex`, `vrrp_iptables`).
+    #[serde(default)]
+    pub firewall: Firewall,
     #[serde(with = "secs")]
     pub vrrp_startup_delay: Duration,
 
@@ -259,6 +264,7 @@ impl Default for GlobalDefs {
             check_unicast_src: false,
             skip_check_adv_addr: false,
             strict: false,
+            firewall: Firewall::default(),
             vrrp_startup_delay: Duration::ZERO,
             lvs_sync_daemon: None,
             lvs_timeouts: None,
@@ -370,3 +376,34 @@ pub struct Unsupported {
 
 /// Kept for the advert interval default (1 s).
 pub const DEFAULT_ADVERT_INT: Centis = Centis(100);
+
+/// keepalived's nftables settings for blocking VIPs. `table` is None until
+/// `nftables` (or `vrrp_iptables`, which a keepalived built without
+/// iptables, as Debian's, or one whose `iptables` is iptables-nft, turns
+/// into nftables) names it; an instance that needs blocking then uses
+/// keepalived's default table name all the same.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Firewall {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<String>,
+    /// Base chain priority (keepalived: -1, just before `filter`).
+    pub priority: i32,
+    /// A `counter` in each rule.
+    pub counters: bool,
+    /// Link-local IPv6 VIPs are matched by interface index, not name.
+    pub ifindex: bool,
+}
+
+/// keepalived's DEFAULT_NFTABLES_TABLE.
+pub const DEFAULT_NFTABLES_TABLE: &str = "keepalived";
+
+impl Default for Firewall {
+    fn default() -> Self {
+        Self {
+            table: None,
+            priority: -1,
+            counters: false,
+            ifindex: false,
+        }
+    }
+}

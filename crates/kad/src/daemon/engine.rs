@@ -91,6 +91,9 @@ pub struct Engine {
     promoted: std::collections::BTreeSet<String>,
     /// The VMACs kad created (`use_vmac`) and what it changed for them.
     vmacs: vmac::Vmacs,
+    /// The nftables thread, started when an instance first blocks VIPs.
+    firewall: Option<super::firewall::Firewall>,
+    firewall_settings: kad_config::model::Firewall,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -234,6 +237,9 @@ impl Engine {
         self.promote_reset().await;
         // keepalived deletes its VMACs on the way out.
         self.vmacs_remove_all().await;
+        if let Some(f) = self.firewall.take() {
+            f.stop().await;
+        }
         self.tasks.abort_all();
     }
 

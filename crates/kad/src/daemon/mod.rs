@@ -8,6 +8,7 @@ pub mod control;
 pub mod dump;
 pub mod engine;
 pub mod fifo;
+pub mod firewall;
 pub mod ipvs_probe;
 pub mod ipvs_writer;
 pub mod lifecycle;

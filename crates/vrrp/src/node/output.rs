@@ -27,6 +27,13 @@ pub enum Output {
         interface: String,
         addrs: Vec<IpAddress>,
     },
+    /// The addresses the firewall must now block for this instance (all
+    /// of them, replacing what it blocked before; empty: none).
+    Firewall {
+        instance: String,
+        interface: String,
+        addrs: Vec<IpAddress>,
+    },
     /// Add (or remove) routes (`virtual_routes`).
     Routes {
         instance: String,

@@ -18,6 +18,7 @@ impl Node {
         let old_vips = self.slots[i].all_vips();
         let old_routes = self.slots[i].cfg.virtual_routes.clone();
         let old_rules = self.slots[i].cfg.virtual_rules.clone();
+        let blocked_before = crate::firewall::blocks_vips(&self.slots[i].cfg);
         let global = self.global.clone();
         let s = &mut self.slots[i];
         // The configured source, else the one looked up, else ours.
@@ -94,6 +95,15 @@ impl Node {
                     instance: name.clone(),
                     interface: iface.clone(),
                     addrs: gone,
+                });
+            }
+            // The drop rules follow the new VIPs and the new accept mode
+            // (keepalived's clear_diff_vrrp_vip), before new VIPs go in.
+            if blocked_before || crate::firewall::blocks_vips(&s.cfg) {
+                self.out.push_back(Output::Firewall {
+                    instance: name.clone(),
+                    interface: iface.clone(),
+                    addrs: crate::firewall::blocked(&s.cfg, true),
                 });
             }
             if !added.is_empty() {

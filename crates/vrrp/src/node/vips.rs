@@ -8,6 +8,14 @@ use kad_config::model::IpAddress;
 impl Node {
     pub(super) fn add_vips(&mut self, i: usize) {
         let s = &self.slots[i];
+        // keepalived sets the drop rules before the addresses.
+        if crate::firewall::blocks_vips(&s.cfg) {
+            self.out.push_back(Output::Firewall {
+                instance: s.cfg.name.clone(),
+                interface: s.ifname.clone(),
+                addrs: crate::firewall::blocked(&s.cfg, true),
+            });
+        }
         self.out.push_back(Output::AddAddrs {
             instance: s.cfg.name.clone(),
             interface: s.vip_if.clone(),
@@ -59,6 +67,13 @@ impl Node {
             interface: s.vip_if.clone(),
             addrs: s.all_vips(),
         });
+        if crate::firewall::blocks_vips(&s.cfg) {
+            self.out.push_back(Output::Firewall {
+                instance: s.cfg.name.clone(),
+                interface: s.ifname.clone(),
+                addrs: crate::firewall::blocked(&s.cfg, false),
+            });
+        }
     }
 
     /// `repeat` rounds of one GARP / NA for each address on the instance's

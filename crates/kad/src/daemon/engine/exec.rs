@@ -70,6 +70,16 @@ impl Engine {
                     }
                 }
             }
+            Output::Firewall {
+                instance,
+                interface,
+                addrs,
+            } => {
+                let settings = &self.firewall_settings;
+                self.firewall
+                    .get_or_insert_with(|| super::super::firewall::Firewall::start(settings))
+                    .want(instance, interface, addrs);
+            }
             Output::Routes {
                 instance,
                 add,

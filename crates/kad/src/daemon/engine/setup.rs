@@ -73,6 +73,8 @@ impl Engine {
             statics: kad_vrrp::statics::Statics::of(cfg),
             promoted: Default::default(),
             vmacs: Default::default(),
+            firewall: None,
+            firewall_settings: cfg.global.firewall.clone(),
         };
         // The VMACs first: sockets bind to them.
         e.vmacs_create().await;
