@@ -62,6 +62,16 @@ fn start(program: &Path, args: &[&str], tmp: &Path, log: &Path) -> Daemon {
     )
 }
 
+/// SIGTERM, and wait until it has exited.
+fn stop(d: &mut Daemon) {
+    signal(d.id(), nix::sys::signal::Signal::SIGTERM);
+    assert!(wait_for(Duration::from_secs(10), || d
+        .try_wait()
+        .ok()
+        .flatten()
+        .is_some()));
+}
+
 fn root_has(addr: &str) -> bool {
     let o = Command::new("ip")
         .args(["-o", "addr", "show"])
@@ -173,12 +183,7 @@ fn net_namespace_and_instance_place_the_daemon_as_keepalived() {
     assert_eq!(state_of(&sock, VI).as_deref(), Some("MASTER"));
     assert!(lab.has_addr(0, &vip));
 
-    signal(kad.id(), nix::sys::signal::Signal::SIGTERM);
-    assert!(wait_for(Duration::from_secs(10), || kad
-        .try_wait()
-        .ok()
-        .flatten()
-        .is_some()));
+    stop(&mut kad);
     assert!(!pidf.exists(), "the pid file is removed on stop");
     assert!(!lab.has_addr(0, &vip), "the VIP is released on stop");
     drop(keepalived);
@@ -245,11 +250,6 @@ fn use_pid_dir_moves_the_pid_file_under_run_kad() {
     let pid = std::fs::read_to_string(pidf).unwrap_or_default();
     assert_eq!(pid.trim(), kad.id().to_string());
     let mut kad = kad;
-    signal(kad.id(), nix::sys::signal::Signal::SIGTERM);
-    assert!(wait_for(Duration::from_secs(10), || kad
-        .try_wait()
-        .ok()
-        .flatten()
-        .is_some()));
+    stop(&mut kad);
     assert!(!pidf.exists(), "the pid file is removed on stop");
 }
