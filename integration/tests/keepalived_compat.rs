@@ -136,3 +136,63 @@ fn conf_d_examples_are_clean() {
         }
     }
 }
+
+/// A sync group takes fewer notify keywords than an instance: keepalived
+/// 2.2.7 reports `notify_deleted` and `notify_master_rx_lower_pri` in a
+/// `vrrp_sync_group` as unknown keywords (and reads them in an instance);
+/// kad reports the same lines and no others.
+#[test]
+fn sync_group_notify_deleted_is_unknown_as_in_keepalived() {
+    let keepalived = require("keepalived");
+    let dir = std::env::temp_dir().join(format!("kad-sg-notify-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let conf = dir.join("keepalived.conf");
+    std::fs::write(
+        &conf,
+        "vrrp_sync_group G {
+    group {
+        VI_1
+    }
+    notify_deleted
+    notify_master_rx_lower_pri /bin/true
+    notify_master /bin/true
+}
+vrrp_instance VI_1 {
+    interface lo
+    virtual_router_id 51
+    priority 100
+    notify_deleted
+    notify_master_rx_lower_pri /bin/true
+    virtual_ipaddress {
+        192.0.2.1/32
+    }
+}
+",
+    )
+    .unwrap();
+    let ka = Command::new(&keepalived)
+        .args(["-t", "-f"])
+        .arg(&conf)
+        .output()
+        .expect("keepalived -t");
+    let ka_err = String::from_utf8_lossy(&ka.stderr);
+    let k = Command::new(bin("kad"))
+        .args(["-t", "--no-env-check", "-f"])
+        .arg(&conf)
+        .output()
+        .expect("kad -t");
+    let k_err = String::from_utf8_lossy(&k.stderr);
+    let _ = std::fs::remove_dir_all(&dir);
+    let want = keepalived_lines(&ka_err);
+    let got = kad_lines(&k_err);
+    // Lines 5 and 6: the two keywords keepalived does not know in a group.
+    assert!(
+        want.contains(&5) && want.contains(&6),
+        "keepalived:\n{ka_err}"
+    );
+    assert_eq!(want, got, "keepalived:\n{ka_err}\nkad:\n{k_err}");
+    assert!(
+        k_err.contains("unknown keyword 'notify_deleted' in vrrp_sync_group"),
+        "kad:\n{k_err}"
+    );
+}

@@ -28,8 +28,8 @@ fn reload_check_config_refuses_a_file_that_fails_the_check_as_keepalived() {
     let net = lab.net;
     let vip = |h: usize, last: u8| format!("10.{net}.{}.{last}", vrid(h));
     let mut files = Vec::new();
-    for h in 0..2 {
-        let text = conf(&lab, logs[h].to_str().unwrap(), vrid(h), 1, false);
+    for (h, log) in logs.iter().enumerate() {
+        let text = conf(&lab, log.to_str().unwrap(), vrid(h), 1, false);
         files.push(lab.write(&format!("k{h}.conf"), &text));
     }
     let kad = lab.kad(0, &files[0], "h0");

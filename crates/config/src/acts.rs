@@ -191,7 +191,6 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     ("vrrp_sync_group", "notify_fault", untested()),
     ("vrrp_sync_group", "notify_stop", untested()),
     ("vrrp_sync_group", "notify", acts("integration/tests/vrrp_netns.rs::notify_scripts_and_fifo_get_keepalived_s_lines")),
-    ("vrrp_sync_group", "notify_master_rx_lower_pri", untested()),
     // vrrp_instance
     ("vrrp_instance", "state", acts("integration/tests/vrrp_reload.rs::reload_changes_addresses_and_priority_in_place")),
     ("vrrp_instance", "interface", acts("integration/tests/vrrp_netns.rs::gratuitous_arps_are_on_the_wire")),

@@ -320,7 +320,14 @@ fn sync_group_table() -> Vec<Kw<SyncDraft>> {
         ),
         ignored("track_bfd"),
     ];
-    t.extend(notify_kws());
+    // keepalived's sync group has no `notify_deleted` and no
+    // `notify_master_rx_lower_pri` (an instance's only): there they are
+    // unknown keywords, as in keepalived.
+    t.extend(
+        notify_kws()
+            .into_iter()
+            .filter(|k| !matches!(k.name, "notify_deleted" | "notify_master_rx_lower_pri")),
+    );
     t
 }
 
