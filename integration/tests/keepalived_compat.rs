@@ -196,3 +196,72 @@ vrrp_instance VI_1 {
         "kad:\n{k_err}"
     );
 }
+
+/// The scheduling keywords' corrections and refusals, line for line as
+/// keepalived 2.2.7 reports them.
+#[test]
+fn scheduling_keywords_are_corrected_as_keepalived_corrects_them() {
+    let keepalived = require("keepalived");
+    let dir = std::env::temp_dir().join(format!("kad-sched-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let conf = dir.join("keepalived.conf");
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    std::fs::write(
+        &conf,
+        format!(
+            "global_defs {{
+    vrrp_rt_priority 200
+    checker_rt_priority 0
+    vrrp_priority 30
+    max_auto_priority 200
+    min_auto_priority_delay 0
+    vrrp_cpu_affinity 0 {cpus}
+    checker_rlimit_rttime x
+    checker_priority -20
+    vrrp_rlimit_rttime 1
+}}
+vrrp_instance VI_1 {{
+    interface lo
+    virtual_router_id 51
+    priority 100
+    virtual_ipaddress {{
+        192.0.2.1/32
+    }}
+}}
+"
+        ),
+    )
+    .unwrap();
+    let ka = Command::new(&keepalived)
+        .args(["-t", "-f"])
+        .arg(&conf)
+        .output()
+        .expect("keepalived -t");
+    let ka_err = String::from_utf8_lossy(&ka.stderr);
+    let k = Command::new(bin("kad"))
+        .args(["-t", "--no-env-check", "-f"])
+        .arg(&conf)
+        .output()
+        .expect("kad -t");
+    let k_err = String::from_utf8_lossy(&k.stderr);
+    let _ = std::fs::remove_dir_all(&dir);
+    let want: Vec<u32> = keepalived_lines(&ka_err)
+        .into_iter()
+        .filter(|&l| l <= 11)
+        .collect();
+    let got: Vec<u32> = kad_lines(&k_err).into_iter().filter(|&l| l <= 11).collect();
+    assert_eq!(want, vec![2, 3, 4, 5, 6, 7, 8], "keepalived:\n{ka_err}");
+    assert_eq!(want, got, "keepalived:\n{ka_err}\nkad:\n{k_err}");
+    for m in [
+        "vrrp process real-time priority 200 greater than maximum 99 - setting to maximum",
+        "checker process real-time priority 0 less than minimum 1 - setting to minimum",
+        "Invalid vrrp process priority specified",
+        "max_auto_priority '200' must be in [0, 99] (or -1 to disable) - ignoring",
+        "min_auto_priority_delay '0' must be in [1, 10000000] - ignoring",
+        "specified for vrrp process",
+        "Invalid checker real-time limit - x",
+    ] {
+        assert!(ka_err.contains(m), "keepalived:\n{ka_err}");
+        assert!(k_err.contains(m), "kad:\n{k_err}");
+    }
+}

@@ -64,6 +64,18 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     ("top level", "instance", acts("integration/tests/net_namespace_netns.rs::net_namespace_and_instance_place_the_daemon_as_keepalived")),
     ("top level", "use_pid_dir", acts("integration/tests/net_namespace_netns.rs::use_pid_dir_moves_the_pid_file_under_run_kad")),
     // global_defs
+    ("global_defs", "vrrp_priority", acts("integration/tests/scheduling_netns.rs::checker_rt_priority_makes_the_checks_thread_real_time")),
+    ("global_defs", "vrrp_no_swap", acts("integration/tests/scheduling_netns.rs::each_thread_takes_its_process_s_settings_as_keepalived_s_processes_do")),
+    ("global_defs", "vrrp_cpu_affinity", acts("integration/tests/scheduling_netns.rs::each_thread_takes_its_process_s_settings_as_keepalived_s_processes_do")),
+    ("global_defs", "vrrp_rt_priority", acts("integration/tests/scheduling_netns.rs::each_thread_takes_its_process_s_settings_as_keepalived_s_processes_do")),
+    ("global_defs", "vrrp_rlimit_rttime", acts("integration/tests/scheduling_netns.rs::each_thread_takes_its_process_s_settings_as_keepalived_s_processes_do")),
+    ("global_defs", "checker_cpu_affinity", acts("integration/tests/scheduling_netns.rs::each_thread_takes_its_process_s_settings_as_keepalived_s_processes_do")),
+    ("global_defs", "checker_priority", acts("integration/tests/scheduling_netns.rs::each_thread_takes_its_process_s_settings_as_keepalived_s_processes_do")),
+    ("global_defs", "checker_rt_priority", acts("integration/tests/scheduling_netns.rs::checker_rt_priority_makes_the_checks_thread_real_time")),
+    ("global_defs", "checker_rlimit_rttime", acts("integration/tests/scheduling_netns.rs::checker_rt_priority_makes_the_checks_thread_real_time")),
+    ("global_defs", "checker_no_swap", acts("integration/tests/scheduling_netns.rs::checker_rt_priority_makes_the_checks_thread_real_time")),
+    ("global_defs", "max_auto_priority", acts("integration/tests/scheduling_netns.rs::max_auto_priority_climbs_to_its_ceiling_on_late_timers_as_keepalived")),
+    ("global_defs", "min_auto_priority_delay", acts("integration/tests/scheduling_netns.rs::max_auto_priority_climbs_to_its_ceiling_on_late_timers_as_keepalived")),
     ("global_defs", "notify_fifo", untested()),
     // e-mail alerts
     ("global_defs", "router_id", acts("integration/tests/smtp_alerts.rs::vrrp_and_checker_transitions_mail_keepalived_texts")),

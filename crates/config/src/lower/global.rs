@@ -1,6 +1,7 @@
 //! `global_defs` and the smaller top-level blocks.
 
 use super::ctx::{Ctx, UINT_MAX_US};
+use super::sched;
 use super::table::{dispatch, ignored, kw, old, own, Kw};
 use crate::model::*;
 use crate::tree::Node;
@@ -266,11 +267,13 @@ pub static GLOBAL_DEFS: &[Kw<GlobalDefs>] = &[
         g.lvs_flush_on_stop = true
     }),
     kw("max_auto_priority", |c, n, g| {
-        g.max_auto_priority = match n.arg(0) {
-            None => Some(99),
-            Some(_) => c
-                .int(n, 0, -1, 99)
-                .and_then(|v| (v >= 0).then_some(v as i32)),
+        if let Some(v) = sched::max_auto_priority(c, n) {
+            g.scheduling.max_auto_priority = v
+        }
+    }),
+    kw("min_auto_priority_delay", |c, n, g| {
+        if let Some(d) = sched::min_auto_priority_delay(c, n) {
+            g.scheduling.min_auto_priority_delay = d
         }
     }),
     kw("reload_check_config", |_, n, g| {
@@ -345,22 +348,60 @@ pub static GLOBAL_DEFS: &[Kw<GlobalDefs>] = &[
     ignored("nftables_ipvs"),
     ignored("nftables_ipvs_priority"),
     ignored("nftables_ipvs_start_fwmark"),
-    ignored("vrrp_priority"),
-    ignored("checker_priority"),
+    kw("vrrp_priority", |c, n, g| {
+        g.scheduling.vrrp.nice = sched::nice(c, n, "vrrp")
+    }),
+    kw("checker_priority", |c, n, g| {
+        g.scheduling.checker.nice = sched::nice(c, n, "checker")
+    }),
     ignored("bfd_priority"),
-    ignored("vrrp_no_swap"),
-    ignored("checker_no_swap"),
+    kw("vrrp_no_swap", |c, n, g| {
+        c.no_value(n);
+        g.scheduling.vrrp.no_swap = true
+    }),
+    kw("checker_no_swap", |c, n, g| {
+        c.no_value(n);
+        g.scheduling.checker.no_swap = true
+    }),
     ignored("bfd_no_swap"),
-    ignored("vrrp_cpu_affinity"),
-    ignored("checker_cpu_affinity"),
+    kw("vrrp_cpu_affinity", |c, n, g| {
+        if let Some(set) = sched::cpu_affinity(c, n, "vrrp") {
+            g.scheduling.vrrp.cpu_affinity = set
+        }
+    }),
+    kw("checker_cpu_affinity", |c, n, g| {
+        if let Some(set) = sched::cpu_affinity(c, n, "checker") {
+            g.scheduling.checker.cpu_affinity = set
+        }
+    }),
     ignored("bfd_cpu_affinity"),
-    ignored("vrrp_rt_priority"),
-    ignored("checker_rt_priority"),
+    kw("vrrp_rt_priority", |c, n, g| {
+        if let Some(p) = sched::rt_priority(c, n, "vrrp") {
+            g.scheduling.vrrp.rt_priority = p
+        }
+    }),
+    kw("checker_rt_priority", |c, n, g| {
+        if let Some(p) = sched::rt_priority(c, n, "checker") {
+            g.scheduling.checker.rt_priority = p
+        }
+    }),
     ignored("bfd_rt_priority"),
-    ignored("vrrp_rlimit_rttime"),
-    ignored("checker_rlimit_rttime"),
+    kw("vrrp_rlimit_rttime", |c, n, g| {
+        g.scheduling.vrrp.rlimit_rttime = sched::rlimit_rttime(c, n, "vrrp")
+    }),
+    old("vrrp_rlimit_rtime", "'vrrp_rlimit_rttime'", |c, n, g| {
+        g.scheduling.vrrp.rlimit_rttime = sched::rlimit_rttime(c, n, "vrrp")
+    }),
+    kw("checker_rlimit_rttime", |c, n, g| {
+        g.scheduling.checker.rlimit_rttime = sched::rlimit_rttime(c, n, "checker")
+    }),
+    old(
+        "checker_rlimit_rtime",
+        "'checker_rlimit_rttime'",
+        |c, n, g| g.scheduling.checker.rlimit_rttime = sched::rlimit_rttime(c, n, "checker"),
+    ),
     ignored("bfd_rlimit_rttime"),
-    ignored("min_auto_priority_delay"),
+    ignored("bfd_rlimit_rtime"),
     ignored("snmp_socket"),
     ignored("enable_snmp_vrrp"),
     ignored("enable_snmp_keepalived"),

@@ -6,6 +6,7 @@ pub mod ctx;
 pub mod global;
 pub mod lvs;
 pub mod net;
+mod sched;
 pub mod table;
 mod track_weights;
 pub mod vrrp;

@@ -179,10 +179,10 @@ pub struct GlobalDefs {
     #[serde(with = "secs")]
     pub lvs_audit_interval: Duration,
 
-    /// `max_auto_priority`: realtime priority to move to when timers run
-    /// late (None = off).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_auto_priority: Option<i32>,
+    /// The VRRP and checker threads' scheduling (`vrrp_rt_priority`,
+    /// `checker_no_swap`, `max_auto_priority`, ...).
+    #[serde(default)]
+    pub scheduling: super::sched::Scheduling,
     /// `reload_check_config [FILE]`: a reload first checks the new file
     /// as `kad -t` does, its report in FILE (/dev/null without one), and
     /// goes ahead only if the check passes.
@@ -271,7 +271,7 @@ impl Default for GlobalDefs {
             lvs_flush: false,
             lvs_flush_on_stop: false,
             lvs_audit_interval: Duration::from_secs(10),
-            max_auto_priority: None,
+            scheduling: Default::default(),
             reload_check_config: None,
             state_dump_file: None,
             json_version: 1,

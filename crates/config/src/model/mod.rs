@@ -5,6 +5,7 @@ pub mod check;
 pub mod global;
 pub mod lvs;
 pub mod net;
+pub mod sched;
 pub mod units;
 pub mod vrrp;
 
@@ -12,6 +13,7 @@ pub use check::*;
 pub use global::*;
 pub use lvs::*;
 pub use net::*;
+pub use sched::*;
 pub use units::*;
 pub use vrrp::*;
 

@@ -5,6 +5,7 @@
 
 use super::fifo::Fifo;
 use super::lvs::{Job, Programmed, Writer};
+use super::sched;
 use super::scripts;
 use kad_config::model::{CheckKind, Config, VsKey};
 use kad_ipvs::check::probe::{probe, Spec};
@@ -166,11 +167,17 @@ impl Checks {
         let spawned = std::thread::Builder::new()
             .name("kad-checks".into())
             .spawn(move || {
+                // This thread is keepalived's checker process; the threads
+                // its runtime starts get the process's own settings.
+                let sched = s2.read().ok().map(|s| s.cfg.global.scheduling.clone());
+                let climber =
+                    sched::Climber::enter(sched::Process::Checker, &sched.unwrap_or_default());
                 match tokio::runtime::Builder::new_current_thread()
                     .enable_all()
+                    .on_thread_start(sched::as_helper)
                     .build()
                 {
-                    Ok(rt) => rt.block_on(run(s2, rx, writer, tables)),
+                    Ok(rt) => rt.block_on(run(s2, rx, writer, tables, climber)),
                     Err(e) => tracing::error!("checks: cannot start a runtime: {e}"),
                 }
             });
@@ -478,6 +485,7 @@ async fn run(
     mut cmds: mpsc::UnboundedReceiver<Cmd>,
     writer: Option<Writer>,
     tables: Vec<Table>,
+    mut climber: sched::Climber,
 ) {
     let (rtx, mut results) = mpsc::unbounded_channel::<(u64, CheckId, Outcome, Duration)>();
     let addrs = LocalAddrs::new();
@@ -523,9 +531,11 @@ async fn run(
         }
         tokio::select! {
             _ = &mut sleep => {
-                armed = None;
-                let Ok(mut s) = l.shared.write() else { return };
                 let t = now(epoch);
+                if let Some(due) = armed.take() {
+                    climber.fired(Duration::from_micros(t.saturating_sub(due)));
+                }
+                let Ok(mut s) = l.shared.write() else { return };
                 for (id, due) in s.health.due_at(t) {
                     s.late.add(t.saturating_sub(due));
                     s.in_flight += 1;

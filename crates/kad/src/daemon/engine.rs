@@ -94,6 +94,9 @@ pub struct Engine {
     /// The nftables thread, started when an instance first blocks VIPs.
     firewall: Option<super::firewall::Firewall>,
     firewall_settings: kad_config::model::Firewall,
+    /// `vrrp_rt_priority`, `max_auto_priority`, ...: applied to this
+    /// thread when it starts to run.
+    scheduling: kad_config::model::Scheduling,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -191,9 +194,13 @@ impl Engine {
                 return;
             }
         };
+        // This thread is keepalived's VRRP process.
+        let mut climber =
+            super::sched::Climber::enter(super::sched::Process::Vrrp, &self.scheduling);
         loop {
             let wake = self.node.next_deadline();
-            if let Err(e) = timer.set(wake.map(|t| self.instant(t).into_std())) {
+            let due = wake.map(|t| self.instant(t).into_std());
+            if let Err(e) = timer.set(due) {
                 tracing::error!("timer: {e}");
             }
             tokio::select! {
@@ -219,6 +226,9 @@ impl Engine {
                 }
                 r = timer.wait(), if wake.is_some() => {
                     if r.is_ok() {
+                        if let Some(due) = due {
+                            climber.fired(due.elapsed());
+                        }
                         let now = self.now();
                         self.node.handle_timeout(now);
                     }

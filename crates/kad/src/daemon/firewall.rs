@@ -39,6 +39,7 @@ impl Firewall {
         let thread = std::thread::Builder::new()
             .name("kad-firewall".into())
             .spawn(move || {
+                super::sched::as_helper();
                 while let Ok(m) = rx.recv() {
                     match m {
                         Msg::Want {

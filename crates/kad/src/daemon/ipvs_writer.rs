@@ -173,11 +173,19 @@ impl State {
 
 /// `in_sync`: the start-up programming had no refusal; `wanted`: what it
 /// programmed; `every`: `lvs_audit_interval`.
-pub fn spawn_writer(in_sync: bool, wanted: Table, every: Duration) -> Writer {
+/// `checker`: the `checker_*` scheduling (keepalived's checker process
+/// writes IPVS).
+pub fn spawn_writer(
+    in_sync: bool,
+    wanted: Table,
+    every: Duration,
+    checker: kad_config::model::ThreadSched,
+) -> Writer {
     let (tx, rx) = std::sync::mpsc::channel::<Job>();
     let spawned = std::thread::Builder::new()
         .name("kad-ipvs".into())
         .spawn(move || {
+            super::sched::apply::enter("checker", Some(&checker));
             let mut st = State {
                 client: None,
                 in_sync,

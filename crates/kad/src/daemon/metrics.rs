@@ -587,6 +587,7 @@ pub fn serve(
     std::thread::Builder::new()
         .name("kad-metrics".into())
         .spawn(move || {
+            super::sched::as_helper();
             for req in server.incoming_requests() {
                 let path = req.url().split('?').next().unwrap_or("").to_string();
                 let resp = match (req.method(), path.as_str()) {

@@ -21,6 +21,7 @@ pub mod overrides;
 pub mod pidfile;
 pub mod proc_scan;
 pub mod reloader;
+pub mod sched;
 pub mod scripts;
 pub mod sides;
 pub mod signals;
@@ -120,8 +121,11 @@ pub fn run(cli: &Cli) -> i32 {
             return 1;
         }
     };
+    // This thread runs VRRP; the runtime's blocking threads must not
+    // inherit its scheduling.
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
+        .on_thread_start(sched::as_helper)
         .build()
     {
         Ok(rt) => rt,
@@ -154,6 +158,9 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
         }
     };
     signals::spawn_dispatch(sigs.rx, etx.clone(), &cfg);
+    // Before any real-time limit: SIGXCPU would otherwise end kad.
+    sched::watch_cpu_limit();
+    sched::start(&cfg.global.scheduling);
     smtp::install(&cfg);
     let g = &cfg.global;
     lifecycle::run(g.startup_script.as_ref(), g.startup_script_timeout, true).await;
@@ -210,6 +217,7 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
             p.refused == 0,
             programmed_want,
             cfg.global.lvs_audit_interval,
+            cfg.global.scheduling.checker.clone(),
         )
     });
     let stop_writer = writer.clone();

@@ -275,6 +275,7 @@ fn spawn() -> Option<mpsc::Sender<Job>> {
     let spawned = std::thread::Builder::new()
         .name("kad-smtp".into())
         .spawn(move || {
+            super::sched::as_helper();
             let rt = match tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()

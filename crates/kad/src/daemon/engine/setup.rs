@@ -75,6 +75,7 @@ impl Engine {
             vmacs: Default::default(),
             firewall: None,
             firewall_settings: cfg.global.firewall.clone(),
+            scheduling: cfg.global.scheduling.clone(),
         };
         // The VMACs first: sockets bind to them.
         e.vmacs_create().await;
