@@ -229,6 +229,16 @@ impl Engine {
                         if let Some(due) = due {
                             climber.fired(due.elapsed());
                         }
+                        // A thread kept off the CPU wakes with its timer and
+                        // its packets both ready. Packets first, as in
+                        // keepalived (a read event wins over its timeout):
+                        // an advert that came in time is not silence. The
+                        // yield lets the receive tasks queue what the
+                        // sockets hold.
+                        tokio::task::yield_now().await;
+                        while let Ok(ev) = events.try_recv() {
+                            self.on_event(ev).await;
+                        }
                         let now = self.now();
                         self.node.handle_timeout(now);
                     }
