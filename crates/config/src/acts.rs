@@ -100,7 +100,7 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     // script security (crates/script/src/security.rs, applied at start and reload)
     ("global_defs", "enable_script_security", acts("integration/tests/script_security.rs::insecure_scripts_are_not_run_and_the_reasons_logged_as_keepalived")),
     ("global_defs", "script_user", acts("integration/tests/script_security.rs::script_user_is_who_the_scripts_run_as")),
-    ("global_defs", "checker_log_all_failures", acts("crates/ipvs/tests/health_sim.rs::log_all_failures_logs_each_failure_while_up")),
+    ("global_defs", "checker_log_all_failures", acts("integration/tests/log_all_failures_netns.rs::checker_log_all_failures_covers_every_checker")),
     ("global_defs", "lvs_notify_fifo", acts("integration/tests/checks_host.rs::each_checker_type_goes_down_and_up_through_the_daemon")),
     ("global_defs", "lvs_notify_fifo_script", untested()),
     ("global_defs", "default_interface", untested()),
@@ -313,7 +313,7 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     ("real_server", "PING_CHECK", acts("integration/tests/checks_host.rs::each_checker_type_goes_down_and_up_through_the_daemon")),
     ("real_server", "FILE_CHECK", acts("integration/tests/checks_host.rs::each_checker_type_goes_down_and_up_through_the_daemon")),
     // TCP_CHECK / PING_CHECK
-    ("TCP_CHECK / PING_CHECK", "log_all_failures", acts("crates/ipvs/tests/health_sim.rs::log_all_failures_logs_each_failure_while_up")),
+    ("TCP_CHECK / PING_CHECK", "log_all_failures", acts("integration/tests/log_all_failures_netns.rs::log_all_failures_logs_every_failed_check_of_a_server_that_is_up")),
     ("TCP_CHECK / PING_CHECK", "connect_ip", untested()),
     ("TCP_CHECK / PING_CHECK", "connect_port", untested()),
     ("TCP_CHECK / PING_CHECK", "bindto", untested()),

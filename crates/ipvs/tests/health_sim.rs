@@ -670,12 +670,7 @@ fn log_all_failures_logs_each_failure_while_up() {
     let rs = "[10.0.0.11]:tcp:80";
     let vs = "[10.0.0.1]:tcp:80";
     let first = (0, format!("TCP connection to {rs} success."));
-    let failure = |t| {
-        (
-            t,
-            format!("TCP_CHECK on service {rs} of VS {vs} failed (refused)"),
-        )
-    };
+    let failure = |t| (t, format!("TCP connection to {rs} failed. (refused)"));
     let down = (
         12,
         format!("TCP_CHECK on service {rs} failed after 2 retries. (refused)"),

@@ -94,7 +94,23 @@ impl LogKind {
     fn line(self, note: Note, rs: &str, vs: &str, reason: Option<&str>) -> String {
         let why = reason.map(|r| format!(" ({r})")).unwrap_or_default();
         match note {
-            Note::Failure => format!("{} on service {rs} of VS {vs} failed{why}", self.name()),
+            Note::Failure => {
+                // keepalived's words where its checker has fixed ones
+                // (check_tcp.c, check_udp.c, check_ping.c), kad's reason after.
+                let timeout = reason.is_some_and(|r| r.contains("timed out"));
+                match (self, timeout) {
+                    (LogKind::Tcp, true) => format!("TCP connection to {rs} timeout.{why}"),
+                    (LogKind::Tcp, false) => format!("TCP connection to {rs} failed.{why}"),
+                    (LogKind::Udp, _) => format!("UDP connection to {rs} failed.{why}"),
+                    (LogKind::Ping, true) => {
+                        format!("ICMP connection to address {rs} timeout.{why}")
+                    }
+                    (LogKind::Ping, false) => {
+                        format!("ICMP connection to {rs} of {vs} failed.{why}")
+                    }
+                    _ => format!("{} on service {rs} of VS {vs} failed{why}", self.name()),
+                }
+            }
             Note::Down { retries: 0 } => format!("{} on service {rs} failed.{why}", self.name()),
             Note::Down { retries } => format!(
                 "{} on service {rs} failed after {retries} retries.{why}",
