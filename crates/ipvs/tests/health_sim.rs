@@ -668,7 +668,6 @@ fn log_all_failures_logs_each_failure_while_up() {
         format!("TCP_CHECK {{ retry 2\n delay_before_retry 1\n warmup 0\n {extra} }}")
     };
     let rs = "[10.0.0.11]:tcp:80";
-    let vs = "[10.0.0.1]:tcp:80";
     let first = (0, format!("TCP connection to {rs} success."));
     let failure = |t| (t, format!("TCP connection to {rs} failed. (refused)"));
     let down = (
