@@ -9,7 +9,7 @@
 //! `min_auto_priority_delay`.
 //!
 //! Usage: overload-bench [SECONDS per phase, default 600] [FACTOR, default 12]
-//! [PHASE...: default, auto, auto10ms, rt]; needs root.
+//! [PHASE[:SECONDS]...: default, auto, auto10ms, rt]; needs root.
 
 use kad_integration::netns::{wait_for, Lab};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -146,13 +146,15 @@ fn main() {
     }
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let spinners = factor * cpus;
-    println!(
-        "VRRPv3 pairs at 10 ms adverts, {secs} s per phase, {spinners} busy loops on {cpus} CPUs ({factor}x)"
-    );
+    println!("VRRPv3 pairs at 10 ms adverts, {spinners} busy loops on {cpus} CPUs ({factor}x)");
     println!();
-    println!("| phase | implementation | false takeovers by the backup | master fell to BACKUP | late-timer lines | highest auto priority |");
-    println!("|---|---|---:|---:|---:|---:|");
-    for phase in &phases {
+    println!("| phase | seconds | implementation | false takeovers by the backup | master fell to BACKUP | late-timer lines | highest auto priority |");
+    println!("|---|---:|---|---:|---:|---:|---:|");
+    for spec in &phases {
+        let (phase, secs) = match spec.split_once(':') {
+            Some((p, t)) => (p, t.parse().unwrap_or(secs)),
+            None => (spec.as_str(), secs),
+        };
         let Some(global) = phase_global(phase) else {
             eprintln!("unknown phase {phase}");
             std::process::exit(2);
@@ -177,7 +179,7 @@ fn main() {
         for p in &pairs {
             let o = outcome(p);
             println!(
-                "| {phase} | {} | {} | {} | {} | {} |",
+                "| {phase} | {secs} | {} | {} | {} | {} | {} |",
                 p.imp.name(),
                 o.takeovers,
                 o.master_lost,
