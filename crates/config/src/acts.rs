@@ -61,6 +61,7 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     ("top level", "static_rules", acts("integration/tests/statics_keepalived.rs::static_entries_and_virtual_rules_match_keepalived")),
     ("top level", "interface_up_down_delays", acts("integration/tests/up_down_delays_netns.rs::interface_up_down_delays_hide_a_short_flap_as_keepalived")),
     ("top level", "net_namespace", acts("integration/tests/net_namespace_netns.rs::net_namespace_and_instance_place_the_daemon_as_keepalived")),
+    ("top level", "net_namespace_ipvs", acts_with("integration/tests/vm_net_namespace_ipvs.rs::net_namespace_ipvs_programs_ipvs_where_it_says_and_checks_where_kad_runs", "integration/vm/scenarios/net_namespace_ipvs.sh")),
     ("top level", "instance", acts("integration/tests/net_namespace_netns.rs::net_namespace_and_instance_place_the_daemon_as_keepalived")),
     ("top level", "use_pid_dir", acts("integration/tests/net_namespace_netns.rs::use_pid_dir_moves_the_pid_file_under_run_kad")),
     // global_defs

@@ -143,7 +143,19 @@ fn top_table() -> Vec<Kw<Builder>> {
                 }
             }
         }),
-        ignored("net_namespace_ipvs"),
+        kw("net_namespace_ipvs", |c, n, b| {
+            let id = &mut b.cfg.global.identity;
+            if id.net_namespace_ipvs.is_some() {
+                let name = n.arg(0).map_or("", |t| t.text.as_str());
+                c.warn(
+                    n.kw.pos,
+                    format!("Duplicate net_namespace_ipvs definition {name} - ignoring"),
+                );
+                return;
+            }
+            // No name: the default namespace.
+            id.net_namespace_ipvs = Some(n.arg(0).map_or(String::new(), |t| t.text.clone()));
+        }),
         ignored("namespace_with_ipsets"),
         kw("instance", |c, n, b| {
             let id = &mut b.cfg.global.identity;

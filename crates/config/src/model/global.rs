@@ -210,6 +210,10 @@ pub struct Identity {
     pub net_namespace: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance: Option<String>,
+    /// `net_namespace_ipvs [NAME]`: where IPVS is programmed, when not
+    /// where kad runs (`""`: the initial namespace, /proc/1/ns/net).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub net_namespace_ipvs: Option<String>,
     /// Pid files in a directory of their own (set by `use_pid_dir`, and
     /// by `net_namespace` or `instance`, as keepalived).
     #[serde(default)]

@@ -2,5 +2,8 @@
 //! with VRRP when it has not; it never pretends to have programmed it.
 
 pub fn available() -> bool {
-    std::path::Path::new("/proc/net/ip_vs").exists()
+    // This thread's namespace (or net_namespace_ipvs's): /proc/net is the
+    // main thread's.
+    super::ipvs_netns::within(|| std::path::Path::new("/proc/thread-self/net/ip_vs").exists())
+        .unwrap_or(false)
 }

@@ -75,7 +75,7 @@ struct State {
 impl State {
     fn client(&mut self) -> Option<&mut Client> {
         if self.client.is_none() {
-            self.client = Client::open()
+            self.client = super::ipvs_netns::open_client()
                 .map_err(|e| tracing::error!("IPVS: {e}"))
                 .ok();
         }

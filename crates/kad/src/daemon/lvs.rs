@@ -5,7 +5,7 @@
 //! synchronous.
 
 use kad_config::Config;
-use kad_ipvs::netlink::client::{Client, IpvsError};
+use kad_ipvs::netlink::client::IpvsError;
 use kad_ipvs::netlink::msg::IpvsMessage;
 use kad_ipvs::{diff, Op, Table};
 
@@ -31,7 +31,7 @@ pub fn apply(
     before: &BTreeSet<kad_ipvs::table::SvcId>,
     startup: bool,
 ) -> Result<Programmed, IpvsError> {
-    let mut c = Client::open()?;
+    let mut c = super::ipvs_netns::open_client()?;
     if startup && cfg.global.lvs_flush {
         c.request(IpvsMessage::flush(), "flushing IPVS")?;
     }
@@ -77,7 +77,9 @@ pub fn apply(
 
 /// On stop: remove the services kad owns, or flush.
 pub fn release(owned: &BTreeSet<kad_ipvs::table::SvcId>, flush: bool) {
-    let Ok(mut c) = Client::open() else { return };
+    let Ok(mut c) = super::ipvs_netns::open_client() else {
+        return;
+    };
     if flush {
         if let Err(e) = c.request(IpvsMessage::flush(), "flushing IPVS") {
             tracing::warn!("{e}");
@@ -120,7 +122,9 @@ pub const BACKUP: u32 = 2;
 /// Run exactly the sync daemons in `states` (stopping the others first, as
 /// keepalived does to clean up after a crash).
 pub fn sync_set(spec: &kad_ipvs::netlink::msg::DaemonSpec, states: &[u32]) {
-    let Ok(mut c) = Client::open() else { return };
+    let Ok(mut c) = super::ipvs_netns::open_client() else {
+        return;
+    };
     for st in [MASTER, BACKUP] {
         if !states.contains(&st) {
             if let Err(e) = c.request(IpvsMessage::del_daemon(st), "stopping a sync daemon") {

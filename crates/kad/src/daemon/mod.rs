@@ -9,6 +9,7 @@ pub mod dump;
 pub mod engine;
 pub mod fifo;
 pub mod firewall;
+pub mod ipvs_netns;
 pub mod ipvs_probe;
 pub mod ipvs_writer;
 pub mod lifecycle;
@@ -161,6 +162,7 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
     // Before any real-time limit: SIGXCPU would otherwise end kad.
     sched::watch_cpu_limit();
     sched::start(&cfg.global.scheduling);
+    ipvs_netns::set(cfg.global.identity.net_namespace_ipvs.as_deref());
     smtp::install(&cfg);
     let g = &cfg.global;
     lifecycle::run(g.startup_script.as_ref(), g.startup_script_timeout, true).await;

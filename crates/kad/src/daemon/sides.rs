@@ -119,6 +119,8 @@ pub fn reload_refusal(
     }
     if old.net_namespace != new.net_namespace {
         Some("Cannot change network namespace at a reload - please restart kad")
+    } else if old.net_namespace_ipvs != new.net_namespace_ipvs {
+        Some("Cannot change IPVS network namespace at a reload - please restart kad")
     } else if old.instance != new.instance {
         Some("Cannot change instance name at a reload - please restart kad")
     } else {
@@ -163,6 +165,7 @@ mod tests {
             net_namespace: ns.map(Into::into),
             instance: inst.map(Into::into),
             use_pid_dir: pid_dir,
+            ..Default::default()
         }
     }
 
@@ -217,6 +220,12 @@ mod tests {
         assert!(
             reload_refusal(&run, &a, &mut id(Some("red"), Some("x"), true))
                 .is_some_and(|m| m.contains("instance name"))
+        );
+        let mut ipvs = a.clone();
+        ipvs.net_namespace_ipvs = Some("lvs".into());
+        assert_eq!(
+            reload_refusal(&run, &a, &mut ipvs),
+            Some("Cannot change IPVS network namespace at a reload - please restart kad")
         );
         // Under -s the file's net_namespace does not matter.
         let flagged = resolve(&cli(&["-s", "red"]), &id(None, None, false));

@@ -4,7 +4,6 @@
 //! on a blocking thread (a big table is a big file).
 
 use kactl::{SyncBulkReport, SyncBulkStatus};
-use kad_ipvs::netlink::client::Client;
 use kad_ipvs::netlink::msg::DaemonSpec;
 use kad_ipvs::table::{SvcId, Table};
 use kad_sync::bulk::{entries, ServiceView, ViewKey};
@@ -72,10 +71,13 @@ pub fn views(t: &Table) -> Vec<ServiceView> {
 /// One replay of the whole table.
 pub fn replay(t: &BulkTarget) -> Result<SyncBulkReport, String> {
     let started = Instant::now();
-    let text = std::fs::read_to_string("/proc/net/ip_vs_conn")
-        .map_err(|e| format!("reading /proc/net/ip_vs_conn: {e}"))?;
+    // The IPVS namespace's table (net_namespace_ipvs).
+    let text =
+        super::ipvs_netns::within(|| std::fs::read_to_string("/proc/thread-self/net/ip_vs_conn"))
+            .and_then(|r| r)
+            .map_err(|e| format!("reading /proc/net/ip_vs_conn: {e}"))?;
     let (rows, bad) = conns::parse(&text);
-    let table = Client::open()
+    let table = super::ipvs_netns::open_client()
         .and_then(|mut c| c.table())
         .map_err(|e| e.to_string())?;
     let (conns, skipped) = entries(&rows, &views(&table));

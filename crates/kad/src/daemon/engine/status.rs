@@ -39,7 +39,7 @@ impl Engine {
 /// The kernel's IPVS table with counters, for `kactl status`.
 fn ipvs_services() -> Vec<kactl::ServiceStatus> {
     use kad_ipvs::table::{fwd, SvcId};
-    let Ok(mut c) = kad_ipvs::netlink::client::Client::open() else {
+    let Ok(mut c) = super::super::ipvs_netns::open_client() else {
         return Vec::new();
     };
     let Ok(dump) = c.dump_with_stats() else {
