@@ -205,7 +205,7 @@ pub static INSTEAD: &[(&str, &str)] = &[
     ),
     (
         "namespace_with_ipsets",
-        "kad's firewall rules live in an nftables table, which every network namespace has: nothing to enable",
+        "kad's firewall rules live in an nftables table, and nftables works in every network namespace: nothing to enable",
     ),
     (
         "nftables_ipvs",
@@ -232,7 +232,7 @@ const DBUS: &str = "no DBus: read state with `kactl status --json`, change it wi
 const PROCESS_NAME: &str = "kad is one process (`kad`), logging under keepalived's syslog idents: `instance NAME` or `-s NAME` tells two apart";
 
 const BFD_SCHED: &str =
-    "no BFD process in kad: `vrrp_*` and `checker_*` scheduling keywords set its threads";
+    "no BFD process in kad: the `vrrp_*` and `checker_*` scheduling keywords set kad's VRRP and checker threads";
 
 const GARP_EXTRA_IF: &str = "kad announces only the VIPs on the instance's own interface: put those that need GARPs there, with `vrrp_garp_master_refresh` for the repeats";
 
