@@ -112,14 +112,8 @@ pub static INSTEAD: &[(&str, &str)] = &[
         "random_seed",
         "`${_RANDOM}` differs on each read: write fixed values where the configuration must repeat",
     ),
-    (
-        "iproute_usr_dir",
-        IPROUTE,
-    ),
-    (
-        "iproute_etc_dir",
-        IPROUTE,
-    ),
+    ("iproute_usr_dir", IPROUTE),
+    ("iproute_etc_dir", IPROUTE),
     // Dumps.
     (
         "stats_dump_file",
@@ -146,18 +140,9 @@ pub static INSTEAD: &[(&str, &str)] = &[
         "kernel_rx_buf_size",
         "kad's VRRP sockets keep the kernel's default receive buffer: size it with the `net.core.rmem_default` sysctl",
     ),
-    (
-        "vrrp_garp_extra_if",
-        GARP_EXTRA_IF,
-    ),
-    (
-        "vrrp_vmac_garp_intvl",
-        GARP_EXTRA_IF,
-    ),
-    (
-        "garp_extra_if",
-        GARP_EXTRA_IF,
-    ),
+    ("vrrp_garp_extra_if", GARP_EXTRA_IF),
+    ("vrrp_vmac_garp_intvl", GARP_EXTRA_IF),
+    ("garp_extra_if", GARP_EXTRA_IF),
     (
         "use_vmac_addr",
         "kad's `use_vmac` makes one VMAC, on the instance's `interface`, and puts the instance's VIPs on it: put the addresses that need the virtual MAC there",
@@ -182,14 +167,8 @@ pub static INSTEAD: &[(&str, &str)] = &[
         "debug",
         "not implemented in keepalived either: `kad -D` gives detailed logs",
     ),
-    (
-        "linkbeat_use_polling",
-        LINK_EVENTS,
-    ),
-    (
-        "linkbeat_interfaces",
-        LINK_EVENTS,
-    ),
+    ("linkbeat_use_polling", LINK_EVENTS),
+    ("linkbeat_interfaces", LINK_EVENTS),
     (
         "track_group",
         "kad puts deleted static addresses, routes and rules back; to fault instances when one is missing, check it in a `vrrp_script` (`track_script`)",
@@ -207,18 +186,9 @@ pub static INSTEAD: &[(&str, &str)] = &[
         "namespace_with_ipsets",
         "kad's firewall rules live in an nftables table, and nftables works in every network namespace: nothing to enable",
     ),
-    (
-        "nftables_ipvs",
-        NFT_IPVS,
-    ),
-    (
-        "nftables_ipvs_priority",
-        NFT_IPVS,
-    ),
-    (
-        "nftables_ipvs_start_fwmark",
-        NFT_IPVS,
-    ),
+    ("nftables_ipvs", NFT_IPVS),
+    ("nftables_ipvs_priority", NFT_IPVS),
+    ("nftables_ipvs_start_fwmark", NFT_IPVS),
     (
         "net_namespace_ipvs",
         "kad programs IPVS in the namespace it runs in: run it there (`-s NAME` or `net_namespace`), e.g. a `-C` kad for IPVS and checks beside a `-P` kad for VRRP",
