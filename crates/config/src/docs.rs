@@ -44,11 +44,13 @@ pub fn configuration_md() -> String {
          mentions the keyword); **untested** = read and used by the daemon, but no test shows\n\
          the effect yet; **inert** = read into the model, but nothing acts on it yet: each use\n\
          gives a note in `kad -t` and at start-up (kept in the model's `inert` list);\n\
-         **deprecated** = read, with a warning naming the newer spelling; **ignored** =\n\
-         accepted, kept in the model's `unsupported` list and reported as a note, but kad does\n\
-         not act on it. A keyword not listed is reported as unknown at its line and skipped, as\n\
-         keepalived does. **kad's own** = a keyword of kad's, not keepalived's: keepalived\n\
-         reports it as an unknown keyword and skips it, so one configuration serves both\n\
+         **deprecated** = read, with a warning naming the newer spelling; **not supported** =\n\
+         deliberately left out (SNMP, DBus, BFD, keepalived's process internals): accepted,\n\
+         kept in the model's `unsupported` list and reported as a note, but kad does not act on\n\
+         it; the row and the note say what to use instead (`crates/config/src/instead.rs`). A\n\
+         keyword not listed is reported as unknown at its line and skipped, as keepalived does.\n\
+         **kad's own** = a keyword of kad's, not keepalived's: keepalived reports it as an\n\
+         unknown keyword and skips it, so one configuration serves both\n\
          (`integration/tests/kad_own_keywords.rs`). The acts/untested/inert column is `crates/config/src/acts.rs`.\n\n\
          Blocks whose lines are lists rather than keywords (`virtual_ipaddress`,\n\
          `virtual_routes`, `static_*`, `track_*`, `unicast_peer`, `virtual_server_group`,\n\
@@ -69,7 +71,10 @@ pub fn configuration_md() -> String {
                 None => "inert".to_string(),
             },
             Support::Deprecated(instead) => format!("deprecated (use {instead})"),
-            Support::Ignored => "ignored".to_string(),
+            Support::Ignored => match crate::instead::advice(r.keyword) {
+                Some(a) => format!("not supported: {a}"),
+                None => "not supported".to_string(),
+            },
         };
         let s = if r.own { format!("kad's own; {s}") } else { s };
         out.push_str(&format!("| `{}` | {s} |\n", r.keyword));

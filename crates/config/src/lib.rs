@@ -8,6 +8,7 @@ pub mod acts;
 pub mod diag;
 pub mod docs;
 pub mod envcheck;
+pub mod instead;
 pub mod lexer;
 pub mod lower;
 pub mod model;

@@ -4,10 +4,13 @@
 //!   or the configuration file the row names) mentions the keyword;
 //! - every row names a keyword the tables read;
 //! - every inert keyword, met in a configuration, gives a note and lands in
-//!   `Config::inert`, and an acting one does not.
+//!   `Config::inert`, and an acting one does not;
+//! - every ignored (not supported) keyword says what to use instead, in its
+//!   note and its row, and every such line is for an ignored keyword.
 
 use kad_config::acts::{status, Status, STATUS};
-use kad_config::docs::all_rows;
+use kad_config::docs::{all_rows, configuration_md};
+use kad_config::instead::{advice, INSTEAD};
 use kad_config::lower::table::Support;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -194,4 +197,79 @@ fn inert_keywords_give_a_note_and_acting_ones_do_not() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     // The inert rows only shrink: lower this bound as keywords come to act.
     assert!(inert <= 15, "{inert} inert keywords, more than before");
+}
+
+#[test]
+fn every_ignored_keyword_says_what_to_use_instead() {
+    let rows = all_rows();
+    let ignored: Vec<_> = rows
+        .iter()
+        .filter(|r| r.support == Support::Ignored)
+        .collect();
+    assert!(
+        !ignored.is_empty(),
+        "no ignored keyword: the test is vacuous"
+    );
+    let names: HashSet<&str> = ignored.iter().map(|r| r.keyword).collect();
+    let mut failures = Vec::new();
+    let mut seen = HashSet::new();
+    for &(keyword, line) in INSTEAD {
+        if !names.contains(keyword) {
+            failures.push(format!("{keyword}: has advice but no table ignores it"));
+        }
+        if !seen.insert(keyword) {
+            failures.push(format!("{keyword}: advice given twice"));
+        }
+        // A Markdown table cell on one line.
+        if line.trim().is_empty() || line.contains(['|', '\n']) {
+            failures.push(format!(
+                "{keyword}: advice is empty or breaks the table: {line:?}"
+            ));
+        }
+    }
+    let md = configuration_md();
+    for row in &ignored {
+        let Some(line) = advice(row.keyword) else {
+            failures.push(format!(
+                "{} / {}: ignored, but instead.rs says nothing about what to use instead",
+                row.context, row.keyword
+            ));
+            continue;
+        };
+        let text = wrap(row.context, &format!("{} 1", row.keyword));
+        let l = kad_config::load_str(&text, Path::new("/v/k.conf"), &Default::default());
+        let note = format!(
+            "'{}' is accepted but not supported by kad; ignored: {line}",
+            row.keyword
+        );
+        if !l
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == kad_config::Severity::Note && d.message == note)
+        {
+            failures.push(format!(
+                "{} / {}: no note \"{note}\"",
+                row.context, row.keyword
+            ));
+        }
+        if !l
+            .config
+            .unsupported
+            .iter()
+            .any(|u| u.keyword == row.keyword)
+        {
+            failures.push(format!(
+                "{} / {}: not in Config::unsupported",
+                row.context, row.keyword
+            ));
+        }
+        let cell = format!("| `{}` | not supported: {line} |", row.keyword);
+        if !md.lines().any(|l| l == cell) {
+            failures.push(format!(
+                "{} / {}: the reference has no row {cell}",
+                row.context, row.keyword
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

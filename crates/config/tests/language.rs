@@ -202,14 +202,14 @@ fn unknown_keywords_are_reported_and_skipped_with_their_block() {
 
 #[test]
 fn could_keywords_are_kept_as_unsupported_with_a_note() {
-    let l = parse("global_defs {\n  enable_snmp_vrrp\n}\nnet_namespace_ipvs blue\n");
+    let l = parse("global_defs {\n  enable_snmp_vrrp\n}\nnamespace_with_ipsets\n");
     let kws: Vec<_> = l
         .config
         .unsupported
         .iter()
         .map(|u| (u.keyword.as_str(), u.line))
         .collect();
-    assert_eq!(kws, [("enable_snmp_vrrp", 2), ("net_namespace_ipvs", 4)]);
+    assert_eq!(kws, [("enable_snmp_vrrp", 2), ("namespace_with_ipsets", 4)]);
     assert!(l
         .diagnostics
         .iter()

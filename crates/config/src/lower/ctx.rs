@@ -340,12 +340,16 @@ impl<'a> Ctx<'a> {
         })
     }
 
-    /// Record a keyword kad reads but does not act on, with a warning.
+    /// Record a keyword kad reads but does not act on, with a note saying
+    /// what to use instead (`crate::instead`).
     pub fn unsupported(&mut self, context: &str, n: &Node) {
-        let msg = format!(
-            "'{}' is accepted but not supported by kad; ignored",
-            n.kw.text
-        );
+        let name = &n.kw.text;
+        let msg = match crate::instead::advice(name) {
+            Some(a) => format!("'{name}' is accepted but not supported by kad; ignored: {a}"),
+            // Every ignored keyword has a line (tests/keyword_status.rs):
+            // this is only the shape of the note should one be missing.
+            None => format!("'{name}' is accepted but not supported by kad; ignored"),
+        };
         self.diag(Severity::Note, Class::Config, n.kw.pos, msg);
         self.unsupported.push(Unsupported {
             context: context.to_string(),
