@@ -7,7 +7,7 @@ use super::fifo::Fifo;
 use super::lvs::{Job, Programmed, Writer};
 use super::sched;
 use super::scripts;
-use kad_config::model::{CheckKind, Config, VsKey};
+use kad_config::model::{CheckKind, Config, RcvBuf, VsKey};
 use kad_ipvs::check::probe::{probe, Spec};
 use kad_ipvs::check::{Action, Admin, CheckId, Health, Micros, Outcome};
 use kad_ipvs::netlink::client::IpvsError;
@@ -367,10 +367,12 @@ fn open_fifo(cfg: &Config) -> Option<Fifo> {
 struct LocalAddrs(Option<rtnetlink::Handle>);
 
 impl LocalAddrs {
-    /// On the checks runtime, which drives the connection.
-    fn new() -> LocalAddrs {
+    /// On the checks runtime, which drives the connection; its buffer is
+    /// keepalived's checker command socket's (`lvs_netlink_cmd_rcv_bufs`).
+    fn new(buf: &RcvBuf) -> LocalAddrs {
         match rtnetlink::new_connection() {
-            Ok((conn, handle, _)) => {
+            Ok((mut conn, handle, _)) => {
+                kad_vrrp::io::rcvbuf::set_rtnl(&mut conn, buf);
                 tokio::spawn(conn);
                 LocalAddrs(Some(handle))
             }
@@ -488,10 +490,10 @@ async fn run(
     mut climber: sched::Climber,
 ) {
     let (rtx, mut results) = mpsc::unbounded_channel::<(u64, CheckId, Outcome, Duration)>();
-    let addrs = LocalAddrs::new();
     let Some(cfg) = shared.read().ok().map(|s| s.cfg.clone()) else {
         return;
     };
+    let addrs = LocalAddrs::new(&cfg.global.netlink_bufs.lvs_cmd);
     let local = addrs.for_cfg(&cfg).await;
     let (epoch, mut l) = {
         let Ok(mut s) = shared.write() else { return };
@@ -511,7 +513,7 @@ async fn run(
         (s.epoch, l)
     };
     // ha_suspend follows address events; the slow tick is a safety net.
-    let mut addr_events = watch_addrs();
+    let mut addr_events = watch_addrs(&cfg.global.netlink_bufs.lvs_monitor);
     let mut suspend_tick = tokio::time::interval(Duration::from_secs(5));
     // One timer, moved only when the next deadline moves.
     let far = || tokio::time::Instant::now() + Duration::from_secs(3600);
@@ -717,17 +719,20 @@ async fn run(
 
 /// Address added or removed anywhere on this node (rtnetlink events), or
 /// None when the monitor cannot be opened (the tick then does the work).
-fn watch_addrs() -> Option<mpsc::UnboundedReceiver<()>> {
+/// Its buffer is keepalived's checker monitor's
+/// (`lvs_netlink_monitor_rcv_bufs`).
+fn watch_addrs(buf: &RcvBuf) -> Option<mpsc::UnboundedReceiver<()>> {
     use futures::StreamExt;
     use rtnetlink::MulticastGroup;
     let groups = [MulticastGroup::Ipv4Ifaddr, MulticastGroup::Ipv6Ifaddr];
-    let (conn, _handle, mut messages) = match rtnetlink::new_multicast_connection(&groups) {
+    let (mut conn, _handle, mut messages) = match rtnetlink::new_multicast_connection(&groups) {
         Ok(c) => c,
         Err(e) => {
             tracing::warn!("checks: no address events ({e}); ha_suspend polls every 5 s");
             return None;
         }
     };
+    kad_vrrp::io::rcvbuf::set_rtnl(&mut conn, buf);
     tokio::spawn(conn);
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {

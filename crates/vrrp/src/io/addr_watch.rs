@@ -4,6 +4,7 @@
 
 use super::IoError;
 use futures::StreamExt;
+use kad_config::model::RcvBuf;
 use netlink_packet_core::NetlinkPayload;
 use netlink_packet_route::address::{AddressAttribute, AddressMessage};
 use netlink_packet_route::RouteNetlinkMessage;
@@ -20,13 +21,14 @@ pub struct AddrEvent {
 }
 
 /// Watch address changes; events go to `tx` until it is closed.
-pub fn watch(tx: mpsc::UnboundedSender<AddrEvent>) -> Result<(), IoError> {
+pub fn watch(tx: mpsc::UnboundedSender<AddrEvent>, buf: &RcvBuf) -> Result<(), IoError> {
     let groups = [MulticastGroup::Ipv4Ifaddr, MulticastGroup::Ipv6Ifaddr];
-    let (conn, _handle, mut messages) =
+    let (mut conn, _handle, mut messages) =
         rtnetlink::new_multicast_connection(&groups).map_err(|e| IoError::Os {
             what: "opening the address monitor".into(),
             source: e,
         })?;
+    super::rcvbuf::set_rtnl(&mut conn, buf);
     tokio::spawn(conn);
     tokio::spawn(async move {
         while let Some((msg, _)) = messages.next().await {

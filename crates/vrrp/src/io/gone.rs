@@ -6,6 +6,7 @@ use super::IoError;
 use crate::statics::Gone;
 use futures::StreamExt;
 use kad_config::model::Prefix;
+use kad_config::model::RcvBuf;
 use netlink_packet_core::NetlinkPayload;
 use netlink_packet_route::address::AddressAttribute;
 use netlink_packet_route::route::{RouteAddress, RouteAttribute, RouteMessage, RouteProtocol};
@@ -17,7 +18,7 @@ use tokio::sync::mpsc;
 
 /// Watch address, route and rule deletions; events go to `tx` until it is
 /// closed.
-pub fn watch(tx: mpsc::UnboundedSender<Gone>) -> Result<(), IoError> {
+pub fn watch(tx: mpsc::UnboundedSender<Gone>, buf: &RcvBuf) -> Result<(), IoError> {
     let groups = [
         MulticastGroup::Ipv4Ifaddr,
         MulticastGroup::Ipv6Ifaddr,
@@ -26,11 +27,12 @@ pub fn watch(tx: mpsc::UnboundedSender<Gone>) -> Result<(), IoError> {
         MulticastGroup::Ipv4Rule,
         MulticastGroup::Ipv6Rule,
     ];
-    let (conn, _handle, mut messages) =
+    let (mut conn, _handle, mut messages) =
         rtnetlink::new_multicast_connection(&groups).map_err(|e| IoError::Os {
             what: "opening the address/route/rule monitor".into(),
             source: e,
         })?;
+    super::rcvbuf::set_rtnl(&mut conn, buf);
     tokio::spawn(conn);
     tokio::spawn(async move {
         while let Some((msg, _)) = messages.next().await {

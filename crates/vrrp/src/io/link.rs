@@ -4,6 +4,7 @@
 
 use super::IoError;
 use futures::StreamExt;
+use kad_config::model::RcvBuf;
 use netlink_packet_route::link::{LinkAttribute, LinkFlags};
 use netlink_packet_route::RouteNetlinkMessage;
 use tokio::sync::mpsc;
@@ -20,14 +21,15 @@ pub struct LinkEvent {
 }
 
 /// Watch every link change; events go to `tx` until it is closed.
-pub fn watch(tx: mpsc::UnboundedSender<LinkEvent>) -> Result<(), IoError> {
-    let (conn, _handle, mut messages) =
+pub fn watch(tx: mpsc::UnboundedSender<LinkEvent>, buf: &RcvBuf) -> Result<(), IoError> {
+    let (mut conn, _handle, mut messages) =
         rtnetlink::new_multicast_connection(&[rtnetlink::MulticastGroup::Link]).map_err(|e| {
             IoError::Os {
                 what: "opening the link monitor".into(),
                 source: e,
             }
         })?;
+    super::rcvbuf::set_rtnl(&mut conn, buf);
     tokio::spawn(conn);
     tokio::spawn(async move {
         while let Some((msg, _)) = messages.next().await {
