@@ -114,6 +114,7 @@ fn rtnl_socks(lab: &Lab, h: usize, pid: u32) -> Vec<Sock> {
     out
 }
 
+/// The buffers of the command sockets (no groups) and of the monitors.
 fn split(socks: &[Sock]) -> (Vec<u64>, Vec<u64>) {
     let mut cmd: Vec<u64> = socks
         .iter()
@@ -179,83 +180,120 @@ fn instance(lab: &Lab, vrid: u8) -> String {
     )
 }
 
-/// kad on host 0 with all four, keepalived on host 1 with the VRRP two;
-/// each socket's buffer must be what the kernel gives for its keywords,
-/// and keepalived's the same as kad's.
-fn run(globals: &str, ka_globals: &str, want: &Bufs) {
-    let mut lab = Lab::new(2);
-    let kad_conf = format!(
+/// kad's and keepalived's configurations: kad with a checker whose
+/// virtual server has `ha_suspend` (its command socket is bound by the
+/// address dump that asks for).
+fn confs(lab: &Lab, globals: &str, ka_globals: &str) -> (String, String) {
+    let kad = format!(
         "global_defs {{\n router_id rb\n{globals}}}\n{vi}\
          virtual_server 10.{net}.9.80 80 {{\n delay_loop 1\n lb_kind DR\n protocol TCP\n ha_suspend\n\
           real_server 10.{net}.0.2 80 {{\n  TCP_CHECK {{\n   connect_timeout 1\n  }}\n }}\n}}\n",
-        vi = instance(&lab, 41),
+        vi = instance(lab, 41),
         net = lab.net
     );
-    let ka_conf = format!(
+    let ka = format!(
         "global_defs {{\n router_id rb\n{ka_globals}}}\n{}",
-        instance(&lab, 42)
+        instance(lab, 42)
     );
-    let kad_conf = lab.write("kad.conf", &kad_conf);
-    let ka_conf = lab.write("ka.conf", &ka_conf);
-    let kad = lab.kad(0, &kad_conf, "rb");
-    lab.keepalived(1, &ka_conf, "rb");
-    let kad_pid = lab.pid(kad);
-    let kav_pid = lab.dir.path().join("kav1.pid");
-    let ka_vrrp_pid =
-        || -> Option<u32> { std::fs::read_to_string(&kav_pid).ok()?.trim().parse().ok() };
+    (kad, ka)
+}
 
-    // Both command sockets and the four monitors are open (the checker's
-    // command socket is bound by its first request).
-    let mut kad_socks = Vec::new();
-    let ok = wait_for(Duration::from_secs(10), || {
-        kad_socks = rtnl_socks(&lab, 0, kad_pid);
-        let (cmd, mon) = split(&kad_socks);
-        cmd.len() == 2 && mon.len() == 4
-    });
-    assert!(
-        ok,
-        "kad's rtnetlink sockets: {kad_socks:?}\n{}",
-        lab.log("kad0.log")
-    );
-    let mut ka_socks = Vec::new();
-    let ok = wait_for(Duration::from_secs(10), || {
-        ka_socks = ka_vrrp_pid().map_or_else(Vec::new, |p| rtnl_socks(&lab, 1, p));
-        let (cmd, mon) = split(&ka_socks);
-        cmd.len() == 1 && mon.len() == 1
-    });
-    assert!(
-        ok,
-        "keepalived's VRRP sockets: {ka_socks:?}\n{}",
-        lab.log("keepalived1.log")
-    );
+/// What the sockets must show: kad's command sockets (VRRP's, the
+/// checker's) and monitors (VRRP's three, the checker's), keepalived's
+/// VRRP command socket and monitor; each sorted.
+#[derive(Debug, PartialEq, Eq)]
+struct Seen {
+    kad_cmd: Vec<u64>,
+    kad_mon: Vec<u64>,
+    ka_cmd: Vec<u64>,
+    ka_mon: Vec<u64>,
+}
 
+fn expected(b: &Bufs) -> Seen {
     let (vc, vm) = (
-        rb(want.vrrp_cmd.0, want.vrrp_cmd.1),
-        rb(want.vrrp_monitor.0, want.vrrp_monitor.1),
+        rb(b.vrrp_cmd.0, b.vrrp_cmd.1),
+        rb(b.vrrp_monitor.0, b.vrrp_monitor.1),
     );
     let (lc, lm) = (
-        rb(want.lvs_cmd.0, want.lvs_cmd.1),
-        rb(want.lvs_monitor.0, want.lvs_monitor.1),
+        rb(b.lvs_cmd.0, b.lvs_cmd.1),
+        rb(b.lvs_monitor.0, b.lvs_monitor.1),
     );
-    let (ka_cmd, ka_mon) = split(&ka_socks);
-    assert_eq!(ka_cmd, vec![vc], "keepalived's command socket");
-    assert_eq!(ka_mon, vec![vm], "keepalived's monitor");
+    let mut kad_cmd = vec![vc, lc];
+    kad_cmd.sort();
+    let mut kad_mon = vec![vm, vm, vm, lm];
+    kad_mon.sort();
+    Seen {
+        kad_cmd,
+        kad_mon,
+        ka_cmd: vec![vc],
+        ka_mon: vec![vm],
+    }
+}
 
-    let (cmd, mon) = split(&kad_socks);
-    let mut want_cmd = vec![vc, lc];
-    want_cmd.sort();
-    assert_eq!(
-        cmd, want_cmd,
-        "kad's command sockets (VRRP's, the checker's): {kad_socks:?}"
-    );
-    let mut want_mon = vec![vm, vm, vm, lm];
-    want_mon.sort();
-    assert_eq!(
-        mon, want_mon,
-        "kad's monitors (VRRP's three, the checker's): {kad_socks:?}"
-    );
-    // The VRRP side's values are keepalived's.
-    assert!(cmd.contains(&ka_cmd[0]) && mon.contains(&ka_mon[0]));
+/// kad on host 0 with all four, keepalived on host 1 with the VRRP two.
+struct Pair {
+    lab: Lab,
+    kad: usize,
+    ka: usize,
+}
+
+impl Pair {
+    fn start(globals: &str, ka_globals: &str) -> Pair {
+        let mut lab = Lab::new(2);
+        let (kad_conf, ka_conf) = confs(&lab, globals, ka_globals);
+        let kad_conf = lab.write("kad.conf", &kad_conf);
+        let ka_conf = lab.write("ka.conf", &ka_conf);
+        let kad = lab.kad(0, &kad_conf, "rb");
+        let ka = lab.keepalived(1, &ka_conf, "rb");
+        Pair { lab, kad, ka }
+    }
+
+    fn seen(&self) -> Seen {
+        let kav_pid = self.lab.dir.path().join("kav1.pid");
+        let ka_vrrp: Option<u32> = std::fs::read_to_string(kav_pid)
+            .ok()
+            .and_then(|p| p.trim().parse().ok());
+        let (kad_cmd, kad_mon) = split(&rtnl_socks(&self.lab, 0, self.lab.pid(self.kad)));
+        let (ka_cmd, ka_mon) =
+            ka_vrrp.map_or_else(Default::default, |p| split(&rtnl_socks(&self.lab, 1, p)));
+        Seen {
+            kad_cmd,
+            kad_mon,
+            ka_cmd,
+            ka_mon,
+        }
+    }
+
+    /// Each socket's buffer becomes what the kernel gives for `want`, in
+    /// kad and in keepalived.
+    fn expect(&self, want: &Bufs) {
+        let want = expected(want);
+        let mut seen = self.seen();
+        wait_for(Duration::from_secs(10), || {
+            seen = self.seen();
+            seen == want
+        });
+        assert_eq!(
+            seen,
+            want,
+            "{}\n{}",
+            self.lab.log("kad0.log"),
+            self.lab.log("keepalived1.log")
+        );
+    }
+
+    /// Both reload a new configuration.
+    fn reload(&self, globals: &str, ka_globals: &str) {
+        let (kad_conf, ka_conf) = confs(&self.lab, globals, ka_globals);
+        self.lab.write("kad.conf", &kad_conf);
+        self.lab.write("ka.conf", &ka_conf);
+        self.lab.signal(self.kad, "HUP");
+        self.lab.signal(self.ka, "HUP");
+    }
+}
+
+fn run(globals: &str, ka_globals: &str, want: &Bufs) {
+    Pair::start(globals, ka_globals).expect(want);
 }
 
 #[test]
@@ -308,4 +346,31 @@ fn lvs_buffers_forced_past_rmem_max_vrrp_ones_capped() {
         b.lvs_cmd.0, b.lvs_monitor.0
     );
     run(&(vrrp.clone() + &lvs), &vrrp, &b);
+}
+
+#[test]
+fn a_reload_sets_every_buffer_again() {
+    let m = rmem_max();
+    let before = Bufs {
+        vrrp_cmd: (m + 4096, true),
+        vrrp_monitor: (m / 2 + 4096, false),
+        lvs_cmd: (m + 8192, true),
+        lvs_monitor: (m / 2 + 8192, false),
+    };
+    let after = Bufs {
+        vrrp_cmd: (m / 2 + 12288, false),
+        vrrp_monitor: (m + 12288, true),
+        lvs_cmd: (m / 2 + 16384, false),
+        lvs_monitor: (m + 16384, true),
+    };
+    let p = Pair::start(
+        &(vrrp_globals(&before) + &lvs_globals(&before)),
+        &vrrp_globals(&before),
+    );
+    p.expect(&before);
+    p.reload(
+        &(vrrp_globals(&after) + &lvs_globals(&after)),
+        &vrrp_globals(&after),
+    );
+    p.expect(&after);
 }

@@ -12,6 +12,7 @@ use kad_ipvs::check::probe::{probe, Spec};
 use kad_ipvs::check::{Action, Admin, CheckId, Health, Micros, Outcome};
 use kad_ipvs::netlink::client::IpvsError;
 use kad_ipvs::{diff, services_of, Table};
+use kad_vrrp::io::rcvbuf::Resizable;
 use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -364,7 +365,7 @@ fn open_fifo(cfg: &Config) -> Option<Fifo> {
 /// The node's addresses, for `ha_suspend`, dumped with rtnetlink when a
 /// virtual server uses it (an empty set when netlink fails: every such
 /// server waits, as when its address is missing).
-struct LocalAddrs(Option<rtnetlink::Handle>);
+struct LocalAddrs(Option<(rtnetlink::Handle, Option<Resizable>)>);
 
 impl LocalAddrs {
     /// On the checks runtime, which drives the connection; its buffer is
@@ -372,9 +373,9 @@ impl LocalAddrs {
     fn new(buf: &RcvBuf) -> LocalAddrs {
         match rtnetlink::new_connection() {
             Ok((mut conn, handle, _)) => {
-                kad_vrrp::io::rcvbuf::set_rtnl(&mut conn, buf);
+                let r = kad_vrrp::io::rcvbuf::set_rtnl(&mut conn, buf);
                 tokio::spawn(conn);
-                LocalAddrs(Some(handle))
+                LocalAddrs(Some((handle, r)))
             }
             Err(e) => {
                 tracing::warn!("checks: no netlink for ha_suspend ({e})");
@@ -383,8 +384,16 @@ impl LocalAddrs {
         }
     }
 
+    /// A reload's size (keepalived's checker has closed this socket by
+    /// then; kad keeps it, so it follows the configuration).
+    fn set_buf(&self, buf: &RcvBuf) {
+        if let Some((_, Some(r))) = &self.0 {
+            r.set(buf);
+        }
+    }
+
     async fn for_cfg(&self, cfg: &Config) -> BTreeSet<std::net::IpAddr> {
-        let Some(h) = self
+        let Some((h, _)) = self
             .0
             .as_ref()
             .filter(|_| cfg.virtual_servers.iter().any(|v| v.ha_suspend))
@@ -513,7 +522,7 @@ async fn run(
         (s.epoch, l)
     };
     // ha_suspend follows address events; the slow tick is a safety net.
-    let mut addr_events = watch_addrs(&cfg.global.netlink_bufs.lvs_monitor);
+    let (mut addr_events, addr_monitor) = watch_addrs(&cfg.global.netlink_bufs.lvs_monitor);
     let mut suspend_tick = tokio::time::interval(Duration::from_secs(5));
     // One timer, moved only when the next deadline moves.
     let far = || tokio::time::Instant::now() + Duration::from_secs(3600);
@@ -621,6 +630,12 @@ async fn run(
                     let _ = reply.send(answer);
                 }
                 Cmd::Reload(cfg, before, overrides, began, reply) => {
+                    // As keepalived's checker at a reload.
+                    let bufs = &cfg.global.netlink_bufs;
+                    if let Some(m) = &addr_monitor {
+                        m.set(&bufs.lvs_monitor);
+                    }
+                    addrs.set_buf(&bufs.lvs_cmd);
                     let local = addrs.for_cfg(&cfg).await;
                     let shared = l.shared.clone();
                     // The new health and tables are computed under a read
@@ -721,7 +736,7 @@ async fn run(
 /// None when the monitor cannot be opened (the tick then does the work).
 /// Its buffer is keepalived's checker monitor's
 /// (`lvs_netlink_monitor_rcv_bufs`).
-fn watch_addrs(buf: &RcvBuf) -> Option<mpsc::UnboundedReceiver<()>> {
+fn watch_addrs(buf: &RcvBuf) -> (Option<mpsc::UnboundedReceiver<()>>, Option<Resizable>) {
     use futures::StreamExt;
     use rtnetlink::MulticastGroup;
     let groups = [MulticastGroup::Ipv4Ifaddr, MulticastGroup::Ipv6Ifaddr];
@@ -729,10 +744,10 @@ fn watch_addrs(buf: &RcvBuf) -> Option<mpsc::UnboundedReceiver<()>> {
         Ok(c) => c,
         Err(e) => {
             tracing::warn!("checks: no address events ({e}); ha_suspend polls every 5 s");
-            return None;
+            return (None, None);
         }
     };
-    kad_vrrp::io::rcvbuf::set_rtnl(&mut conn, buf);
+    let resizable = kad_vrrp::io::rcvbuf::set_rtnl(&mut conn, buf);
     tokio::spawn(conn);
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {
@@ -742,7 +757,7 @@ fn watch_addrs(buf: &RcvBuf) -> Option<mpsc::UnboundedReceiver<()>> {
             }
         }
     });
-    Some(rx)
+    (Some(rx), resizable)
 }
 
 /// `ha_suspend`: checks of a virtual server whose address is not on this

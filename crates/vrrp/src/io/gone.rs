@@ -2,6 +2,7 @@
 //! the static entries that keepalived puts back
 //! ([`crate::statics::Statics::reinstate`] decides).
 
+use super::rcvbuf::Resizable;
 use super::IoError;
 use crate::statics::Gone;
 use futures::StreamExt;
@@ -17,8 +18,8 @@ use std::net::IpAddr;
 use tokio::sync::mpsc;
 
 /// Watch address, route and rule deletions; events go to `tx` until it is
-/// closed.
-pub fn watch(tx: mpsc::UnboundedSender<Gone>, buf: &RcvBuf) -> Result<(), IoError> {
+/// closed; the socket, for a reload's buffer size.
+pub fn watch(tx: mpsc::UnboundedSender<Gone>, buf: &RcvBuf) -> Result<Option<Resizable>, IoError> {
     let groups = [
         MulticastGroup::Ipv4Ifaddr,
         MulticastGroup::Ipv6Ifaddr,
@@ -32,7 +33,7 @@ pub fn watch(tx: mpsc::UnboundedSender<Gone>, buf: &RcvBuf) -> Result<(), IoErro
             what: "opening the address/route/rule monitor".into(),
             source: e,
         })?;
-    super::rcvbuf::set_rtnl(&mut conn, buf);
+    let resizable = super::rcvbuf::set_rtnl(&mut conn, buf);
     tokio::spawn(conn);
     tokio::spawn(async move {
         while let Some((msg, _)) = messages.next().await {
@@ -66,7 +67,7 @@ pub fn watch(tx: mpsc::UnboundedSender<Gone>, buf: &RcvBuf) -> Result<(), IoErro
             }
         }
     });
-    Ok(())
+    Ok(resizable)
 }
 
 /// A deleted route of keepalived's protocol.

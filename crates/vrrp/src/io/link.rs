@@ -2,6 +2,7 @@
 //! `track_interface` and the instance's own interface, and links created
 //! and deleted (`dynamic_interfaces`).
 
+use super::rcvbuf::Resizable;
 use super::IoError;
 use futures::StreamExt;
 use kad_config::model::RcvBuf;
@@ -20,8 +21,12 @@ pub struct LinkEvent {
     pub deleted: bool,
 }
 
-/// Watch every link change; events go to `tx` until it is closed.
-pub fn watch(tx: mpsc::UnboundedSender<LinkEvent>, buf: &RcvBuf) -> Result<(), IoError> {
+/// Watch every link change; events go to `tx` until it is closed; the socket,
+/// for a reload's buffer size.
+pub fn watch(
+    tx: mpsc::UnboundedSender<LinkEvent>,
+    buf: &RcvBuf,
+) -> Result<Option<Resizable>, IoError> {
     let (mut conn, _handle, mut messages) =
         rtnetlink::new_multicast_connection(&[rtnetlink::MulticastGroup::Link]).map_err(|e| {
             IoError::Os {
@@ -29,7 +34,7 @@ pub fn watch(tx: mpsc::UnboundedSender<LinkEvent>, buf: &RcvBuf) -> Result<(), I
                 source: e,
             }
         })?;
-    super::rcvbuf::set_rtnl(&mut conn, buf);
+    let resizable = super::rcvbuf::set_rtnl(&mut conn, buf);
     tokio::spawn(conn);
     tokio::spawn(async move {
         while let Some((msg, _)) = messages.next().await {
@@ -62,5 +67,5 @@ pub fn watch(tx: mpsc::UnboundedSender<LinkEvent>, buf: &RcvBuf) -> Result<(), I
             }
         }
     });
-    Ok(())
+    Ok(resizable)
 }

@@ -1,17 +1,38 @@
 //! Receive buffers of netlink sockets (`*_rcv_bufs`, `*_rcv_bufs_force`):
 //! the one place that sets them, as keepalived's `netlink_set_rx_buf_size`
-//! does.
+//! does, at start-up and again at a reload.
 
 use kad_config::model::RcvBuf;
 use netlink_packet_route::RouteNetlinkMessage;
 use rtnetlink::proto::Connection;
 use rtnetlink::sys::AsyncSocket;
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, OwnedFd};
+
+/// A netlink socket whose buffer a reload sets again, through a second
+/// descriptor of it (the connection owns the socket once spawned).
+#[derive(Debug)]
+pub struct Resizable(OwnedFd);
+
+impl Resizable {
+    pub fn set(&self, b: &RcvBuf) {
+        set(&self.0, b.netlink_bytes(), b.force);
+    }
+}
 
 /// Set an rtnetlink connection's receive buffer before it is spawned.
-/// keepalived always sets one, 64 KiB when no size is configured.
-pub fn set_rtnl(conn: &mut Connection<RouteNetlinkMessage>, b: &RcvBuf) {
-    set(conn.socket_mut().socket_ref(), b.netlink_bytes(), b.force);
+/// keepalived always sets one, 64 KiB when no size is configured. The
+/// handle for a reload is None when the descriptor cannot be duplicated
+/// (the buffer then stays as set here).
+pub fn set_rtnl(conn: &mut Connection<RouteNetlinkMessage>, b: &RcvBuf) -> Option<Resizable> {
+    let s = conn.socket_mut().socket_ref();
+    set(s, b.netlink_bytes(), b.force);
+    match s.as_fd().try_clone_to_owned() {
+        Ok(fd) => Some(Resizable(fd)),
+        Err(e) => {
+            tracing::warn!("netlink socket: no second descriptor ({e}): a reload keeps its buffer");
+            None
+        }
+    }
 }
 
 /// `SO_RCVBUFFORCE` when forced (root passes `net.core.rmem_max`), else
