@@ -20,7 +20,9 @@ use std::time::Duration;
 /// group G1 of VI_3 and VI_4: h0 120 (MASTER), h1 60.
 fn config(lab: &Lab) -> String {
     format!(
-        "global_defs {{\n  router_id sigtest\n}}\n\
+        "global_defs {{\n  router_id sigtest\n\
+           vrrp_netlink_cmd_rcv_bufs 1048576\n  vrrp_netlink_cmd_rcv_bufs_force\n\
+           lvs_netlink_monitor_rcv_bufs 2097152\n  process_monitor_rcv_bufs 3145728\n}}\n\
          vrrp_script chk_true {{\n  script /bin/true\n  interval 1\n  weight 10\n  rise 2\n  fall 3\n}}\n\
          vrrp_instance VI_1 {{\n  state MASTER\n  interface eth0\n  virtual_router_id 51\n\
          @h0 priority 150\n@h1 priority 50\n  advert_int 1\n\
@@ -192,9 +194,6 @@ const KEEPALIVED_ONLY: &[&str] = &[
     " BFD ",
     " SNMP ",
     " DBus ",
-    " vrrp_netlink_",
-    " process_monitor_rcv_bufs",
-    " lvs_netlink_",
     " rs_init_notifies",
     " no_checker_emails",
     " rx_bufs_multiples",

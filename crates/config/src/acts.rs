@@ -171,6 +171,15 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     ("garp_group", "gna_interval", acts("integration/tests/garp_interval_netns.rs::a_garp_group_sets_its_interfaces_gaps")),
     ("garp_group", "interface", acts("integration/tests/garp_interval_netns.rs::a_garp_group_sets_its_interfaces_gaps")),
     ("garp_group", "interfaces", untested()),
+    // netlink receive buffers (kad_vrrp::io::rcvbuf)
+    ("global_defs", "vrrp_netlink_cmd_rcv_bufs", acts("integration/tests/rcv_bufs_netns.rs::vrrp_buffers_forced_past_rmem_max_lvs_ones_capped")),
+    ("global_defs", "vrrp_netlink_cmd_rcv_bufs_force", acts("integration/tests/rcv_bufs_netns.rs::vrrp_buffers_forced_past_rmem_max_lvs_ones_capped")),
+    ("global_defs", "vrrp_netlink_monitor_rcv_bufs", acts("integration/tests/rcv_bufs_netns.rs::vrrp_buffers_forced_past_rmem_max_lvs_ones_capped")),
+    ("global_defs", "vrrp_netlink_monitor_rcv_bufs_force", acts("integration/tests/rcv_bufs_netns.rs::vrrp_buffers_forced_past_rmem_max_lvs_ones_capped")),
+    ("global_defs", "lvs_netlink_cmd_rcv_bufs", acts("integration/tests/rcv_bufs_netns.rs::lvs_buffers_forced_past_rmem_max_vrrp_ones_capped")),
+    ("global_defs", "lvs_netlink_cmd_rcv_bufs_force", acts("integration/tests/rcv_bufs_netns.rs::lvs_buffers_forced_past_rmem_max_vrrp_ones_capped")),
+    ("global_defs", "lvs_netlink_monitor_rcv_bufs", acts("integration/tests/rcv_bufs_netns.rs::lvs_buffers_forced_past_rmem_max_vrrp_ones_capped")),
+    ("global_defs", "lvs_netlink_monitor_rcv_bufs_force", acts("integration/tests/rcv_bufs_netns.rs::lvs_buffers_forced_past_rmem_max_vrrp_ones_capped")),
     // instance options (node/trackers.rs, engine/promote.rs)
     ("vrrp_instance", "unicast_fault_no_peer", acts("integration/tests/instance_options_netns.rs::unicast_fault_no_peer_holds_the_instance_in_fault_as_keepalived")),
     ("vrrp_instance", "promote_secondaries", acts("integration/tests/instance_options_netns.rs::promote_secondaries_keeps_the_vip_when_the_primary_goes_as_keepalived")),

@@ -298,3 +298,26 @@ fn use_vmac_names_macs_and_xmit_base() {
         [false, true, false, false, false]
     );
 }
+
+/// `*_rcv_bufs` and `*_rcv_bufs_force` as keepalived reads them: 0 or a
+/// bad size leaves the one before; the force flag takes an optional
+/// boolean, a bad one leaves the flag as it was.
+#[test]
+fn netlink_receive_buffers() {
+    let l = parse(
+        "global_defs {\n vrrp_netlink_cmd_rcv_bufs 1048576\n vrrp_netlink_cmd_rcv_bufs 0\n\
+         vrrp_netlink_cmd_rcv_bufs_force\n vrrp_netlink_monitor_rcv_bufs 2097152\n\
+         vrrp_netlink_monitor_rcv_bufs x\n vrrp_netlink_monitor_rcv_bufs_force true\n\
+         vrrp_netlink_monitor_rcv_bufs_force maybe\n lvs_netlink_cmd_rcv_bufs_force\n\
+         lvs_netlink_cmd_rcv_bufs_force no\n lvs_netlink_monitor_rcv_bufs 4096\n\
+         process_monitor_rcv_bufs 8192\n process_monitor_rcv_bufs_force on\n}\n",
+    );
+    let b = l.config.global.netlink_bufs;
+    let rb = |size, force| RcvBuf { size, force };
+    assert_eq!(b.vrrp_cmd, rb(1_048_576, true));
+    assert_eq!(b.vrrp_monitor, rb(2_097_152, true));
+    assert_eq!(b.lvs_cmd, rb(0, false));
+    assert_eq!(b.lvs_monitor, rb(4096, false));
+    assert_eq!(b.process_monitor, rb(8192, true));
+    assert_eq!(NetlinkBufs::default().vrrp_cmd, rb(0, false));
+}

@@ -11,10 +11,10 @@ fn inert_keyword_is_noted_at_start_up_and_in_config_test() {
     let conf = dir.path().join("k.conf");
     std::fs::write(
         &conf,
-        "global_defs {\n  vrrp_netlink_cmd_rcv_bufs_force\n}\n",
+        "global_defs {\n  process_monitor_rcv_bufs_force\n}\n",
     )
     .unwrap();
-    let note = "'vrrp_netlink_cmd_rcv_bufs_force' is read but kad does not act on it yet";
+    let note = "'process_monitor_rcv_bufs_force' is read but kad does not act on it yet";
 
     let t = Command::new(env!("CARGO_BIN_EXE_kad"))
         .args(["-t", "--no-env-check", "-f"])

@@ -28,9 +28,18 @@ fn set_fifo_script(ctx: &mut Ctx, n: &Node, f: &mut Option<NotifyFifo>) {
     }
 }
 
-fn rcv_bufs(c: &mut Ctx, n: &Node, g: &mut GlobalDefs) {
-    if let Some(v) = c.u32_exact(n, 0, 0, u32::MAX) {
-        g.netlink_rcv_bufs = Some(g.netlink_rcv_bufs.unwrap_or(0).max(v));
+/// `*_rcv_bufs SIZE`: 0 leaves the size unset, as in keepalived (which
+/// also reads a bad size as 0, after reporting it).
+fn rcv_size(c: &mut Ctx, n: &Node, b: &mut RcvBuf) {
+    if let Some(v) = c.u32_exact(n, 0, 0, u32::MAX).filter(|&v| v != 0) {
+        b.size = v;
+    }
+}
+
+/// `*_rcv_bufs_force [BOOL]`: no value means on.
+fn rcv_force(c: &mut Ctx, n: &Node, b: &mut RcvBuf) {
+    if let Some(f) = c.flag_opt(n) {
+        b.force = f;
     }
 }
 
@@ -290,16 +299,36 @@ pub static GLOBAL_DEFS: &[Kw<GlobalDefs>] = &[
     kw("data_use_instance", |c, n, g| {
         g.data_use_instance = c.flag(n, g.data_use_instance)
     }),
-    kw("vrrp_netlink_cmd_rcv_bufs", rcv_bufs),
-    kw("vrrp_netlink_cmd_rcv_bufs_force", |_, _, _| {}),
-    kw("vrrp_netlink_monitor_rcv_bufs", rcv_bufs),
-    kw("vrrp_netlink_monitor_rcv_bufs_force", |_, _, _| {}),
-    kw("lvs_netlink_cmd_rcv_bufs", rcv_bufs),
-    kw("lvs_netlink_cmd_rcv_bufs_force", |_, _, _| {}),
-    kw("lvs_netlink_monitor_rcv_bufs", rcv_bufs),
-    kw("lvs_netlink_monitor_rcv_bufs_force", |_, _, _| {}),
-    kw("process_monitor_rcv_bufs", rcv_bufs),
-    kw("process_monitor_rcv_bufs_force", |_, _, _| {}),
+    kw("vrrp_netlink_cmd_rcv_bufs", |c, n, g| {
+        rcv_size(c, n, &mut g.netlink_bufs.vrrp_cmd)
+    }),
+    kw("vrrp_netlink_cmd_rcv_bufs_force", |c, n, g| {
+        rcv_force(c, n, &mut g.netlink_bufs.vrrp_cmd)
+    }),
+    kw("vrrp_netlink_monitor_rcv_bufs", |c, n, g| {
+        rcv_size(c, n, &mut g.netlink_bufs.vrrp_monitor)
+    }),
+    kw("vrrp_netlink_monitor_rcv_bufs_force", |c, n, g| {
+        rcv_force(c, n, &mut g.netlink_bufs.vrrp_monitor)
+    }),
+    kw("lvs_netlink_cmd_rcv_bufs", |c, n, g| {
+        rcv_size(c, n, &mut g.netlink_bufs.lvs_cmd)
+    }),
+    kw("lvs_netlink_cmd_rcv_bufs_force", |c, n, g| {
+        rcv_force(c, n, &mut g.netlink_bufs.lvs_cmd)
+    }),
+    kw("lvs_netlink_monitor_rcv_bufs", |c, n, g| {
+        rcv_size(c, n, &mut g.netlink_bufs.lvs_monitor)
+    }),
+    kw("lvs_netlink_monitor_rcv_bufs_force", |c, n, g| {
+        rcv_force(c, n, &mut g.netlink_bufs.lvs_monitor)
+    }),
+    kw("process_monitor_rcv_bufs", |c, n, g| {
+        rcv_size(c, n, &mut g.netlink_bufs.process_monitor)
+    }),
+    kw("process_monitor_rcv_bufs_force", |c, n, g| {
+        rcv_force(c, n, &mut g.netlink_bufs.process_monitor)
+    }),
     kw("no_email_faults", |_, _, g| g.no_email_faults = true),
     kw("no_checker_emails", |c, n, g| {
         g.no_checker_emails = c.flag(n, g.no_checker_emails)

@@ -1,5 +1,6 @@
 //! `global_defs` and the top-level blocks that are not VRRP or LVS.
 
+use super::rcvbuf::NetlinkBufs;
 use super::units::{secs, Centis};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
@@ -192,8 +193,9 @@ pub struct GlobalDefs {
     pub state_dump_file: Option<String>,
     pub json_version: u8,
     pub data_use_instance: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub netlink_rcv_bufs: Option<u32>,
+    /// The netlink sockets' receive buffers (`*_rcv_bufs[_force]`).
+    #[serde(default, skip_serializing_if = "NetlinkBufs::is_default")]
+    pub netlink_bufs: NetlinkBufs,
 
     /// Where the daemon runs and what its files are called (top-level
     /// `net_namespace`, `instance`, `use_pid_dir`).
@@ -280,7 +282,7 @@ impl Default for GlobalDefs {
             state_dump_file: None,
             json_version: 1,
             data_use_instance: false,
-            netlink_rcv_bufs: None,
+            netlink_bufs: NetlinkBufs::default(),
             identity: Identity::default(),
         }
     }

@@ -7,11 +7,12 @@ use super::fifo::Fifo;
 use super::lvs::{Job, Programmed, Writer};
 use super::sched;
 use super::scripts;
-use kad_config::model::{CheckKind, Config, VsKey};
+use kad_config::model::{CheckKind, Config, RcvBuf, VsKey};
 use kad_ipvs::check::probe::{probe, Spec};
 use kad_ipvs::check::{Action, Admin, CheckId, Health, Micros, Outcome};
 use kad_ipvs::netlink::client::IpvsError;
 use kad_ipvs::{diff, services_of, Table};
+use kad_vrrp::io::rcvbuf::Resizable;
 use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -364,15 +365,17 @@ fn open_fifo(cfg: &Config) -> Option<Fifo> {
 /// The node's addresses, for `ha_suspend`, dumped with rtnetlink when a
 /// virtual server uses it (an empty set when netlink fails: every such
 /// server waits, as when its address is missing).
-struct LocalAddrs(Option<rtnetlink::Handle>);
+struct LocalAddrs(Option<(rtnetlink::Handle, Option<Resizable>)>);
 
 impl LocalAddrs {
-    /// On the checks runtime, which drives the connection.
-    fn new() -> LocalAddrs {
+    /// On the checks runtime, which drives the connection; its buffer is
+    /// keepalived's checker command socket's (`lvs_netlink_cmd_rcv_bufs`).
+    fn new(buf: &RcvBuf) -> LocalAddrs {
         match rtnetlink::new_connection() {
-            Ok((conn, handle, _)) => {
+            Ok((mut conn, handle, _)) => {
+                let r = kad_vrrp::io::rcvbuf::set_rtnl(&mut conn, buf);
                 tokio::spawn(conn);
-                LocalAddrs(Some(handle))
+                LocalAddrs(Some((handle, r)))
             }
             Err(e) => {
                 tracing::warn!("checks: no netlink for ha_suspend ({e})");
@@ -381,8 +384,16 @@ impl LocalAddrs {
         }
     }
 
+    /// A reload's size (keepalived's checker has closed this socket by
+    /// then; kad keeps it, so it follows the configuration).
+    fn set_buf(&self, buf: &RcvBuf) {
+        if let Some((_, Some(r))) = &self.0 {
+            r.set(buf);
+        }
+    }
+
     async fn for_cfg(&self, cfg: &Config) -> BTreeSet<std::net::IpAddr> {
-        let Some(h) = self
+        let Some((h, _)) = self
             .0
             .as_ref()
             .filter(|_| cfg.virtual_servers.iter().any(|v| v.ha_suspend))
@@ -488,10 +499,10 @@ async fn run(
     mut climber: sched::Climber,
 ) {
     let (rtx, mut results) = mpsc::unbounded_channel::<(u64, CheckId, Outcome, Duration)>();
-    let addrs = LocalAddrs::new();
     let Some(cfg) = shared.read().ok().map(|s| s.cfg.clone()) else {
         return;
     };
+    let addrs = LocalAddrs::new(&cfg.global.netlink_bufs.lvs_cmd);
     let local = addrs.for_cfg(&cfg).await;
     let (epoch, mut l) = {
         let Ok(mut s) = shared.write() else { return };
@@ -511,7 +522,7 @@ async fn run(
         (s.epoch, l)
     };
     // ha_suspend follows address events; the slow tick is a safety net.
-    let mut addr_events = watch_addrs();
+    let (mut addr_events, addr_monitor) = watch_addrs(&cfg.global.netlink_bufs.lvs_monitor);
     let mut suspend_tick = tokio::time::interval(Duration::from_secs(5));
     // One timer, moved only when the next deadline moves.
     let far = || tokio::time::Instant::now() + Duration::from_secs(3600);
@@ -619,6 +630,12 @@ async fn run(
                     let _ = reply.send(answer);
                 }
                 Cmd::Reload(cfg, before, overrides, began, reply) => {
+                    // As keepalived's checker at a reload.
+                    let bufs = &cfg.global.netlink_bufs;
+                    if let Some(m) = &addr_monitor {
+                        m.set(&bufs.lvs_monitor);
+                    }
+                    addrs.set_buf(&bufs.lvs_cmd);
                     let local = addrs.for_cfg(&cfg).await;
                     let shared = l.shared.clone();
                     // The new health and tables are computed under a read
@@ -717,17 +734,20 @@ async fn run(
 
 /// Address added or removed anywhere on this node (rtnetlink events), or
 /// None when the monitor cannot be opened (the tick then does the work).
-fn watch_addrs() -> Option<mpsc::UnboundedReceiver<()>> {
+/// Its buffer is keepalived's checker monitor's
+/// (`lvs_netlink_monitor_rcv_bufs`).
+fn watch_addrs(buf: &RcvBuf) -> (Option<mpsc::UnboundedReceiver<()>>, Option<Resizable>) {
     use futures::StreamExt;
     use rtnetlink::MulticastGroup;
     let groups = [MulticastGroup::Ipv4Ifaddr, MulticastGroup::Ipv6Ifaddr];
-    let (conn, _handle, mut messages) = match rtnetlink::new_multicast_connection(&groups) {
+    let (mut conn, _handle, mut messages) = match rtnetlink::new_multicast_connection(&groups) {
         Ok(c) => c,
         Err(e) => {
             tracing::warn!("checks: no address events ({e}); ha_suspend polls every 5 s");
-            return None;
+            return (None, None);
         }
     };
+    let resizable = kad_vrrp::io::rcvbuf::set_rtnl(&mut conn, buf);
     tokio::spawn(conn);
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {
@@ -737,7 +757,7 @@ fn watch_addrs() -> Option<mpsc::UnboundedReceiver<()>> {
             }
         }
     });
-    Some(rx)
+    (Some(rx), resizable)
 }
 
 /// `ha_suspend`: checks of a virtual server whose address is not on this

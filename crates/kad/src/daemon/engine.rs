@@ -58,6 +58,8 @@ pub enum Event {
     Stop,
 }
 
+use kad_vrrp::io::rcvbuf::Resizable;
+
 pub struct Engine {
     started: std::time::Instant,
     handle: rtnetlink::Handle,
@@ -97,6 +99,10 @@ pub struct Engine {
     /// `vrrp_rt_priority`, `max_auto_priority`, ...: applied to this
     /// thread when it starts to run.
     scheduling: kad_config::model::Scheduling,
+    /// The command socket and the monitors, whose receive buffers a
+    /// reload sets again (keepalived's `kernel_netlink_set_recv_bufs`).
+    netlink_cmd: Option<Resizable>,
+    netlink_monitors: Vec<Resizable>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -2,8 +2,10 @@
 //! them: an instance whose advert source goes faults, and one waiting for
 //! a source takes the one that comes (`kad_vrrp::node` decides).
 
+use super::rcvbuf::Resizable;
 use super::IoError;
 use futures::StreamExt;
+use kad_config::model::RcvBuf;
 use netlink_packet_core::NetlinkPayload;
 use netlink_packet_route::address::{AddressAttribute, AddressMessage};
 use netlink_packet_route::RouteNetlinkMessage;
@@ -19,14 +21,19 @@ pub struct AddrEvent {
     pub added: bool,
 }
 
-/// Watch address changes; events go to `tx` until it is closed.
-pub fn watch(tx: mpsc::UnboundedSender<AddrEvent>) -> Result<(), IoError> {
+/// Watch address changes; events go to `tx` until it is closed; the socket,
+/// for a reload's buffer size.
+pub fn watch(
+    tx: mpsc::UnboundedSender<AddrEvent>,
+    buf: &RcvBuf,
+) -> Result<Option<Resizable>, IoError> {
     let groups = [MulticastGroup::Ipv4Ifaddr, MulticastGroup::Ipv6Ifaddr];
-    let (conn, _handle, mut messages) =
+    let (mut conn, _handle, mut messages) =
         rtnetlink::new_multicast_connection(&groups).map_err(|e| IoError::Os {
             what: "opening the address monitor".into(),
             source: e,
         })?;
+    let resizable = super::rcvbuf::set_rtnl(&mut conn, buf);
     tokio::spawn(conn);
     tokio::spawn(async move {
         while let Some((msg, _)) = messages.next().await {
@@ -44,7 +51,7 @@ pub fn watch(tx: mpsc::UnboundedSender<AddrEvent>) -> Result<(), IoError> {
             }
         }
     });
-    Ok(())
+    Ok(resizable)
 }
 
 fn event(a: &AddressMessage, added: bool) -> Option<AddrEvent> {

@@ -2,10 +2,12 @@
 //! the static entries that keepalived puts back
 //! ([`crate::statics::Statics::reinstate`] decides).
 
+use super::rcvbuf::Resizable;
 use super::IoError;
 use crate::statics::Gone;
 use futures::StreamExt;
 use kad_config::model::Prefix;
+use kad_config::model::RcvBuf;
 use netlink_packet_core::NetlinkPayload;
 use netlink_packet_route::address::AddressAttribute;
 use netlink_packet_route::route::{RouteAddress, RouteAttribute, RouteMessage, RouteProtocol};
@@ -16,8 +18,8 @@ use std::net::IpAddr;
 use tokio::sync::mpsc;
 
 /// Watch address, route and rule deletions; events go to `tx` until it is
-/// closed.
-pub fn watch(tx: mpsc::UnboundedSender<Gone>) -> Result<(), IoError> {
+/// closed; the socket, for a reload's buffer size.
+pub fn watch(tx: mpsc::UnboundedSender<Gone>, buf: &RcvBuf) -> Result<Option<Resizable>, IoError> {
     let groups = [
         MulticastGroup::Ipv4Ifaddr,
         MulticastGroup::Ipv6Ifaddr,
@@ -26,11 +28,12 @@ pub fn watch(tx: mpsc::UnboundedSender<Gone>) -> Result<(), IoError> {
         MulticastGroup::Ipv4Rule,
         MulticastGroup::Ipv6Rule,
     ];
-    let (conn, _handle, mut messages) =
+    let (mut conn, _handle, mut messages) =
         rtnetlink::new_multicast_connection(&groups).map_err(|e| IoError::Os {
             what: "opening the address/route/rule monitor".into(),
             source: e,
         })?;
+    let resizable = super::rcvbuf::set_rtnl(&mut conn, buf);
     tokio::spawn(conn);
     tokio::spawn(async move {
         while let Some((msg, _)) = messages.next().await {
@@ -64,7 +67,7 @@ pub fn watch(tx: mpsc::UnboundedSender<Gone>) -> Result<(), IoError> {
             }
         }
     });
-    Ok(())
+    Ok(resizable)
 }
 
 /// A deleted route of keepalived's protocol.

@@ -2,8 +2,10 @@
 //! `track_interface` and the instance's own interface, and links created
 //! and deleted (`dynamic_interfaces`).
 
+use super::rcvbuf::Resizable;
 use super::IoError;
 use futures::StreamExt;
+use kad_config::model::RcvBuf;
 use netlink_packet_route::link::{LinkAttribute, LinkFlags};
 use netlink_packet_route::RouteNetlinkMessage;
 use tokio::sync::mpsc;
@@ -19,15 +21,20 @@ pub struct LinkEvent {
     pub deleted: bool,
 }
 
-/// Watch every link change; events go to `tx` until it is closed.
-pub fn watch(tx: mpsc::UnboundedSender<LinkEvent>) -> Result<(), IoError> {
-    let (conn, _handle, mut messages) =
+/// Watch every link change; events go to `tx` until it is closed; the socket,
+/// for a reload's buffer size.
+pub fn watch(
+    tx: mpsc::UnboundedSender<LinkEvent>,
+    buf: &RcvBuf,
+) -> Result<Option<Resizable>, IoError> {
+    let (mut conn, _handle, mut messages) =
         rtnetlink::new_multicast_connection(&[rtnetlink::MulticastGroup::Link]).map_err(|e| {
             IoError::Os {
                 what: "opening the link monitor".into(),
                 source: e,
             }
         })?;
+    let resizable = super::rcvbuf::set_rtnl(&mut conn, buf);
     tokio::spawn(conn);
     tokio::spawn(async move {
         while let Some((msg, _)) = messages.next().await {
@@ -60,5 +67,5 @@ pub fn watch(tx: mpsc::UnboundedSender<LinkEvent>) -> Result<(), IoError> {
             }
         }
     });
-    Ok(())
+    Ok(resizable)
 }

@@ -10,6 +10,7 @@ pub mod iface;
 pub mod link;
 pub mod macvlan;
 pub use crate::received;
+pub mod rcvbuf;
 pub mod route;
 pub mod rule;
 pub mod socket;

@@ -168,6 +168,18 @@ fn global(o: &mut Vec<String>, s: &Snapshot) {
         " Default script uid:gid {}",
         uid_gid(&default_user, g)
     ));
+    // As configured (0: unset), in keepalived's order and words.
+    let b = &g.netlink_bufs;
+    for (name, r) in [
+        ("vrrp_netlink_cmd", b.vrrp_cmd),
+        ("vrrp_netlink_monitor", b.vrrp_monitor),
+        ("process_monitor", b.process_monitor),
+        ("lvs_netlink_cmd", b.lvs_cmd),
+        ("lvs_netlink_monitor", b.lvs_monitor),
+    ] {
+        w(format!(" {name}_rcv_bufs = {}", r.size));
+        w(format!(" {name}_rcv_bufs_force = {}", u8::from(r.force)));
+    }
 }
 
 fn addr(a: IpAddr) -> String {

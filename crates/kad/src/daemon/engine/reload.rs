@@ -8,6 +8,14 @@ use kad_config::model::Config;
 
 impl Engine {
     pub(super) async fn reload(&mut self, cfg: &Config) {
+        // keepalived sets its netlink buffers again first.
+        let bufs = &cfg.global.netlink_bufs;
+        if let Some(c) = &self.netlink_cmd {
+            c.set(&bufs.vrrp_cmd);
+        }
+        for m in &self.netlink_monitors {
+            m.set(&bufs.vrrp_monitor);
+        }
         let known = self
             .node
             .instances()

@@ -27,7 +27,9 @@ fn wrap(name: &str) -> impl FnOnce(kad_vrrp::io::IoError) -> SetupError {
 
 impl Engine {
     pub async fn new(cfg: &Config, tx: mpsc::Sender<Event>) -> Result<Engine, SetupError> {
-        let (conn, handle, _) = rtnetlink::new_connection().map_err(SetupError::Netlink)?;
+        let bufs = cfg.global.netlink_bufs;
+        let (mut conn, handle, _) = rtnetlink::new_connection().map_err(SetupError::Netlink)?;
+        let netlink_cmd = kad_vrrp::io::rcvbuf::set_rtnl(&mut conn, &bufs.vrrp_cmd);
         tokio::spawn(conn);
         let mut ifindex = HashMap::new();
         super::tasks::init_track_files(cfg);
@@ -76,6 +78,8 @@ impl Engine {
             firewall: None,
             firewall_settings: cfg.global.firewall.clone(),
             scheduling: cfg.global.scheduling.clone(),
+            netlink_cmd,
+            netlink_monitors: Vec::new(),
         };
         // The VMACs first: sockets bind to them.
         e.vmacs_create().await;
@@ -89,18 +93,23 @@ impl Engine {
         // deletions, so that static entries deleted by others come back
         // (watched without static entries too: a reload may bring some).
         let (ltx, lrx) = mpsc::unbounded_channel();
-        if let Err(e) = link::watch(ltx) {
-            tracing::warn!("no link events (track_interface will not react): {e}");
+        match link::watch(ltx, &bufs.vrrp_monitor) {
+            Ok(r) => e.netlink_monitors.extend(r),
+            Err(e) => tracing::warn!("no link events (track_interface will not react): {e}"),
         }
         forward(lrx, tx, Event::Link);
         let (atx, arx) = mpsc::unbounded_channel();
-        if let Err(err) = kad_vrrp::io::addr_watch::watch(atx) {
-            tracing::warn!("a removed source address will not be noticed: {err}");
+        match kad_vrrp::io::addr_watch::watch(atx, &bufs.vrrp_monitor) {
+            Ok(r) => e.netlink_monitors.extend(r),
+            Err(err) => tracing::warn!("a removed source address will not be noticed: {err}"),
         }
         forward(arx, e.tx.clone(), Event::Address);
         let (gtx, grx) = mpsc::unbounded_channel();
-        if let Err(err) = kad_vrrp::io::gone::watch(gtx) {
-            tracing::warn!("static entries deleted by others will not come back: {err}");
+        match kad_vrrp::io::gone::watch(gtx, &bufs.vrrp_monitor) {
+            Ok(r) => e.netlink_monitors.extend(r),
+            Err(err) => {
+                tracing::warn!("static entries deleted by others will not come back: {err}")
+            }
         }
         forward(grx, e.tx.clone(), Event::Gone);
         e.tasks.sync(cfg, &e.tx);
