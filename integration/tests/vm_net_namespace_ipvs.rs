@@ -20,7 +20,7 @@ fn net_namespace_ipvs_programs_ipvs_where_it_says_and_checks_where_kad_runs() {
     );
     assert_eq!(
         block(o, "lvs"),
-        ["TCP 10.9.0.100:80 rr", "-> 127.0.0.1:8080 Masq 1 0 0"],
+        ["TCP 10.9.0.100:80 rr", "-> 10.9.0.1:8080 Masq 1 0 0"],
         "{o}"
     );
     // The check runs in kad's namespace: the server's end is seen there.
@@ -37,7 +37,7 @@ fn net_namespace_ipvs_programs_ipvs_where_it_says_and_checks_where_kad_runs() {
     // No name: the initial namespace, kad itself in `vrrp`.
     assert_eq!(
         block(o, "default root"),
-        ["TCP 10.9.0.101:80 rr", "-> 10.9.0.3:80 Route 1 0 0"],
+        ["TCP 10.9.0.101:80 rr", "-> 10.9.0.3:80 Masq 1 0 0"],
         "{o}"
     );
     assert!(block(o, "default vrrp").is_empty(), "{o}");

@@ -6,15 +6,15 @@ $IP link set lo up
 $IP link add eth0 type dummy && $IP addr add 10.9.0.1/24 dev eth0 && $IP link set eth0 up
 $IP netns add lvs
 mkdir -p /tmp/www && echo ok > /tmp/www/index.html
-# The real server answers only in kad's namespace (its loopback).
-$BB httpd -f -p 127.0.0.1:8080 -h /tmp/www &
+# The real server answers only in kad's namespace (its own address).
+$BB httpd -f -p 10.9.0.1:8080 -h /tmp/www &
 web=$!
-ipvs() { "$@" ipvsadm -Ln | grep -E "^TCP|->" | sed 's/ \+/ /g'; }
+ipvs() { "$@" ipvsadm -Ln | grep -E "^TCP|->" | grep -v RemoteAddress | sed 's/ \+/ /g'; }
 # wait_rs N: until the lvs namespace's table has N entries for the server.
 wait_rs() {
     i=0
     while [ $i -lt 200 ]; do
-        n=$($IP netns exec lvs ipvsadm -Ln | grep -c "127.0.0.1:8080")
+        n=$($IP netns exec lvs ipvsadm -Ln | grep -c "10.9.0.1:8080")
         [ "$n" = "$1" ] && { echo "after $((i * 100)) ms"; return 0; }
         sleep 0.1; i=$((i + 1))
     done
@@ -26,7 +26,7 @@ virtual_server 10.9.0.100 80 {
     protocol TCP
     lb_algo rr
     delay_loop 1
-    real_server 127.0.0.1 8080 {
+    real_server 10.9.0.1 8080 {
         weight 1
         TCP_CHECK {
             connect_timeout 1
