@@ -5,6 +5,8 @@ BB=/bin/busybox
 $IP link set lo up
 $IP link add eth0 type dummy && $IP addr add 10.9.0.1/24 dev eth0 && $IP link set eth0 up
 $IP netns add lvs
+# A namespace without a local table (lo down) refuses every destination.
+$IP -n lvs link set lo up
 mkdir -p /tmp/www && echo ok > /tmp/www/index.html
 # The real server answers only in kad's namespace (its own address).
 $BB httpd -f -p 10.9.0.1:8080 -h /tmp/www &

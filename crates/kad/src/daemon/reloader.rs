@@ -135,7 +135,7 @@ impl Reloader {
             // keepalived reads it): the new file must pass `kad -t`.
             if let Some(file) = &running.global.reload_check_config {
                 if let Some(refusal) = check_first(&cli, file) {
-                    return Err(vec![refusal]);
+                    return Err((vec![refusal], "the new configuration failed its check"));
                 }
             }
             if loaded.has_errors() {
@@ -145,14 +145,14 @@ impl Reloader {
                     .filter(|d| d.is_error())
                     .map(|d| d.to_string())
                     .collect();
-                return Err(lines);
+                return Err((lines, "the configuration has errors"));
             }
             let mut cfg = super::scripts::secure(super::sides::filter(&cli, loaded.config));
             let running_id = &running.global.identity;
             if let Some(m) =
                 super::sides::reload_refusal(&cli, running_id, &mut cfg.global.identity)
             {
-                return Err(vec![m.to_string()]);
+                return Err((vec![m.to_string()], "a reload cannot change that"));
             }
             // Also here, off the runtime: what changed (a walk of every
             // virtual server), the e-mail settings (the host and user
@@ -166,17 +166,15 @@ impl Reloader {
         .await;
         let (cfg, mut lines, vrrp, overrides) = match prepared {
             Ok(Ok(p)) => p,
-            Ok(Err(lines)) => {
+            Ok(Err((lines, why))) => {
                 for l in &lines {
                     tracing::error!("{l}");
                 }
-                tracing::error!(
-                    "reload refused: the configuration has errors; the running one stays"
-                );
+                let done = format!("reload refused: {why}; the running one stays");
+                tracing::error!("{done}");
                 self.count(false, t);
                 return Done {
-                    done: "reload refused: the configuration has errors; the running one stays"
-                        .into(),
+                    done,
                     lines,
                     ok: false,
                 };
