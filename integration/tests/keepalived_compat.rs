@@ -143,12 +143,8 @@ fn conf_d_examples_are_clean() {
 /// kad reports the same lines and no others.
 #[test]
 fn sync_group_notify_deleted_is_unknown_as_in_keepalived() {
-    let keepalived = require("keepalived");
-    let dir = std::env::temp_dir().join(format!("kad-sg-notify-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let conf = dir.join("keepalived.conf");
-    std::fs::write(
-        &conf,
+    let (ka_err, k_err) = both_check(
+        "sg-notify",
         "vrrp_sync_group G {
     group {
         VI_1
@@ -168,21 +164,7 @@ vrrp_instance VI_1 {
     }
 }
 ",
-    )
-    .unwrap();
-    let ka = Command::new(&keepalived)
-        .args(["-t", "-f"])
-        .arg(&conf)
-        .output()
-        .expect("keepalived -t");
-    let ka_err = String::from_utf8_lossy(&ka.stderr);
-    let k = Command::new(bin("kad"))
-        .args(["-t", "--no-env-check", "-f"])
-        .arg(&conf)
-        .output()
-        .expect("kad -t");
-    let k_err = String::from_utf8_lossy(&k.stderr);
-    let _ = std::fs::remove_dir_all(&dir);
+    );
     let want = keepalived_lines(&ka_err);
     let got = kad_lines(&k_err);
     // Lines 5 and 6: the two keywords keepalived does not know in a group.
@@ -201,15 +183,9 @@ vrrp_instance VI_1 {
 /// keepalived 2.2.7 reports them.
 #[test]
 fn scheduling_keywords_are_corrected_as_keepalived_corrects_them() {
-    let keepalived = require("keepalived");
-    let dir = std::env::temp_dir().join(format!("kad-sched-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let conf = dir.join("keepalived.conf");
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    std::fs::write(
-        &conf,
-        format!(
-            "global_defs {{
+    let conf = format!(
+        "global_defs {{
     vrrp_rt_priority 200
     checker_rt_priority 0
     vrrp_priority 30
@@ -229,22 +205,8 @@ vrrp_instance VI_1 {{
     }}
 }}
 "
-        ),
-    )
-    .unwrap();
-    let ka = Command::new(&keepalived)
-        .args(["-t", "-f"])
-        .arg(&conf)
-        .output()
-        .expect("keepalived -t");
-    let ka_err = String::from_utf8_lossy(&ka.stderr);
-    let k = Command::new(bin("kad"))
-        .args(["-t", "--no-env-check", "-f"])
-        .arg(&conf)
-        .output()
-        .expect("kad -t");
-    let k_err = String::from_utf8_lossy(&k.stderr);
-    let _ = std::fs::remove_dir_all(&dir);
+    );
+    let (ka_err, k_err) = both_check("sched", &conf);
     let want: Vec<u32> = keepalived_lines(&ka_err)
         .into_iter()
         .filter(|&l| l <= 11)
@@ -264,4 +226,28 @@ vrrp_instance VI_1 {{
         assert!(ka_err.contains(m), "keepalived:\n{ka_err}");
         assert!(k_err.contains(m), "kad:\n{k_err}");
     }
+}
+
+/// `keepalived -t` and `kad -t` on the same text: their standard errors.
+fn both_check(name: &str, text: &str) -> (String, String) {
+    let keepalived = require("keepalived");
+    let dir = std::env::temp_dir().join(format!("kad-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let conf = dir.join("keepalived.conf");
+    std::fs::write(&conf, text).unwrap();
+    let ka = Command::new(&keepalived)
+        .args(["-t", "-f"])
+        .arg(&conf)
+        .output()
+        .expect("keepalived -t");
+    let k = Command::new(bin("kad"))
+        .args(["-t", "--no-env-check", "-f"])
+        .arg(&conf)
+        .output()
+        .expect("kad -t");
+    let _ = std::fs::remove_dir_all(&dir);
+    (
+        String::from_utf8_lossy(&ka.stderr).into_owned(),
+        String::from_utf8_lossy(&k.stderr).into_owned(),
+    )
 }
