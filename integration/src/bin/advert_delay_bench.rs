@@ -6,7 +6,8 @@
 //! namespace captures both masters' adverts with tcpdump; an advert's
 //! delay is its gap from the one before less the advert interval.
 //!
-//! `advert-delay-bench [SERVICES] [RELOADS]` (default 10000, 10), as root,
+//! `advert-delay-bench [SERVICES] [RELOADS] [GLOBAL_DEFS LINE...]` (default
+//! 10000, 10; e.g. `10000 10 vrrp_rt_priority 50`), as root,
 //! by hand: `cargo run --release -p kad-integration --bin
 //! advert-delay-bench`. Not a timed test; figures: docs/performance.md.
 
@@ -20,9 +21,9 @@ const ADVERT_MS: f64 = 100.0;
 /// After a SIGHUP, how long counts as "during the reload".
 const WINDOW: Duration = Duration::from_millis(2500);
 
-fn config(lab: &Lab, vrid: u8, n: usize, changed: bool) -> String {
+fn config(lab: &Lab, vrid: u8, n: usize, changed: bool, extra: &str) -> String {
     format!(
-        "global_defs {{\n lvs_audit_interval 0\n}}\n\
+        "global_defs {{\n lvs_audit_interval 0\n {extra}\n}}\n\
          vrrp_instance VI_{vrid} {{\n interface eth0\n virtual_router_id {vrid}\n version 3\n \
          priority 200\n advert_int 0.1\n virtual_ipaddress {{\n  {}/24\n }}\n}}\n{}",
         lab.ip(100 + vrid - 50),
@@ -101,10 +102,13 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let n: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(10_000);
     let reloads: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(10);
+    // The rest: one more global_defs line for both daemons (e.g.
+    // `vrrp_rt_priority 50`).
+    let extra = args.get(2..).map(|a| a.join(" ")).unwrap_or_default();
     let mut lab = Lab::new(3);
     let (kad_src, ka_src) = (lab.ip(1), lab.ip(2));
-    let kconf = lab.write("kad.conf", &config(&lab, 51, n, false));
-    let aconf = lab.write("keepalived.conf", &config(&lab, 52, n, false));
+    let kconf = lab.write("kad.conf", &config(&lab, 51, n, false, &extra));
+    let aconf = lab.write("keepalived.conf", &config(&lab, 52, n, false, &extra));
     let kad = lab.kad(0, &kconf, "bench");
     let ka = lab.keepalived(1, &aconf, "bench");
     let sock = lab.socket(0);
@@ -138,8 +142,8 @@ fn main() {
     let began = Instant::now();
     for r in 0..reloads {
         let changed = r % 2 == 0;
-        std::fs::write(&kconf, config(&lab, 51, n, changed)).expect("rewrite");
-        std::fs::write(&aconf, config(&lab, 52, n, changed)).expect("rewrite");
+        std::fs::write(&kconf, config(&lab, 51, n, changed, &extra)).expect("rewrite");
+        std::fs::write(&aconf, config(&lab, 52, n, changed, &extra)).expect("rewrite");
         kad_hups.push(wall());
         lab.signal(kad, "HUP");
         std::thread::sleep(Duration::from_secs(3));
@@ -154,7 +158,12 @@ fn main() {
     let _ = cap.stop();
     let ads = adverts(&file);
     let reloaded = lab.log("kad0.log").matches("reload: 1 change").count();
-    assert_eq!(reloaded, reloads, "kad did not report each reload");
+    assert_eq!(
+        reloaded,
+        reloads,
+        "kad did not report each reload:\n{}",
+        lab.log("kad0.log")
+    );
     let k = figures(&ads, &kad_src, &kad_hups);
     let a = figures(&ads, &ka_src, &ka_hups);
     println!(
