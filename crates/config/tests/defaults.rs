@@ -213,7 +213,7 @@ fn checker_options() {
 fn groups_sync_daemon_and_timeouts() {
     let l = parse(
         "global_defs { lvs_sync_daemon eth1 VI_1 id 7 maxlen 1400 port 8849 ttl 2 group 224.0.0.82\n lvs_timeouts tcp 900 tcpfin 30 udp 60\n lvs_flush }\n\
-         vrrp_instance VI_1 { interface e\n virtual_router_id 1 }\n\
+         vrrp_instance VI_1 { interface e\n virtual_router_id 1\n virtual_ipaddress { 10.0.0.9 } }\n\
          virtual_server_group G { 10.0.0.1-3 80\n 10.1.0.0/30 443\n fwmark 5 inet6 }\n\
          virtual_server group G { protocol TCP\n lb_algo sh\n sh-port\n real_server 10.2.0.1 80 { } }",
     );

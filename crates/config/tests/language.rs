@@ -121,7 +121,8 @@ fn braces_anywhere_comments_and_quotes() {
     let l = parse(
         "vrrp_script chk { script \"/bin/echo 'a b' \\\"c\\\"\"\n interval 2 }\n\
          vrrp_instance VI_1 { interface eth0 # comment { not a brace\n\
-         virtual_router_id 3 ! another\n track_script { chk weight 5 }\n}\n",
+         virtual_router_id 3 ! another\n track_script { chk weight 5 }\n\
+         virtual_ipaddress { 10.0.0.9 }\n}\n",
     );
     assert!(problems(&l).is_empty(), "{:?}", l.diagnostics);
     let s = &l.config.vrrp_scripts[0];

@@ -59,7 +59,8 @@ fn environment_check_finds_missing_interface_and_can_be_turned_off() {
     let f = write(
         dir.path(),
         "k.conf",
-        "vrrp_instance VI_1 {\n interface kadnosuchif0\n virtual_router_id 9\n}\n",
+        "vrrp_instance VI_1 {\n interface kadnosuchif0\n virtual_router_id 9\n\
+         virtual_ipaddress {\n 10.9.9.9/24\n }\n}\n",
     );
     let (code, _, err) = kad(&["-t", "-f", &f]);
     assert_eq!(code, 5, "{err}");

@@ -71,6 +71,11 @@ pub enum Input {
     /// (priority 0 advert, VIPs held until the successor speaks) and
     /// stays BACKUP.
     Handover,
+    /// `timer_expired_backup`: this MASTER ran too late to advertise in
+    /// time and another router may have taken over: it goes to BACKUP
+    /// (without a priority 0 advert, as keepalived's
+    /// vrrp_thread_timeout_handler).
+    TimerExpired,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,6 +123,8 @@ pub struct Instance {
     fault: bool,
     master: Option<(IpAddr, u8)>,
     last_transition: Time,
+    /// When the last advert went out (keepalived's last_advert_sent).
+    last_advert: Option<Time>,
     pub stats: Stats,
 }
 
@@ -140,6 +147,7 @@ impl Instance {
             fault: false,
             master: None,
             last_transition: Time::ZERO,
+            last_advert: None,
             stats: Stats::default(),
         }
     }
@@ -184,6 +192,30 @@ impl Instance {
         }
     }
 
+    /// `timer_expired_backup`: the time another router whose priority is
+    /// at most `other` needs to take over from a master that went silent,
+    /// beyond `adverts` of our own advert intervals (keepalived uses the
+    /// configured interval for VRRPv3's skew too).
+    pub fn takeover_after(&self, adverts: u32, other: u8) -> Duration {
+        let int = u64::from(self.p.advert_int.0) * 10_000;
+        let p = 256 - u64::from(other);
+        let skew = match self.p.version {
+            Version::V2 => p * 1_000_000 / 256,
+            Version::V3 => p * int / 256,
+        };
+        Duration::from_micros(u64::from(adverts) * int + skew)
+    }
+
+    /// A MASTER whose last advert is so old that a router of priority up
+    /// to `other` has taken over by `now` (Master_Down_Interval: three
+    /// intervals and its skew).
+    pub fn advert_overdue(&self, now: Time, other: u8) -> bool {
+        self.state == State::Master
+            && self
+                .last_advert
+                .is_some_and(|t| t + self.takeover_after(3, other) <= now)
+    }
+
     /// Master_Down_Interval with our current effective priority.
     pub fn master_down_interval(&self) -> Duration {
         let adverts =
@@ -223,6 +255,11 @@ impl Instance {
                 }
             }
             Input::GroupBackup => {
+                if self.state == State::Master && self.release_at.is_none() {
+                    self.leave_master(now, State::Backup, &mut out);
+                }
+            }
+            Input::TimerExpired => {
                 if self.state == State::Master && self.release_at.is_none() {
                     self.leave_master(now, State::Backup, &mut out);
                 }
@@ -286,7 +323,7 @@ impl Instance {
         match self.state {
             State::Master if self.release_at.is_none() => {
                 let prio = self.priority;
-                self.send_advert(prio, &mut out);
+                self.send_advert(now, prio, &mut out);
                 self.adver = Some(now + self.p.advert_int.as_duration());
             }
             State::Backup => {
@@ -329,7 +366,8 @@ impl Instance {
         self.master_down = Some(self.down_at(now));
     }
 
-    fn send_advert(&mut self, priority: u8, out: &mut Vec<Action>) {
+    fn send_advert(&mut self, now: Time, priority: u8, out: &mut Vec<Action>) {
+        self.last_advert = Some(now);
         self.stats.advert_sent += 1;
         if priority == 0 {
             self.stats.pri_zero_sent += 1;
@@ -344,7 +382,7 @@ impl Instance {
         self.preempt_until = None;
         self.master = None;
         let prio = self.priority;
-        self.send_advert(prio, out);
+        self.send_advert(now, prio, out);
         if !self.vips_held {
             out.push(Action::AddVips);
             self.vips_held = true;
@@ -404,7 +442,7 @@ impl Instance {
         }
         if self.adver.is_some_and(|t| t <= now) {
             let prio = self.priority;
-            self.send_advert(prio, out);
+            self.send_advert(now, prio, out);
             self.adver = Some(now + self.p.advert_int.as_duration());
         }
         if let Some((t, repeat)) = self.garp_again {
@@ -495,7 +533,7 @@ impl Instance {
         }
         if priority == 0 {
             let prio = self.priority;
-            self.send_advert(prio, out);
+            self.send_advert(now, prio, out);
             self.adver = Some(now + self.p.advert_int.as_duration());
             return;
         }
@@ -504,7 +542,7 @@ impl Instance {
         if higher {
             if self.p.higher_prio_send_advert {
                 let prio = self.priority;
-                self.send_advert(prio, out);
+                self.send_advert(now, prio, out);
             }
             self.master = Some((src, priority));
             if self.p.version == Version::V3 {
@@ -516,7 +554,7 @@ impl Instance {
         // A lower priority: "forcing a new election".
         if !self.p.lower_prio_no_advert {
             let prio = self.priority;
-            self.send_advert(prio, out);
+            self.send_advert(now, prio, out);
         }
         if self.p.garp.lower_prio_repeat > 0 {
             out.push(Action::Garp {
@@ -546,7 +584,7 @@ impl Instance {
         self.fault = fault;
         match (fault, self.state) {
             (true, State::Master) => {
-                self.send_advert(0, out);
+                self.send_advert(now, 0, out);
                 self.leave_master(now, State::Fault, out);
             }
             (true, State::Backup) => {
@@ -567,7 +605,7 @@ impl Instance {
     fn stop(&mut self, now: Time, out: &mut Vec<Action>) {
         match self.state {
             State::Master if self.release_at.is_none() => {
-                self.send_advert(0, out);
+                self.send_advert(now, 0, out);
                 self.adver = None;
                 self.garp_again = None;
                 self.garp_refresh = None;
@@ -602,7 +640,7 @@ impl Instance {
         if self.state != State::Master || self.release_at.is_some() {
             return out;
         }
-        self.send_advert(0, &mut out);
+        self.send_advert(now, 0, &mut out);
         self.adver = None;
         self.garp_again = None;
         self.garp_refresh = None;

@@ -115,6 +115,16 @@ impl ProcessQuorum {
         self.count
     }
 
+    /// A `fork_delay` runs.
+    pub fn fork_pending(&self) -> bool {
+        matches!(self.timer, Some((_, Pending::Fork)))
+    }
+
+    /// A `terminate_delay` runs.
+    pub fn terminate_pending(&self) -> bool {
+        matches!(self.timer, Some((_, Pending::Terminate)))
+    }
+
     pub fn deadline(&self) -> Option<Time> {
         self.timer.map(|(t, _)| t)
     }

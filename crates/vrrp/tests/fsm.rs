@@ -447,3 +447,46 @@ fn handover_holds_the_vips_until_the_successor_speaks_then_stays_backup() {
     b.handle(t(0), Input::Start);
     assert!(b.handle(t(10), Input::Handover).is_empty());
 }
+
+/// `timer_expired_backup`: a MASTER whose last advert is older than the
+/// Master_Down_Interval of a router of the highest other priority (three
+/// intervals and that priority's skew) goes to BACKUP without a priority
+/// 0 advert; one that advertised in time stays.
+#[test]
+fn timer_expired_sends_a_late_master_to_backup() {
+    let (mut i, d) = master(params(150));
+    // VRRPv2, 1 s: 3 s + (256 - 254) / 256 s.
+    assert_eq!(
+        i.takeover_after(3, 254),
+        Duration::from_micros(3_000_000 + 2 * 1_000_000 / 256)
+    );
+    assert_eq!(
+        i.takeover_after(2, 100),
+        Duration::from_micros(2_000_000 + 156 * 1_000_000 / 256)
+    );
+    let bound = d + i.takeover_after(3, 254);
+    let just_before = d + (i.takeover_after(3, 254) - Duration::from_micros(1));
+    assert!(!i.advert_overdue(just_before, 254));
+    assert!(i.advert_overdue(bound, 254));
+    // A lower highest other priority leaves more time.
+    assert!(!i.advert_overdue(bound, 100));
+    let out = i.handle(bound, Input::TimerExpired);
+    assert_eq!(i.state(), State::Backup);
+    assert!(out.contains(&Action::RemoveVips), "{out:?}");
+    assert!(
+        !out.iter().any(|a| matches!(a, Action::SendAdvert { .. })),
+        "{out:?}"
+    );
+    // In BACKUP it is nothing to act on.
+    assert!(!i.advert_overdue(bound, 254));
+    assert!(i.handle(bound, Input::TimerExpired).is_empty());
+    // VRRPv3 takes the skew from the advert interval.
+    let mut p = params(150);
+    p.version = Version::V3;
+    p.advert_int = Centis(50);
+    let (v3, _) = master(p);
+    assert_eq!(
+        v3.takeover_after(3, 200),
+        Duration::from_micros(1_500_000 + 56 * 500_000 / 256)
+    );
+}

@@ -502,7 +502,9 @@ fn vrrp_table() -> Vec<Kw<VrrpDraft>> {
         kw("virtual_ipaddress_excluded", |c, n, d| {
             addresses(c, n, &mut d.inst.virtual_ipaddress_excluded)
         }),
-        kw("no_virtual_ipaddress", |_, _, _| {}),
+        kw("no_virtual_ipaddress", |_, _, d| {
+            d.inst.no_virtual_ipaddress = true
+        }),
         kw("virtual_routes", |c, n, d| {
             for e in n.children() {
                 d.inst.virtual_routes.extend(net::route(c, e));
@@ -768,6 +770,7 @@ pub fn vrrp_instance(c: &mut Ctx, n: &Node) -> Option<VrrpDraft> {
         virtual_ipaddress_excluded: Vec::new(),
         virtual_routes: Vec::new(),
         virtual_rules: Vec::new(),
+        no_virtual_ipaddress: false,
         track: Trackers::default(),
         dont_track_primary: false,
         mcast_src_ip: None,
@@ -959,6 +962,17 @@ pub fn finalize(c: &mut Ctx, d: &mut VrrpDraft, g: &GlobalDefs) {
         c.warn(d.pos, format!("({}) nopreempt is incompatible with initial state MASTER or priority 255 - resetting", i.name));
         i.nopreempt = false;
     }
+    // keepalived's own message names it "expired_timer_backup".
+    if i.timer_expired_backup.is_some() && !i.nopreempt {
+        c.warn(
+            d.pos,
+            format!(
+                "({}) expired_timer_backup requires nopreempt - resetting",
+                i.name
+            ),
+        );
+        i.timer_expired_backup = None;
+    }
     if !i.preempt_delay.is_zero() && (i.nopreempt || i.state == InitialState::Master) {
         c.warn(d.pos, format!("({}) preempt_delay is incompatible with nopreempt or initial state MASTER - clearing", i.name));
         i.preempt_delay = Duration::ZERO;
@@ -979,15 +993,6 @@ pub fn finalize(c: &mut Ctx, d: &mut VrrpDraft, g: &GlobalDefs) {
                 ),
             );
             i.authentication = None;
-        }
-        if i.virtual_ipaddress.is_empty() {
-            c.error(
-                d.pos,
-                format!(
-                    "({}) strict mode needs at least one virtual address",
-                    i.name
-                ),
-            );
         }
     }
     if d.vmac_xmit_base {
@@ -1023,6 +1028,38 @@ pub fn finalize(c: &mut Ctx, d: &mut VrrpDraft, g: &GlobalDefs) {
         }
         same
     });
+    no_vips(c, d.pos, i);
+}
+
+/// An instance without VIPs (keepalived master's vrrp_complete_instance):
+/// VRRPv3 (RFC 5798 wants at least one address) and strict mode refuse
+/// it, VRRPv2 warns, unless `no_virtual_ipaddress` says it is meant —
+/// which strict mode does not allow.
+fn no_vips(c: &mut Ctx, pos: Pos, i: &mut VrrpInstance) {
+    if i.no_virtual_ipaddress && i.strict_mode {
+        c.warn(
+            pos,
+            format!(
+                "({}) no_virtual_ipaddress and strict mode incompatible, clearing no_virtual_ipaddress",
+                i.name
+            ),
+        );
+        i.no_virtual_ipaddress = false;
+    }
+    if i.no_virtual_ipaddress || !i.virtual_ipaddress.is_empty() {
+        return;
+    }
+    if i.version == 3 || i.strict_mode {
+        c.error(
+            pos,
+            format!("({}) No VIP specified; at least one is required", i.name),
+        );
+    } else {
+        c.warn(
+            pos,
+            format!("({}) No VIP specified; at least one is sensible", i.name),
+        );
+    }
 }
 
 /// keepalived's names for the VMACs given none (`create_vmac_name`):

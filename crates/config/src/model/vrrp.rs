@@ -142,6 +142,10 @@ pub struct VrrpInstance {
     pub virtual_ipaddress: Vec<IpAddress>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub virtual_ipaddress_excluded: Vec<IpAddress>,
+    /// `no_virtual_ipaddress`: an instance meant to have no VIPs (keepalived
+    /// master: no warning for VRRPv2, allowed at all for VRRPv3).
+    #[serde(default)]
+    pub no_virtual_ipaddress: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub virtual_routes: Vec<Route>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

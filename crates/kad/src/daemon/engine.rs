@@ -211,7 +211,10 @@ impl Engine {
             }
             tokio::select! {
                 ev = events.recv() => match ev {
-                    Some(ev) => self.on_event(ev).await,
+                    Some(ev) => {
+                        self.catch_up(wake);
+                        self.on_event(ev).await
+                    }
                     None => break,
                 },
                 q = queries.recv() => {
@@ -235,6 +238,9 @@ impl Engine {
                         if let Some(due) = due {
                             climber.fired(due.elapsed());
                         }
+                        // How late (timer_expired_backup) before anything
+                        // else: keepalived checks it as epoll_wait returns.
+                        self.catch_up(wake);
                         // A thread kept off the CPU wakes with its timer and
                         // its packets both ready. Packets first, as in
                         // keepalived (a read event wins over its timeout):
@@ -267,6 +273,17 @@ impl Engine {
             f.stop().await;
         }
         self.tasks.abort_all();
+    }
+
+    /// Woken after the deadline the timer was set for: tell the node how
+    /// late (keepalived checks this as soon as its loop wakes, before the
+    /// events that piled up meanwhile).
+    fn catch_up(&mut self, wake: Option<Time>) {
+        let now = self.now();
+        if let Some(w) = wake.filter(|w| *w < now) {
+            let late = Duration::from_micros(now.as_micros() - w.as_micros());
+            self.node.handle_late(now, late);
+        }
     }
 
     async fn on_event(&mut self, ev: Event) {

@@ -3,14 +3,17 @@
 //! family a table (`keepalived` unless `nftables` names another) with a
 //! `vips` set and `in`/`out` base chains at `nftables_priority` dropping
 //! traffic to / from the set; for IPv6 also neighbour discovery let
-//! through and link-local VIPs matched with their interface. A family's
+//! through and link-local VIPs matched with their interface (by index,
+//! or by name where keepalived uses the name: see
+//! `kad_vrrp::firewall::blocked` and `nftables_ifindex`). A family's
 //! table is made when it first has something to block, emptied (not
 //! removed) when nothing is blocked, and deleted on stop.
 //!
 //! The work is done by the `nft` program on a thread of its own: the VRRP
 //! loop only sends the wanted addresses and never waits for it.
 
-use kad_config::model::{Firewall as Settings, IpAddress, DEFAULT_NFTABLES_TABLE};
+use kad_config::model::{Firewall as Settings, DEFAULT_NFTABLES_TABLE};
+use kad_vrrp::firewall::Blocked;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::IpAddr;
@@ -21,7 +24,7 @@ enum Msg {
     Want {
         instance: String,
         interface: String,
-        addrs: Vec<IpAddress>,
+        addrs: Vec<Blocked>,
     },
     Stop,
 }
@@ -58,7 +61,7 @@ impl Firewall {
     }
 
     /// What `instance` wants blocked from now on (replacing what it had).
-    pub fn want(&self, instance: String, interface: String, addrs: Vec<IpAddress>) {
+    pub fn want(&self, instance: String, interface: String, addrs: Vec<Blocked>) {
         let _ = self.tx.send(Msg::Want {
             instance,
             interface,
@@ -81,10 +84,12 @@ struct Rules {
     table: String,
     priority: i32,
     counters: bool,
-    wanted: BTreeMap<String, (String, Vec<IpAddress>)>,
+    wanted: BTreeMap<String, (String, Vec<Blocked>)>,
     v4: bool,
     v6: bool,
     link_local: bool,
+    /// The set of link-local VIPs matched by interface name.
+    link_local_name: bool,
 }
 
 fn is_link_local(a: &IpAddr) -> bool {
@@ -104,6 +109,7 @@ impl Rules {
             v4: false,
             v6: false,
             link_local: false,
+            link_local_name: false,
         }
     }
 
@@ -115,17 +121,24 @@ impl Rules {
         }
     }
 
-    fn want(&mut self, instance: String, interface: String, addrs: Vec<IpAddress>) {
+    fn want(&mut self, instance: String, interface: String, addrs: Vec<Blocked>) {
         self.wanted.insert(instance, (interface, addrs));
         let mut v4 = Vec::new();
         let mut v6 = Vec::new();
         let mut ll = Vec::new();
+        let mut ll_name = Vec::new();
         for (ifname, addrs) in self.wanted.values() {
-            for a in addrs {
+            for b in addrs {
+                let a = &b.addr;
                 let ip = a.addr.addr;
                 if is_link_local(&ip) {
                     let dev = a.dev.as_deref().unwrap_or(ifname);
-                    ll.push(format!("{ip} . \"{dev}\""));
+                    let elem = format!("{ip} . \"{dev}\"");
+                    if b.by_name {
+                        ll_name.push(elem);
+                    } else {
+                        ll.push(elem);
+                    }
                 } else if ip.is_ipv4() {
                     v4.push(ip.to_string());
                 } else {
@@ -149,7 +162,7 @@ impl Rules {
             );
             self.v4 = true;
         }
-        if (!v6.is_empty() || !ll.is_empty()) && !self.v6 {
+        if (!v6.is_empty() || !ll.is_empty() || !ll_name.is_empty()) && !self.v6 {
             if !self.v4 {
                 script += &self.residue();
             }
@@ -178,12 +191,26 @@ impl Rules {
             );
             self.link_local = true;
         }
+        if !ll_name.is_empty() && !self.link_local_name {
+            script += &format!(
+                "add set ip6 {t} vips_link_local_name {{ type ipv6_addr . ifname; }}\n\
+                 add rule ip6 {t} in_link_local ip6 daddr . iifname @vips_link_local_name {c}drop\n\
+                 add rule ip6 {t} out_link_local ip6 saddr . oifname @vips_link_local_name {c}drop\n"
+            );
+            self.link_local_name = true;
+        }
         // The whole set each time, in the same transaction: never a moment
         // with a VIP let through that is still wanted blocked.
         let sets = [
             (self.v4, "ip", "vips", &v4),
             (self.v6, "ip6", "vips", &v6),
             (self.link_local, "ip6", "vips_link_local", &ll),
+            (
+                self.link_local_name,
+                "ip6",
+                "vips_link_local_name",
+                &ll_name,
+            ),
         ];
         for (made, family, set, elems) in sets {
             if !made {
@@ -224,6 +251,7 @@ impl Rules {
         self.v4 = false;
         self.v6 = false;
         self.link_local = false;
+        self.link_local_name = false;
     }
 }
 

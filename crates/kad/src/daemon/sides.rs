@@ -92,21 +92,6 @@ pub fn ident_suffix(cli: &Cli) -> String {
         .collect()
 }
 
-/// A dump file's name (`keepalived.data`, ...): with `data_use_instance`
-/// and a namespace or instance name, keepalived inserts them before the
-/// extension: `keepalived.NAMESPACE_INSTANCE.data`.
-pub fn dump_name(file: &str, use_instance: bool, id: &kad_config::Identity) -> String {
-    let names: Vec<&str> = [&id.net_namespace, &id.instance]
-        .into_iter()
-        .flatten()
-        .map(String::as_str)
-        .collect();
-    match (use_instance, names.is_empty(), file.rsplit_once('.')) {
-        (true, false, Some((base, ext))) => format!("{base}.{}.{ext}", names.join("_")),
-        _ => file.to_string(),
-    }
-}
-
 /// keepalived refuses a reload that changes where it runs or its name
 /// (`-s` stays what it was: the file cannot change it).
 pub fn reload_refusal(
@@ -184,28 +169,6 @@ mod tests {
         // -s wins over net_namespace.
         let r = resolve(&cli(&["-s", "blue"]), &id(Some("red"), None, true));
         assert_eq!(pid_file(&r), PathBuf::from("/run/kad/blue/kad.pid"));
-    }
-
-    #[test]
-    fn dump_names_carry_namespace_and_instance_with_data_use_instance() {
-        let both = id(Some("red"), Some("lb1"), true);
-        assert_eq!(
-            dump_name("keepalived.data", true, &both),
-            "keepalived.red_lb1.data"
-        );
-        assert_eq!(
-            dump_name("keepalived.data", false, &both),
-            "keepalived.data"
-        );
-        let inst = id(None, Some("lb1"), true);
-        assert_eq!(
-            dump_name("keepalived.json", true, &inst),
-            "keepalived.lb1.json"
-        );
-        assert_eq!(
-            dump_name("keepalived.stats", true, &id(None, None, false)),
-            "keepalived.stats"
-        );
     }
 
     #[test]

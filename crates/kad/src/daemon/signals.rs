@@ -261,8 +261,11 @@ pub fn spawn_dispatch(
     let scripts = cfg.vrrp_scripts.clone();
     let sync_groups = cfg.sync_groups.clone();
     let delays = cfg.interface_up_down_delays.clone();
-    // `data_use_instance`: the namespace and instance in the file names.
+    // `data_use_instance`: the namespace and instance in the data dump's
+    // name.
     let (use_instance, identity) = (cfg.global.data_use_instance, cfg.global.identity.clone());
+    // `state_dump_file`: where the data dump goes (keepalived master).
+    let state_dump_file = cfg.global.state_dump_file.clone();
     tokio::spawn(async move {
         while let Some((sig, what)) = rx.recv().await {
             match what {
@@ -294,15 +297,24 @@ pub fn spawn_dispatch(
                         Action::Json => ("keepalived.json", dump::json::render(&snap)),
                         _ => ("keepalived.stats", dump::stats::render(&snap)),
                     };
-                    let file = super::sides::dump_name(file, use_instance, &identity);
-                    let file = file.as_str();
-                    match dump::write(file, &text) {
-                        Ok(p) => tracing::info!("{}: wrote {}", name(sig), p.display()),
-                        Err(e) => tracing::warn!(
-                            "{}: cannot write {}/{file}: {e}",
-                            name(sig),
-                            dump::dir().display()
-                        ),
+                    let path = if what == Action::Data {
+                        dump::path::data_file(
+                            state_dump_file.as_deref(),
+                            &dump::dir(),
+                            "",
+                            use_instance,
+                            &identity,
+                        )
+                    } else {
+                        // keepalived (2.2.7 and master) names these two
+                        // without the namespace or instance.
+                        dump::dir().join(file)
+                    };
+                    match dump::write(&path, &text) {
+                        Ok(()) => tracing::info!("{}: wrote {}", name(sig), path.display()),
+                        Err(e) => {
+                            tracing::warn!("{}: cannot write {}: {e}", name(sig), path.display())
+                        }
                     }
                     if what == Action::StatsClear {
                         let _ = events.send(Event::ClearStats).await;

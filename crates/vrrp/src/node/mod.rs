@@ -13,12 +13,14 @@
 //! group states, notifications), `advert.rs` (adverts on the wire),
 //! `vips.rs` (addresses, routes, GARPs), `release.rs` (stop and `-V`/`-X`),
 //! `operator.rs` (`kactl priority` / `failover`), `reload.rs` (SIGHUP),
+//! `late.rs` (`timer_expired_backup` when the shell ran late),
 //! `status.rs` (what `kactl status` shows).
 
 mod advert;
 mod debounce;
 mod drive;
 pub mod env;
+mod late;
 mod operator;
 mod output;
 mod reconfigure;

@@ -32,7 +32,7 @@ pub enum Output {
     Firewall {
         instance: String,
         interface: String,
-        addrs: Vec<IpAddress>,
+        addrs: Vec<crate::firewall::Blocked>,
     },
     /// Add (or remove) routes (`virtual_routes`).
     Routes {

@@ -103,7 +103,12 @@ impl Node {
                 self.out.push_back(Output::Firewall {
                     instance: name.clone(),
                     interface: iface.clone(),
-                    addrs: crate::firewall::blocked(&s.cfg, true),
+                    addrs: crate::firewall::blocked(
+                        &s.cfg,
+                        true,
+                        &s.vip_if,
+                        self.global.firewall.ifindex,
+                    ),
                 });
             }
             if !added.is_empty() {

@@ -138,6 +138,9 @@ impl Trackers {
                 name: p.name.clone(),
                 count: q.count(),
                 quorum: q.have_quorum(),
+                cfg: p.clone(),
+                fork_timer: q.fork_pending(),
+                terminate_timer: q.terminate_pending(),
             })
             .collect()
     }
@@ -184,6 +187,11 @@ pub struct ProcessView {
     /// Matching processes now.
     pub count: u32,
     pub quorum: bool,
+    /// Its configuration.
+    pub cfg: kad_config::model::TrackProcess,
+    /// A `fork_delay` / `terminate_delay` is running.
+    pub fork_timer: bool,
+    pub terminate_timer: bool,
 }
 
 /// An instance's own trackers of one kind with its sync group's added, as

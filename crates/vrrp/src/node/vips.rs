@@ -13,7 +13,12 @@ impl Node {
             self.out.push_back(Output::Firewall {
                 instance: s.cfg.name.clone(),
                 interface: s.ifname.clone(),
-                addrs: crate::firewall::blocked(&s.cfg, true),
+                addrs: crate::firewall::blocked(
+                    &s.cfg,
+                    true,
+                    &s.vip_if,
+                    self.global.firewall.ifindex,
+                ),
             });
         }
         self.out.push_back(Output::AddAddrs {
@@ -71,7 +76,12 @@ impl Node {
             self.out.push_back(Output::Firewall {
                 instance: s.cfg.name.clone(),
                 interface: s.ifname.clone(),
-                addrs: crate::firewall::blocked(&s.cfg, false),
+                addrs: crate::firewall::blocked(
+                    &s.cfg,
+                    false,
+                    &s.vip_if,
+                    self.global.firewall.ifindex,
+                ),
             });
         }
     }

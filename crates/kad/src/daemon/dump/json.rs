@@ -1,14 +1,18 @@
 //! `keepalived.json` (SIGRTMIN+2): keepalived 2.2.7's JSON dump, an array
 //! of `{"data":{...},"stats":{...}}`, one per VRRP instance, with
 //! keepalived's field names, order, types and number formats (`%g` for
-//! its floats, `%f` for `last_transition`, `/` written as `\/`).
+//! its floats, `%f` for `last_transition`, `/` written as `\/`);
+//! `json_version 2` (keepalived master) wraps it in an object.
 
 use super::{Instance, Snapshot};
+use kad_config::model::ParamMatch;
+use kad_vrrp::node::ProcessView;
 use std::fmt::Write;
 
 /// A JSON value as keepalived's writer prints it.
 enum V {
     U(u64),
+    I(i64),
     B(bool),
     /// `%g`
     G(f64),
@@ -69,6 +73,9 @@ fn object(out: &mut String, fields: &[(&str, V)]) {
         out.push(':');
         match v {
             V::U(n) => {
+                let _ = write!(out, "{n}");
+            }
+            V::I(n) => {
                 let _ = write!(out, "{n}");
             }
             V::B(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -216,8 +223,70 @@ fn stats(i: &Instance) -> Vec<(&'static str, V)> {
     .collect()
 }
 
-/// The text of `keepalived.json`.
+/// One `vrrp_track_process` as keepalived master's
+/// vrrp_json_vprocess_dump writes it (its "process" is the tracker's name).
+fn process(p: &ProcessView) -> Vec<(&'static str, V)> {
+    use V::*;
+    let c = &p.cfg;
+    let mut f = vec![("process", S(p.name.clone()))];
+    if !c.params.is_empty() {
+        f.push(("parameters", S(c.params.join(" "))));
+    }
+    let matching = match c.param_match {
+        ParamMatch::None => "none",
+        ParamMatch::Exact => "exact",
+        ParamMatch::Partial => "partial",
+        ParamMatch::Initial => "initial",
+    };
+    f.push(("param_match", S(matching.into())));
+    f.push(("min_processes", U(c.quorum.into())));
+    // keepalived's "no maximum" (UINT_MAX) is kad's 65535, the most it
+    // accepts.
+    if c.quorum_max < u32::from(u16::MAX) {
+        f.push(("max_processes", U(c.quorum_max.into())));
+    }
+    f.push(("current_processes", U(p.count.into())));
+    f.push(("have_quorum", B(p.quorum)));
+    let weight = i64::from(c.weight);
+    f.push(("weight", I(if c.reverse { -weight } else { weight })));
+    f.push(("terminate_delay", G(c.terminate_delay.as_secs_f64())));
+    f.push(("fork_delay", G(c.fork_delay.as_secs_f64())));
+    f.push(("fork_delay_timer_running", B(p.fork_timer)));
+    f.push(("terminate_delay_timer_running", B(p.terminate_timer)));
+    f.push(("full_command", B(c.full_command)));
+    f
+}
+
+/// The text of `keepalived.json`: `json_version 1` (the default) is the
+/// bare array of instances; keepalived master's version 2 names it `vrrp`
+/// in an object, with the `vrrp_track_process`es beside it when there are
+/// any.
 pub fn render(s: &Snapshot) -> String {
+    if s.global.json_version != 2 {
+        return instances(s) + "\n";
+    }
+    let mut out = String::from("{");
+    string(&mut out, "vrrp");
+    out.push(':');
+    out += &instances(s);
+    if !s.processes.is_empty() {
+        out.push(',');
+        string(&mut out, "track_process");
+        out.push_str(":[");
+        for (n, p) in s.processes.iter().enumerate() {
+            if n > 0 {
+                out.push(',');
+            }
+            object(&mut out, &process(p));
+        }
+        out.push(']');
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// The array of instances, each `{"data":{...},"stats":{...}}`.
+fn instances(s: &Snapshot) -> String {
     let mut out = String::from("[");
     for (n, i) in s.instances.iter().enumerate() {
         if n > 0 {
@@ -233,7 +302,7 @@ pub fn render(s: &Snapshot) -> String {
         object(&mut out, &stats(i));
         out.push('}');
     }
-    out.push_str("]\n");
+    out.push(']');
     out
 }
 
@@ -263,6 +332,37 @@ mod tests {
         assert_eq!(render(&s), want);
         let v: serde_json::Value = serde_json::from_str(&render(&s)).unwrap();
         assert_eq!(v[0]["data"]["state"], 2);
+    }
+
+    /// keepalived master's json_version 2: `{"vrrp":[...]}`, and the
+    /// process trackers in "track_process" when there are some.
+    #[test]
+    fn json_version_2_names_the_array_and_adds_track_process() {
+        let v1 = render(&snapshot(CONF, "MASTER"));
+        let conf = CONF.replace(
+            "global_defs {\n router_id sigtest\n}\n",
+            "global_defs {\n router_id sigtest\n json_version 2\n}\n\
+             vrrp_track_process web {\n process httpd -k start\n param_match partial\n\
+             quorum 2\n quorum_max 3\n weight 10 reverse\n fork_delay 1.5\n}\n",
+        );
+        let mut s = snapshot(&conf, "MASTER");
+        assert_eq!(s.global.json_version, 2);
+        assert_eq!(render(&s), format!("{{\"vrrp\":{}}}\n", v1.trim_end()));
+        let loaded =
+            kad_config::load_str(&conf, std::path::Path::new("k.conf"), &Default::default());
+        s.processes = vec![ProcessView {
+            name: "web".into(),
+            count: 1,
+            quorum: false,
+            cfg: loaded.config.track_processes[0].clone(),
+            fork_timer: true,
+            terminate_timer: false,
+        }];
+        let text = render(&s);
+        let want = r#","track_process":[{"process":"web","parameters":"-k start","param_match":"partial","min_processes":2,"max_processes":3,"current_processes":1,"have_quorum":false,"weight":-10,"terminate_delay":0,"fork_delay":1.5,"fork_delay_timer_running":true,"terminate_delay_timer_running":false,"full_command":true}]}"#;
+        assert!(text.ends_with(&format!("{want}\n")), "{text}");
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["vrrp"][0]["data"]["iname"], "VI_1");
     }
 
     #[test]

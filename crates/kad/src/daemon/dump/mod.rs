@@ -7,6 +7,7 @@
 pub mod data;
 pub mod ifaces;
 pub mod json;
+pub mod path;
 pub mod stats;
 
 use kad_config::model::{GlobalDefs, SyncGroup, UpDownDelay, VrrpInstance, VrrpScript};
@@ -31,6 +32,8 @@ pub struct Snapshot {
     /// The namespace's interfaces (read by the shell for the data dump).
     pub ifaces: Vec<ifaces::Iface>,
     pub instances: Vec<Instance>,
+    /// The `vrrp_track_process`es and their state (`json_version 2`).
+    pub processes: Vec<kad_vrrp::node::ProcessView>,
 }
 
 /// A `vrrp_script`'s state: up or down, and the results in a row against
@@ -326,19 +329,17 @@ pub fn resolve_scripts(s: &mut Snapshot) {
 
 /// Write `name` into [`dir`] (mode 0600, replacing an old one, never
 /// through a symbolic link).
-pub fn write(name: &str, text: &str) -> std::io::Result<PathBuf> {
+pub fn write(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let path = dir().join(name);
-    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_file(path);
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .custom_flags(libc::O_NOFOLLOW)
-        .open(&path)?;
-    f.write_all(text.as_bytes())?;
-    Ok(path)
+        .open(path)?;
+    f.write_all(text.as_bytes())
 }
 
 #[cfg(test)]
@@ -410,6 +411,7 @@ pub(crate) mod tests {
             up_down_delays: cfg.interface_up_down_delays.clone(),
             ifaces: Vec::new(),
             instances,
+            processes: Vec::new(),
         }
     }
 

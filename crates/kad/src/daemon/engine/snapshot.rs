@@ -53,6 +53,7 @@ impl Engine {
             up_down_delays: Vec::new(),
             ifaces: Vec::new(),
             instances,
+            processes: self.node.processes(),
         }
     }
 }

@@ -1,0 +1,136 @@
+//! keepalived master's keywords for its dumps (newer than Debian's 2.2.7,
+//! so kad alone is run; the rules are read from keepalived's source):
+//! - `state_dump_file` moves the data dump (SIGUSR1) out of `$TMPDIR`: a
+//!   path naming directory and file, or (ending in `/`) a directory for
+//!   `keepalived.data`; `data_use_instance` puts the instance name before
+//!   the extension;
+//! - `json_version 2` makes the JSON dump (SIGRTMIN+2) an object holding
+//!   the instances in `vrrp` and the process trackers in `track_process`.
+
+use kad_integration::netns::{state_of, wait_for, Lab};
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const VI: &str = "VI_1";
+
+/// `top` goes before global_defs, `global` in it.
+fn conf(lab: &Lab, top: &str, global: &str) -> String {
+    format!(
+        "{top}\nglobal_defs {{\n  router_id dumpkw\n{global}\n}}\n\
+         vrrp_track_process nothere {{\n  process kad_no_such_process\n  quorum 1\n}}\n\
+         vrrp_instance {VI} {{\n  interface eth0\n  virtual_router_id 61\n  priority 150\n\
+           advert_int 1\n  virtual_ipaddress {{\n    {}/24\n  }}\n}}\n",
+        lab.ip(100)
+    )
+}
+
+/// kad on h0 with `$TMPDIR` = the lab's `tmp`, MASTER of VI_1; its pid.
+fn start(lab: &mut Lab, top: &str, global: &str) -> (u32, PathBuf) {
+    let tmp = lab.dir.path().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let c = lab.write("k.conf", &conf(lab, top, global));
+    let (sock, pidf) = (lab.socket(0), lab.pid_file(0));
+    let args: Vec<&OsStr> = vec![
+        "-p".as_ref(),
+        pidf.as_os_str(),
+        "-n".as_ref(),
+        "-l".as_ref(),
+        "-f".as_ref(),
+        c.as_os_str(),
+        "-i".as_ref(),
+        "h0".as_ref(),
+        "--socket".as_ref(),
+        sock.as_os_str(),
+    ];
+    let env = [("TMPDIR", tmp.as_os_str())];
+    let p = lab.spawn_env(0, &kad_integration::bin("kad"), &args, &env, "kad0.log");
+    assert!(
+        wait_for(Duration::from_secs(10), || state_of(&sock, VI).as_deref()
+            == Some("MASTER")),
+        "{}",
+        lab.log("kad0.log")
+    );
+    (lab.pid(p), tmp)
+}
+
+fn kill(pid: u32, sig: i32) {
+    // SAFETY: kill has no memory-safety preconditions; the pid is a child
+    // this test started and has not reaped.
+    let r = unsafe { libc::kill(pid as libc::pid_t, sig) };
+    assert_eq!(r, 0, "kill -{sig} {pid}");
+}
+
+/// The file once it is complete (ends with a newline, stopped growing).
+fn read_complete(p: &Path) -> String {
+    let mut last = String::new();
+    let ok = wait_for(Duration::from_secs(5), || {
+        let now = std::fs::read_to_string(p).unwrap_or_default();
+        let done = !now.is_empty() && now.ends_with('\n') && now == last;
+        last = now;
+        done
+    });
+    assert!(ok, "{} was not written", p.display());
+    last
+}
+
+#[test]
+fn state_dump_file_places_the_data_dump() {
+    let mut lab = Lab::new(1);
+    let state = lab.dir.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let global = format!(
+        "  data_use_instance\n  state_dump_file {}/kad-state.txt",
+        state.display()
+    );
+    let (pid, tmp) = start(&mut lab, "instance lb1", &global);
+    kill(pid, libc::SIGUSR1);
+    let want = state.join("kad-state.lb1.txt");
+    assert!(
+        wait_for(Duration::from_secs(5), || want.exists()),
+        "{:?} {:?}\n{}",
+        std::fs::read_dir(&state).map(|d| d.flatten().map(|e| e.file_name()).collect::<Vec<_>>()),
+        std::fs::read_dir(&tmp).map(|d| d.flatten().map(|e| e.file_name()).collect::<Vec<_>>()),
+        lab.log("kad0.log")
+    );
+    let text = read_complete(&want);
+    assert!(text.contains(&format!("VRRP Instance = {VI}")), "{text}");
+    assert!(
+        !tmp.join("keepalived.lb1.data").exists() && !tmp.join("keepalived.data").exists(),
+        "the data dump still went to $TMPDIR"
+    );
+    // The other dumps stay in $TMPDIR (keepalived master steers only the
+    // data dump with it).
+    kill(pid, libc::SIGUSR2);
+    read_complete(&tmp.join("keepalived.stats"));
+}
+
+#[test]
+fn state_dump_file_ending_in_a_slash_is_a_directory() {
+    let mut lab = Lab::new(1);
+    let state = lab.dir.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let global = format!("  state_dump_file {}/", state.display());
+    let (pid, tmp) = start(&mut lab, "", &global);
+    kill(pid, libc::SIGUSR1);
+    let text = read_complete(&state.join("keepalived.data"));
+    assert!(text.contains(&format!("VRRP Instance = {VI}")), "{text}");
+    assert!(!tmp.join("keepalived.data").exists());
+}
+
+#[test]
+fn json_version_2_names_the_instance_array_and_adds_track_process() {
+    let mut lab = Lab::new(1);
+    let (pid, tmp) = start(&mut lab, "", "  json_version 2");
+    kill(pid, libc::SIGRTMIN() + 2);
+    let text = read_complete(&tmp.join("keepalived.json"));
+    let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    assert!(v.is_object(), "{text}");
+    assert_eq!(v["vrrp"][0]["data"]["iname"], VI, "{text}");
+    assert_eq!(v["vrrp"][0]["data"]["state"], 2, "{text}");
+    let tp = &v["track_process"][0];
+    assert_eq!(tp["process"], "nothere", "{text}");
+    assert_eq!(tp["min_processes"], 1, "{text}");
+    assert_eq!(tp["current_processes"], 0, "{text}");
+    assert_eq!(tp["have_quorum"], false, "{text}");
+}
