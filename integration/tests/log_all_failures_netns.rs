@@ -61,6 +61,18 @@ fn run(global: &str, ports: &[u16], extras: &[&str]) -> String {
     for &p in ports {
         listeners.push(listener(&mut lab, p));
     }
+    // Listening before kad's first check: a server that starts down
+    // would make other lines.
+    for &p in ports {
+        assert!(
+            wait_for(Duration::from_secs(20), || {
+                let o = lab.exec(0, &format!("ss -Hltn 'sport = :{p}'"));
+                !String::from_utf8_lossy(&o.stdout).trim().is_empty()
+            }),
+            "listener {p}: {}",
+            lab.log(&format!("listen{p}.log"))
+        );
+    }
     let servers: String = ports
         .iter()
         .zip(extras)
