@@ -9,12 +9,8 @@ use std::time::{Duration, Instant};
 fn inert_keyword_is_noted_at_start_up_and_in_config_test() {
     let dir = tempfile::tempdir().unwrap();
     let conf = dir.path().join("k.conf");
-    std::fs::write(
-        &conf,
-        "global_defs {\n  process_monitor_rcv_bufs_force\n}\n",
-    )
-    .unwrap();
-    let note = "'process_monitor_rcv_bufs_force' is read but kad does not act on it yet";
+    std::fs::write(&conf, "global_defs {\n  nftables_ifindex\n}\n").unwrap();
+    let note = "'nftables_ifindex' is read but kad does not act on it yet";
 
     let t = Command::new(env!("CARGO_BIN_EXE_kad"))
         .args(["-t", "--no-env-check", "-f"])
