@@ -4,7 +4,8 @@
 //! tracked process's exit rather than at the next 100 ms /proc scan, and
 //! the connector socket has the receive buffer `process_monitor_rcv_bufs`
 //! with `process_monitor_rcv_bufs_force` asks for (the kernel doubles it;
-//! forced, it passes net.core.rmem_max).
+//! forced, it passes net.core.rmem_max). Events lost while kad could not
+//! read (ENOBUFS) are made up by a rescan of /proc, as keepalived does.
 //!
 //! It runs in the root namespace on a veth pair of its own (the build
 //! machines lack the dummy link type), removed on drop with the kad.
@@ -195,4 +196,75 @@ fn track_process_follows_the_process_event_connector_in_the_root_namespace() {
         "median {:?} of {took:?}",
         took[took.len() / 2]
     );
+}
+
+#[test]
+fn lost_process_events_are_made_up_by_a_rescan() {
+    require_root();
+    let me = std::process::id();
+    let link = format!("kpo{me}");
+    let mut root = Root {
+        link: link.clone(),
+        dir: tempfile::tempdir().expect("tempdir"),
+        kad: None,
+        tracked: None,
+    };
+    let net = (me + 1) % 250;
+    let o = sh(&format!(
+        "ip link add {link}a type veth peer name {link}b && ip link set {link}a up && \
+         ip link set {link}b up && ip addr add 10.251.{net}.1/24 dev {link}a"
+    ));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The smallest buffer the kernel grants: a few events fill it.
+    let arg = format!("100000.{me}1");
+    let conf = format!(
+        "global_defs {{\n router_id po\n process_monitor_rcv_bufs 1\n}}\n\
+         vrrp_track_process tracked {{\n process /bin/sleep {arg}\n param_match exact\n full_command\n quorum 1\n}}\n\
+         vrrp_instance VI_1 {{\n interface {link}a\n virtual_router_id 78\n priority 100\n version 3\n advert_int 0.1\n\
+          track_process {{\n tracked\n }}\n virtual_ipaddress {{\n 10.251.{net}.100/24\n }}\n}}\n"
+    );
+    let conf_path = root.dir.path().join("kad.conf");
+    std::fs::write(&conf_path, conf).expect("conf");
+    let kad = start_kad(root.dir.path(), &conf_path);
+    let kad_pid = kad.id();
+    root.kad = Some(kad);
+    assert!(
+        wait_for(Duration::from_secs(10), || root.state() == "FAULT"
+            && root.log().contains("following the kernel's process events")),
+        "{}",
+        root.log()
+    );
+    let small = connector_rb(kad_pid).expect("connector socket");
+
+    // kad stopped, a burst of processes overflows its socket, and the
+    // tracked process's own events are lost behind them.
+    let o = sh(&format!("kill -STOP {kad_pid}"));
+    assert!(o.status.success());
+    for _ in 0..100 {
+        let _ = Command::new("/bin/true").status();
+    }
+    root.tracked = Some(
+        Command::new("/bin/sleep")
+            .arg(&arg)
+            .spawn()
+            .expect("spawn sleep"),
+    );
+    std::thread::sleep(Duration::from_millis(100));
+    let o = sh(&format!("kill -CONT {kad_pid}"));
+    assert!(o.status.success());
+
+    // kad learns of the loss, doubles the buffer as keepalived does, and
+    // the rescan finds the process.
+    assert!(
+        wait_for(Duration::from_secs(10), || root.state() == "MASTER"),
+        "{}",
+        root.log()
+    );
+    let log = root.log();
+    assert!(
+        log.contains("process events were lost; rescanning /proc")
+            && log.contains("Setting global_def process_monitor_rcv_bufs to"),
+        "{log}"
+    );
+    assert!(connector_rb(kad_pid).unwrap_or(0) > small, "{log}");
 }
