@@ -75,6 +75,12 @@ fn track_process_acts_in_a_namespace_where_keepalived_cannot_see_processes() {
         ["tracked process daemon quorum not achieved"]
     );
     assert!(wait_for(Duration::from_secs(5), || prio(&sock, "VI_2") == 70));
+    // The connector does not answer here: kad says so and scans /proc.
+    assert!(
+        lab.log("kad0.log").contains("no process event connector"),
+        "{}",
+        lab.log("kad0.log")
+    );
 
     // One daemon process: quorum, VI_1 becomes MASTER.
     let spawn = |lab: &mut Lab, prog: &str, args: &str| {

@@ -183,6 +183,8 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     ("global_defs", "lvs_netlink_cmd_rcv_bufs_force", acts("integration/tests/rcv_bufs_netns.rs::lvs_buffers_forced_past_rmem_max_vrrp_ones_capped")),
     ("global_defs", "lvs_netlink_monitor_rcv_bufs", acts("integration/tests/rcv_bufs_netns.rs::lvs_buffers_forced_past_rmem_max_vrrp_ones_capped")),
     ("global_defs", "lvs_netlink_monitor_rcv_bufs_force", acts("integration/tests/rcv_bufs_netns.rs::lvs_buffers_forced_past_rmem_max_vrrp_ones_capped")),
+    ("global_defs", "process_monitor_rcv_bufs", acts("integration/tests/track_process_connector.rs::track_process_follows_the_process_event_connector_in_the_root_namespace")),
+    ("global_defs", "process_monitor_rcv_bufs_force", acts("integration/tests/track_process_connector.rs::track_process_follows_the_process_event_connector_in_the_root_namespace")),
     // instance options (node/trackers.rs, engine/promote.rs)
     ("vrrp_instance", "unicast_fault_no_peer", acts("integration/tests/instance_options_netns.rs::unicast_fault_no_peer_holds_the_instance_in_fault_as_keepalived")),
     ("vrrp_instance", "promote_secondaries", acts("integration/tests/instance_options_netns.rs::promote_secondaries_keeps_the_vip_when_the_primary_goes_as_keepalived")),

@@ -4,6 +4,7 @@
 //! sockets, addresses and gratuitous ARPs of the real network.
 
 pub mod checksum;
+pub mod cn_proc;
 pub mod firewall;
 pub mod fsm;
 pub mod garp;

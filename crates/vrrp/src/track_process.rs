@@ -1,10 +1,9 @@
 //! `vrrp_track_process`: which processes count, and when the count gives
 //! or takes quorum — pure, as keepalived's track_process.c decides it.
 //!
-//! keepalived learns of forks, exits and exec's from the kernel's process
-//! event connector; that connector answers only in the initial network
-//! namespace, so kad counts the matching processes by scanning /proc (the
-//! daemon's shell) and feeds the counts here. A rise in the count plays the
+//! The daemon's shell counts the matching processes (from the kernel's
+//! process event connector where it answers, see `cn_proc`, else by
+//! scanning /proc) and feeds the counts here. A rise in the count plays the
 //! part of keepalived's fork event (`fork_delay`), a fall that of its exit
 //! event (`terminate_delay`).
 

@@ -20,6 +20,7 @@ mod appear;
 mod exec;
 mod garp_pace;
 mod operator;
+mod process_task;
 mod promote;
 pub mod reload;
 mod setup;

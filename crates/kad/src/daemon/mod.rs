@@ -20,6 +20,7 @@ pub mod notify;
 pub mod operator;
 pub mod overrides;
 pub mod pidfile;
+pub mod proc_follow;
 pub mod proc_scan;
 pub mod reloader;
 pub mod sched;

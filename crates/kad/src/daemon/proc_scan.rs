@@ -1,11 +1,12 @@
-//! Counting the processes each `vrrp_track_process` matches, by scanning
-//! /proc. keepalived learns of forks and exits from the kernel's process
-//! event connector, which answers only in the initial network namespace
-//! (keepalived 2.2.7 run inside one fails with errno 111 and holds its
-//! instances in FAULT). A scan works wherever kad runs; the engine repeats
-//! it every [`SCAN_EVERY`] off the VRRP runtime (a blocking thread), and
-//! the node's `fork_delay` / `terminate_delay` act on the counts as on
-//! keepalived's events.
+//! Counting the processes each `vrrp_track_process` matches, from /proc:
+//! all of them (a scan) or one (after a process event, see
+//! `proc_follow`). Where the kernel's process event connector answers
+//! (the initial network namespace) the engine scans once and then follows
+//! its events; elsewhere (keepalived 2.2.7 run there fails with errno 111
+//! and holds its instances in FAULT) it repeats the scan every
+//! [`SCAN_EVERY`]. Either way the reads run off the VRRP runtime (a
+//! blocking thread), and the node's `fork_delay` / `terminate_delay` act
+//! on the counts as on keepalived's events.
 
 use kad_config::model::TrackProcess;
 use kad_vrrp::track_process::ProcessMatcher;
@@ -39,44 +40,71 @@ impl Scanner {
 
     /// Each tracker's count now (blocking: reads /proc).
     pub fn count(&self) -> HashMap<String, u32> {
-        let mut counts: HashMap<String, u32> =
-            self.trackers.iter().map(|(n, _)| (n.clone(), 0)).collect();
+        self.tally(&self.scan())
+    }
+
+    /// Every running process that counts for some tracker, with the
+    /// trackers it counts for (indices into them); blocking.
+    pub fn scan(&self) -> HashMap<i32, Vec<usize>> {
+        let mut pids = HashMap::new();
         let Ok(dir) = std::fs::read_dir("/proc") else {
-            return counts;
+            return pids;
         };
-        let mut cmd = Vec::new();
         for ent in dir.flatten() {
             let name = ent.file_name();
             let Some(pid) = name
                 .to_str()
                 .filter(|s| s.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|s| s.parse::<i32>().ok())
             else {
                 continue;
             };
-            // A process may end between the listing and the reads: it is
-            // then not counted.
-            let Ok(stat) = std::fs::read(format!("/proc/{pid}/stat")) else {
-                continue;
-            };
-            let Some(comm) = live_comm(&stat) else {
-                continue;
-            };
-            cmd.clear();
-            if self.cmdline {
-                match std::fs::read(format!("/proc/{pid}/cmdline")) {
-                    Ok(c) => cmd = c,
-                    Err(_) => continue,
-                }
-            }
-            for (tracker, m) in &self.trackers {
-                if m.matches(comm, &cmd) {
-                    if let Some(n) = counts.get_mut(tracker) {
-                        *n += 1;
-                    }
-                }
+            let m = self.matching(pid);
+            if !m.is_empty() {
+                pids.insert(pid, m);
             }
         }
-        counts
+        pids
+    }
+
+    /// The trackers one process counts for (blocking: reads its /proc
+    /// files). Empty when it is not running — a process may end between a
+    /// listing or an event and the reads — or counts for none.
+    pub fn matching(&self, pid: i32) -> Vec<usize> {
+        let Ok(stat) = std::fs::read(format!("/proc/{pid}/stat")) else {
+            return Vec::new();
+        };
+        let Some(comm) = live_comm(&stat) else {
+            return Vec::new();
+        };
+        let mut cmd = Vec::new();
+        if self.cmdline {
+            match std::fs::read(format!("/proc/{pid}/cmdline")) {
+                Ok(c) => cmd = c,
+                Err(_) => return Vec::new(),
+            }
+        }
+        self.trackers
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, m))| m.matches(comm, &cmd))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Each tracker's count from the processes of [`Scanner::scan`].
+    pub fn tally(&self, pids: &HashMap<i32, Vec<usize>>) -> HashMap<String, u32> {
+        let mut n = vec![0u32; self.trackers.len()];
+        for i in pids.values().flatten() {
+            if let Some(c) = n.get_mut(*i) {
+                *c += 1;
+            }
+        }
+        self.trackers
+            .iter()
+            .zip(n)
+            .map(|((name, _), c)| (name.clone(), c))
+            .collect()
     }
 }
 

@@ -9,6 +9,7 @@ pub mod gone;
 pub mod iface;
 pub mod link;
 pub mod macvlan;
+pub mod proc_events;
 pub use crate::received;
 pub mod rcvbuf;
 pub mod route;

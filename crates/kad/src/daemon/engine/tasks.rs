@@ -1,12 +1,13 @@
 //! The tracker tasks: one loop per `vrrp_script` (run, report, sleep), one
-//! poller per `track_file`, each reporting by name, and one /proc scanner
-//! for all `vrrp_track_process`es reporting changed counts. A reload keeps
+//! poller per `track_file`, each reporting by name, and one process
+//! counter for all `vrrp_track_process`es (`process_task`) reporting
+//! changed counts. A reload keeps
 //! the tasks whose tracker did not change and replaces the others.
 
-use super::super::proc_scan::{Scanner, SCAN_EVERY};
+use super::super::proc_scan::Scanner;
 use super::super::scripts;
 use super::Event;
-use kad_config::model::{Config, TrackFile, TrackProcess, VrrpScript};
+use kad_config::model::{Config, RcvBuf, TrackFile, TrackProcess, VrrpScript};
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -16,7 +17,7 @@ use tokio::task::AbortHandle;
 pub(super) struct Tasks {
     scripts: HashMap<String, (VrrpScript, AbortHandle)>,
     files: HashMap<String, (TrackFile, AbortHandle)>,
-    processes: Option<(Vec<TrackProcess>, AbortHandle)>,
+    processes: Option<(Vec<TrackProcess>, RcvBuf, AbortHandle)>,
 }
 
 impl Tasks {
@@ -89,12 +90,14 @@ impl Tasks {
         }
     }
 
-    /// The process scanner: replaced when the trackers change. A new one
-    /// reports every count once (the node ignores a count it has), so no
-    /// change between the node's start counts and its first scan is lost.
+    /// The process counter: replaced when the trackers or the connector's
+    /// buffer change. A new one reports every count once (the node ignores
+    /// a count it has), so no change between the node's start counts and
+    /// its first count is lost.
     fn sync_processes(&mut self, cfg: &Config, tx: &mpsc::Sender<Event>) {
-        if let Some((running, h)) = &self.processes {
-            if *running == cfg.track_processes {
+        let buf = cfg.global.netlink_bufs.process_monitor;
+        if let Some((running, b, h)) = &self.processes {
+            if *running == cfg.track_processes && *b == buf {
                 return;
             }
             h.abort();
@@ -104,30 +107,12 @@ impl Tasks {
         if scanner.is_empty() {
             return;
         }
-        let (tx, mut last) = (tx.clone(), HashMap::new());
-        let h = tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(SCAN_EVERY).await;
-                // /proc is read off the VRRP runtime.
-                let s = scanner.clone();
-                let Ok(counts) = tokio::task::spawn_blocking(move || s.count()).await else {
-                    continue;
-                };
-                for (name, n) in counts {
-                    if last.get(&name) != Some(&n) {
-                        last.insert(name.clone(), n);
-                        if tx.send(Event::Process(name, n)).await.is_err() {
-                            return;
-                        }
-                    }
-                }
-            }
-        });
-        self.processes = Some((cfg.track_processes.clone(), h.abort_handle()));
+        let h = tokio::spawn(super::process_task::run(scanner, buf, tx.clone()));
+        self.processes = Some((cfg.track_processes.clone(), buf, h.abort_handle()));
     }
 
     pub fn abort_all(&mut self) {
-        if let Some((_, h)) = self.processes.take() {
+        if let Some((_, _, h)) = self.processes.take() {
             h.abort();
         }
         for (_, (_, h)) in self.scripts.drain() {
