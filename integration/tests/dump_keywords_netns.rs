@@ -134,3 +134,41 @@ fn json_version_2_names_the_instance_array_and_adds_track_process() {
     assert_eq!(tp["current_processes"], 0, "{text}");
     assert_eq!(tp["have_quorum"], false, "{text}");
 }
+
+/// The data dump lists the running configuration's scripts and sync
+/// groups: after a reload that adds them, not the start-up ones.
+#[test]
+fn the_data_dump_follows_a_reload() {
+    let mut lab = Lab::new(1);
+    let (pid, tmp) = start(&mut lab, "", "");
+    let dump = tmp.join("keepalived.data");
+    kill(pid, libc::SIGUSR1);
+    let before = read_complete(&dump);
+    assert!(!before.contains("VRRP Script = chk_new"), "{before}");
+    std::fs::remove_file(&dump).unwrap();
+    let more = "vrrp_script chk_new {\n  script \"/bin/true\"\n  interval 1\n}\n\
+                vrrp_sync_group G_new {\n  group {\n    VI_1\n  }\n}\n";
+    let c = lab.write("k.conf", &format!("{more}{}", conf(&lab, "", "")));
+    assert!(c.exists());
+    kill(pid, libc::SIGHUP);
+    assert!(
+        wait_for(Duration::from_secs(10), || lab
+            .log("kad0.log")
+            .contains("reload")),
+        "{}",
+        lab.log("kad0.log")
+    );
+    // The dump after the reload has them (asked until the reload is in).
+    let ok = wait_for(Duration::from_secs(10), || {
+        let _ = std::fs::remove_file(&dump);
+        kill(pid, libc::SIGUSR1);
+        let text = read_complete(&dump);
+        text.contains("VRRP Script = chk_new") && text.contains("VRRP Sync Group = G_new")
+    });
+    assert!(
+        ok,
+        "{}\n{}",
+        std::fs::read_to_string(&dump).unwrap_or_default(),
+        lab.log("kad0.log")
+    );
+}

@@ -104,6 +104,9 @@ pub struct Engine {
     /// reload sets again (keepalived's `kernel_netlink_set_recv_bufs`).
     netlink_cmd: Option<Resizable>,
     netlink_monitors: Vec<Resizable>,
+    /// What the dumps show of the configuration beside the node's state:
+    /// the running one's, replaced by each reload.
+    dump_cfg: snapshot::DumpConfig,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -256,11 +256,6 @@ pub fn spawn_dispatch(
 ) {
     use super::dump;
     use super::engine::Event;
-    // Scripts and sync groups change only with a restart (a reload logs
-    // that it leaves them): the ones kad started with are the running ones.
-    let scripts = cfg.vrrp_scripts.clone();
-    let sync_groups = cfg.sync_groups.clone();
-    let delays = cfg.interface_up_down_delays.clone();
     // `data_use_instance`: the namespace and instance in the data dump's
     // name.
     let (use_instance, identity) = (cfg.global.data_use_instance, cfg.global.identity.clone());
@@ -280,9 +275,6 @@ pub fn spawn_dispatch(
                         continue;
                     }
                     let Ok(mut snap) = reply.await else { continue };
-                    snap.scripts = scripts.clone();
-                    snap.sync_groups = sync_groups.clone();
-                    snap.up_down_delays = delays.clone();
                     if what == Action::Data {
                         snap.ifaces = dump::ifaces::read().await;
                     }

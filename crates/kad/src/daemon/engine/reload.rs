@@ -46,6 +46,7 @@ impl Engine {
             tracing::warn!("reload: {e}");
         }
         self.tasks.sync(cfg, &self.tx);
+        self.dump_cfg = super::snapshot::DumpConfig::of(cfg);
         self.promote_apply().await;
     }
 }

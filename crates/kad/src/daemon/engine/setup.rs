@@ -80,6 +80,7 @@ impl Engine {
             scheduling: cfg.global.scheduling.clone(),
             netlink_cmd,
             netlink_monitors: Vec::new(),
+            dump_cfg: super::snapshot::DumpConfig::of(cfg),
         };
         // The VMACs first: sockets bind to them.
         e.vmacs_create().await;

@@ -2,7 +2,27 @@
 
 use super::super::dump;
 use super::Engine;
+use kad_config::model::Config;
 use std::time::{Duration, SystemTime};
+
+/// The configuration the dumps list beside the node's state: scripts, sync
+/// groups and interface delays as the running configuration has them.
+#[derive(Clone, Debug)]
+pub struct DumpConfig {
+    scripts: Vec<kad_config::model::VrrpScript>,
+    sync_groups: Vec<kad_config::model::SyncGroup>,
+    up_down_delays: Vec<kad_config::model::UpDownDelay>,
+}
+
+impl DumpConfig {
+    pub fn of(cfg: &Config) -> DumpConfig {
+        DumpConfig {
+            scripts: cfg.vrrp_scripts.clone(),
+            sync_groups: cfg.sync_groups.clone(),
+            up_down_delays: cfg.interface_up_down_delays.clone(),
+        }
+    }
+}
 
 impl Engine {
     /// The running instances as the dumps show them: `kactl status`'s view
@@ -38,7 +58,7 @@ impl Engine {
         dump::Snapshot {
             now: wall,
             global: self.global().clone(),
-            scripts: Vec::new(),
+            scripts: self.dump_cfg.scripts.clone(),
             script_status: self
                 .node
                 .scripts()
@@ -49,8 +69,8 @@ impl Engine {
                     against: s.against,
                 })
                 .collect(),
-            sync_groups: Vec::new(),
-            up_down_delays: Vec::new(),
+            sync_groups: self.dump_cfg.sync_groups.clone(),
+            up_down_delays: self.dump_cfg.up_down_delays.clone(),
             ifaces: Vec::new(),
             instances,
             processes: self.node.processes(),
