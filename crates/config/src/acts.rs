@@ -324,7 +324,7 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     ("real_server", "HTTP_GET", acts("integration/tests/checks_host.rs::each_checker_type_goes_down_and_up_through_the_daemon")),
     ("real_server", "SSL_GET", acts("crates/ipvs/tests/probes.rs::ssl_get_presents_the_ssl_block_certificate")),
     ("real_server", "MISC_CHECK", acts("integration/tests/checks_host.rs::each_checker_type_goes_down_and_up_through_the_daemon")),
-    ("real_server", "SMTP_CHECK", untested()),
+    ("real_server", "SMTP_CHECK", acts("crates/ipvs/tests/probes.rs::smtp_check_host_blocks_are_checkers_of_their_own")),
     ("real_server", "DNS_CHECK", untested()),
     ("real_server", "UDP_CHECK", untested()),
     ("real_server", "PING_CHECK", acts("integration/tests/checks_host.rs::each_checker_type_goes_down_and_up_through_the_daemon")),
