@@ -112,3 +112,41 @@ fn idle_connections_replayed_to_a_kernel_backup_survive_failover() {
     let log = block(o, "log").join("\n");
     assert!(log.matches("sync bulk:").count() >= 2, "{o}");
 }
+
+/// Issue 13, point 3: a director that starts asks the others for their
+/// tables and gets them at once (kad's table request on the sync port + 1),
+/// not at the next periodic replay.
+#[test]
+fn a_starting_director_asks_for_the_table_and_gets_it_at_once() {
+    kad_integration::netns::require_root();
+    let run = vm::run("sync_join", Duration::from_secs(600));
+    let o = &run.output;
+    assert_eq!(block(o, "a"), ["10"], "{o}");
+    // b had no sync daemon while the connections opened.
+    assert_eq!(block(o, "b-before"), ["0"], "{o}");
+    // Within 20 s of b's start (a's periodic replay is 60 s after its own):
+    // only the answer to b's request can have told b.
+    assert_eq!(block(o, "b-after"), ["10"], "{o}");
+    let synced = block(o, "b-rows")
+        .iter()
+        .filter(|l| l.contains("ESTABLISHED") && l.contains("SYNC"))
+        .count();
+    assert_eq!(synced, 10, "{o}");
+    let a_log = block(o, "a-log").join("\n");
+    assert!(
+        a_log.contains("sync table request from 10.0.0.2: replaying the table"),
+        "{o}"
+    );
+    assert!(a_log.contains("sync bulk: 11 connections"), "{o}");
+    assert!(
+        block(o, "b-log")
+            .join("\n")
+            .contains("sync table request: asking the other directors for their tables on eth0"),
+        "{o}"
+    );
+    let status = block(o, "a-status").join("\n");
+    assert!(
+        status.contains("every 60 s") && status.contains("(1 asked for)"),
+        "{status}\n{o}"
+    );
+}

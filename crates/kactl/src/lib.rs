@@ -163,6 +163,9 @@ pub struct SyncBulkStatus {
     pub interval_secs: Option<u64>,
     pub replays: u64,
     pub failures: u64,
+    /// Replays that answered another director's table request.
+    #[serde(default)]
+    pub answered_requests: u64,
     /// The last replay that went out, and the last error.
     pub last: Option<SyncBulkReport>,
     pub last_error: Option<String>,

@@ -132,12 +132,13 @@ pub fn status(st: &Status) -> String {
     if let Some(b) = &st.sync_bulk {
         let _ = writeln!(
             o,
-            "\nsync replays on {} (syncid {}, {}): {} sent, {} failed{}",
+            "\nsync replays on {} (syncid {}, {}): {} sent ({} asked for), {} failed{}",
             b.interface,
             b.syncid,
             b.interval_secs
                 .map_or("on request".to_string(), |s| format!("every {s} s")),
             b.replays,
+            b.answered_requests,
             b.failures,
             b.last.as_ref().map_or(String::new(), |r| format!(
                 "; last {} connections in {} ms",

@@ -99,8 +99,10 @@ pub struct Cli {
 
     /// kad's own: replay the IPVS connection table to the sync backups
     /// every SECS seconds while this node is the sync master (the kernel
-    /// never syncs connections that stay idle). Also `kactl sync-bulk`.
-    #[arg(long = "sync-bulk-interval", value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    /// never syncs connections that stay idle); default 60 with
+    /// `lvs_sync_daemon`, 0 for none. A starting director also asks the
+    /// others for their tables and gets them at once. Also `kactl sync-bulk`.
+    #[arg(long = "sync-bulk-interval", value_name = "SECS", value_parser = clap::value_parser!(u64))]
     pub sync_bulk_interval: Option<u64>,
 
     /// kad's own: datagrams per second of a replay (each carries up to 40

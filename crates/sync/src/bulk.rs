@@ -9,6 +9,7 @@
 
 use crate::conns::{state_number, ProcConn};
 use crate::wire::{flags, Conn};
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 /// A service as the bulk replay needs to see it.
@@ -47,42 +48,81 @@ fn protocol(name: &str) -> Option<u8> {
     }
 }
 
-/// The service (fwmark, forwarding method) a row belongs to: an address
-/// service first, then a fwmark service with that real server (a fwmark
-/// connection shows its real virtual address in /proc).
-fn route(row: &ProcConn, proto: u8, services: &[ServiceView]) -> Option<(u32, u32)> {
-    let dest = |s: &ServiceView| {
-        s.dests
-            .iter()
-            .find(|d| d.0 == row.daddr && d.1 == row.dport)
-            .map(|d| d.2)
-    };
-    // A fwmark template prints its mark as the virtual address.
-    if proto == 0 {
-        let mark = match row.vaddr {
-            IpAddr::V4(a) => u32::from(a),
-            IpAddr::V6(_) => return None,
-        };
-        return services
-            .iter()
-            .find(|s| s.key == ViewKey::Fwmark(mark))
-            .and_then(|s| Some((mark, dest(s).or_else(|| port0(s, row))?)));
-    }
-    let by_addr = services.iter().find(|s| {
-        s.key
-            == ViewKey::Addr {
-                protocol: proto,
-                addr: row.vaddr,
-                port: row.vport,
+/// The services indexed for lookups by address (a replay of a million
+/// rows against ten thousand services must not scan them per row).
+#[derive(Clone, Debug, Default)]
+pub struct Services {
+    views: Vec<ServiceView>,
+    /// The first view of each (protocol, address, port).
+    by_addr: HashMap<(u8, IpAddr, u16), usize>,
+    /// The fwmark views, in order.
+    fwmarks: Vec<usize>,
+}
+
+impl Services {
+    pub fn new(views: Vec<ServiceView>) -> Services {
+        let (mut by_addr, mut fwmarks) = (HashMap::new(), Vec::new());
+        for (i, v) in views.iter().enumerate() {
+            match v.key {
+                ViewKey::Addr {
+                    protocol,
+                    addr,
+                    port,
+                } => {
+                    by_addr.entry((protocol, addr, port)).or_insert(i);
+                }
+                ViewKey::Fwmark(_) => fwmarks.push(i),
             }
-    });
-    if let Some(fwd) = by_addr.and_then(|s| dest(s).or_else(|| port0(s, row))) {
-        return Some((0, fwd));
+        }
+        Services {
+            views,
+            by_addr,
+            fwmarks,
+        }
     }
-    services.iter().find_map(|s| match s.key {
-        ViewKey::Fwmark(m) => dest(s).or_else(|| port0(s, row)).map(|f| (m, f)),
-        _ => None,
-    })
+
+    fn fwmark(&self, mark: u32) -> Option<&ServiceView> {
+        self.fwmarks
+            .iter()
+            .map(|&i| &self.views[i])
+            .find(|s| s.key == ViewKey::Fwmark(mark))
+    }
+
+    /// The service (fwmark, forwarding method) a row belongs to: an
+    /// address service first, then a fwmark service with that real server
+    /// (a fwmark connection shows its real virtual address in /proc).
+    fn route(&self, row: &ProcConn, proto: u8) -> Option<(u32, u32)> {
+        let dest = |s: &ServiceView| {
+            s.dests
+                .iter()
+                .find(|d| d.0 == row.daddr && d.1 == row.dport)
+                .map(|d| d.2)
+        };
+        // A fwmark template prints its mark as the virtual address.
+        if proto == 0 {
+            let mark = match row.vaddr {
+                IpAddr::V4(a) => u32::from(a),
+                IpAddr::V6(_) => return None,
+            };
+            return self
+                .fwmark(mark)
+                .and_then(|s| Some((mark, dest(s).or_else(|| port0(s, row))?)));
+        }
+        let by_addr = self
+            .by_addr
+            .get(&(proto, row.vaddr, row.vport))
+            .map(|&i| &self.views[i]);
+        if let Some(fwd) = by_addr.and_then(|s| dest(s).or_else(|| port0(s, row))) {
+            return Some((0, fwd));
+        }
+        self.fwmarks
+            .iter()
+            .map(|&i| &self.views[i])
+            .find_map(|s| match s.key {
+                ViewKey::Fwmark(m) => dest(s).or_else(|| port0(s, row)).map(|f| (m, f)),
+                _ => None,
+            })
+    }
 }
 
 /// Templates (and DR/TUN servers of port-0 services) show port 0.
@@ -93,55 +133,78 @@ fn port0(s: &ServiceView, row: &ProcConn) -> Option<u32> {
         .map(|d| d.2)
 }
 
+/// Why a row is left out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Skip {
+    /// A protocol or state the sync protocol cannot say.
+    State,
+    /// No configured service and real server matches it.
+    Service,
+}
+
+impl Skipped {
+    pub fn count(&mut self, why: Skip) {
+        match why {
+            Skip::State => self.state += 1,
+            Skip::Service => self.service += 1,
+        }
+    }
+}
+
+/// One row as a sync entry.
+pub fn entry(r: &ProcConn, services: &Services) -> Result<Conn, Skip> {
+    let template = r.is_template();
+    let (Some(proto), Some(state)) = (
+        protocol(&r.proto),
+        state_number(&r.proto, &r.state, template),
+    ) else {
+        return Err(Skip::State);
+    };
+    let (fwmark, fwd) = services.route(r, proto).ok_or(Skip::Service)?;
+    let fwd = fwd & flags::FWD_MASK;
+    // As the kernel's destinations set them (__ip_vs_update_dest).
+    let mut f = fwd;
+    if fwd != flags::MASQ {
+        f |= flags::NOOUTPUT;
+    }
+    if template {
+        f |= flags::TEMPLATE;
+    } else if !(proto == 6 && state == 1) {
+        // Only an established TCP connection is active.
+        f |= flags::INACTIVE;
+    }
+    Ok(Conn {
+        protocol: proto,
+        flags: f,
+        state,
+        caddr: r.caddr,
+        cport: r.cport,
+        vaddr: r.vaddr,
+        vport: r.vport,
+        daddr: r.daddr,
+        dport: r.dport,
+        fwmark,
+        // 0 would mean "the protocol's default" to the backup.
+        timeout: r.expires.max(1),
+        seq: None,
+        pe: r
+            .pe
+            .as_ref()
+            .map(|(n, d)| (n.clone(), d.as_bytes().to_vec())),
+    })
+}
+
 /// Turn rows into sync entries (templates first, so a backup holds a
 /// client's persistence before its connections).
 pub fn entries(rows: &[ProcConn], services: &[ServiceView]) -> (Vec<Conn>, Skipped) {
+    let services = Services::new(services.to_vec());
     let mut skipped = Skipped::default();
     let mut out: Vec<Conn> = Vec::with_capacity(rows.len());
     for r in rows {
-        let template = r.is_template();
-        let (Some(proto), Some(state)) = (
-            protocol(&r.proto),
-            state_number(&r.proto, &r.state, template),
-        ) else {
-            skipped.state += 1;
-            continue;
-        };
-        let Some((fwmark, fwd)) = route(r, proto, services) else {
-            skipped.service += 1;
-            continue;
-        };
-        let fwd = fwd & flags::FWD_MASK;
-        // As the kernel's destinations set them (__ip_vs_update_dest).
-        let mut f = fwd;
-        if fwd != flags::MASQ {
-            f |= flags::NOOUTPUT;
+        match entry(r, &services) {
+            Ok(c) => out.push(c),
+            Err(why) => skipped.count(why),
         }
-        if template {
-            f |= flags::TEMPLATE;
-        } else if !(proto == 6 && state == 1) {
-            // Only an established TCP connection is active.
-            f |= flags::INACTIVE;
-        }
-        out.push(Conn {
-            protocol: proto,
-            flags: f,
-            state,
-            caddr: r.caddr,
-            cport: r.cport,
-            vaddr: r.vaddr,
-            vport: r.vport,
-            daddr: r.daddr,
-            dport: r.dport,
-            fwmark,
-            // 0 would mean "the protocol's default" to the backup.
-            timeout: r.expires.max(1),
-            seq: None,
-            pe: r
-                .pe
-                .as_ref()
-                .map(|(n, d)| (n.clone(), d.as_bytes().to_vec())),
-        });
     }
     out.sort_by_key(|c| c.flags & flags::TEMPLATE == 0);
     (out, skipped)

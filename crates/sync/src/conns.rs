@@ -42,15 +42,21 @@ pub struct ParseError {
 pub fn parse(text: &str) -> (Vec<ProcConn>, Vec<ParseError>) {
     let (mut rows, mut errs) = (Vec::new(), Vec::new());
     for (i, l) in text.lines().enumerate() {
-        if l.starts_with("Pro ") || l.trim().is_empty() {
-            continue;
-        }
-        match row(l) {
-            Ok(r) => rows.push(r),
-            Err(what) => errs.push(ParseError { line: i + 1, what }),
+        match parse_line(l) {
+            None => {}
+            Some(Ok(r)) => rows.push(r),
+            Some(Err(what)) => errs.push(ParseError { line: i + 1, what }),
         }
     }
     (rows, errs)
+}
+
+/// One line of the file: `None` for the header and blank lines.
+pub fn parse_line(l: &str) -> Option<Result<ProcConn, String>> {
+    if l.starts_with("Pro ") || l.trim().is_empty() {
+        return None;
+    }
+    Some(row(l))
 }
 
 fn row(l: &str) -> Result<ProcConn, String> {

@@ -6,5 +6,7 @@
 
 pub mod bulk;
 pub mod conns;
+pub mod request;
 pub mod send;
+pub mod stream;
 pub mod wire;

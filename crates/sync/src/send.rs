@@ -4,7 +4,7 @@
 //! addressed to the group, so this is all it needs.
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 pub struct Sender {
@@ -42,6 +42,11 @@ impl Sender {
         Ok(Sender { sock })
     }
 
+    /// One datagram, now.
+    pub fn send(&self, datagram: &[u8]) -> std::io::Result<()> {
+        self.sock.send(datagram).map(|_| ())
+    }
+
     /// Send each datagram, `gap` apart so a backup's receive buffer is
     /// never overrun; returns how many were sent. A sleep that overshoots
     /// is made up for, but never by more than `BURST` datagrams at once.
@@ -57,6 +62,39 @@ impl Sender {
         }
         Ok(datagrams.len())
     }
+}
+
+/// A non-blocking socket that receives the group's datagrams to `t.port`
+/// on the interface only (kad's table requests).
+pub fn listener(t: &Target) -> std::io::Result<std::net::UdpSocket> {
+    let v6 = t.group.is_ipv6();
+    let sock = Socket::new(
+        if v6 { Domain::IPV6 } else { Domain::IPV4 },
+        Type::DGRAM,
+        Some(Protocol::UDP),
+    )?;
+    sock.set_reuse_address(true)?;
+    sock.bind_device(Some(t.ifname.as_bytes()))?;
+    let index = rustix::net::netdevice::name_to_index(&sock, &t.ifname)?;
+    match t.group {
+        IpAddr::V4(g) => {
+            sock.join_multicast_v4_n(&g, &socket2::InterfaceIndexOrAddress::Index(index))?;
+            sock.bind(&SockAddr::from(SocketAddr::new(
+                Ipv4Addr::UNSPECIFIED.into(),
+                t.port,
+            )))?;
+        }
+        IpAddr::V6(g) => {
+            sock.set_only_v6(true)?;
+            sock.join_multicast_v6(&g, index)?;
+            sock.bind(&SockAddr::from(SocketAddr::new(
+                Ipv6Addr::UNSPECIFIED.into(),
+                t.port,
+            )))?;
+        }
+    }
+    sock.set_nonblocking(true)?;
+    Ok(sock.into())
 }
 
 /// At most this many datagrams go back to back to catch up.

@@ -45,6 +45,9 @@ pub enum Event {
     File(String, i64),
     /// A `vrrp_track_process` counts a new number of processes.
     Process(String, u32),
+    /// Another director asks for the connection table (kad's own table
+    /// request, from this address).
+    TableRequest(std::net::IpAddr),
     /// A reloaded configuration (checked, without errors).
     Reload(Box<Config>),
     /// The state for keepalived's dumps (SIGUSR1, SIGUSR2, SIGRTMIN+2).
@@ -107,6 +110,8 @@ pub struct Engine {
     /// What the dumps show of the configuration beside the node's state:
     /// the running one's, replaced by each reload.
     dump_cfg: snapshot::DumpConfig,
+    /// Which table requests get a replay.
+    answers: super::sync_request::Answers,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -177,6 +182,21 @@ impl Engine {
             (None, Err(e)) => tracing::warn!("sync bulk: {e}"),
             (None, Ok(_)) => {}
         });
+    }
+
+    /// Another director asked for the table: a sync master answers with a
+    /// replay now, at most one per [`super::sync_request::ANSWER_GAP`].
+    fn table_request(&mut self, from: std::net::IpAddr) {
+        if self.bulk.is_none() || !self.node.sync_master() || self.node.stopping() {
+            return;
+        }
+        if self.answers.take(std::time::Instant::now()) {
+            tracing::info!("sync table request from {from}: replaying the table");
+            if let Some(b) = &self.bulk {
+                b.asked();
+            }
+            self.sync_bulk(None);
+        }
     }
 
     /// Run until stopped; returns when every instance has let go.
@@ -334,6 +354,7 @@ impl Engine {
                     self.statics_reinstate(&g).await;
                 }
             }
+            Event::TableRequest(from) => self.table_request(from),
             Event::Stop => self.node.stop(now),
         }
     }

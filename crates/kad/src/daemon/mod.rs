@@ -29,6 +29,7 @@ pub mod sides;
 pub mod signals;
 pub mod smtp;
 pub mod sync_bulk;
+pub mod sync_request;
 pub mod timer;
 
 use crate::cli::Cli;
@@ -298,8 +299,16 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
         }
     };
     if let Some((spec, inst)) = sync.clone() {
-        let every = cli.sync_bulk_interval.map(std::time::Duration::from_secs);
+        // Periodic replays are on by default (0 turns them off).
+        let every = match cli
+            .sync_bulk_interval
+            .unwrap_or(sync_bulk::DEFAULT_INTERVAL)
+        {
+            0 => None,
+            s => Some(std::time::Duration::from_secs(s)),
+        };
         let target = sync_bulk::BulkTarget::from_spec(&spec, cli.sync_bulk_rate);
+        sync_request::start(&target, etx.clone());
         engine.set_sync_bulk(sync_bulk::Replays::new(target, every));
         if let Some(inst) = inst {
             engine.follow_sync(spec, inst);

@@ -6,12 +6,17 @@
 use kactl::{SyncBulkReport, SyncBulkStatus};
 use kad_ipvs::netlink::msg::DaemonSpec;
 use kad_ipvs::table::{SvcId, Table};
-use kad_sync::bulk::{entries, ServiceView, ViewKey};
-use kad_sync::conns;
-use kad_sync::send::{Sender, Target};
+use kad_sync::bulk::{ServiceView, Services, ViewKey};
+use kad_sync::send::{Pace, Sender, Target};
+use kad_sync::stream;
 use kad_sync::wire::{self, Packer};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// Seconds between periodic replays when `--sync-bulk-interval` is not
+/// given: a backup that cannot ask (the kernel's own, keepalived's) learns
+/// the idle connections within this long.
+pub const DEFAULT_INTERVAL: u64 = 60;
 
 /// Where and how `lvs_sync_daemon` says the backups listen.
 #[derive(Clone, Debug)]
@@ -68,48 +73,49 @@ pub fn views(t: &Table) -> Vec<ServiceView> {
         .collect()
 }
 
-/// One replay of the whole table.
+/// One replay of the whole table, streamed: the file is read a line at a
+/// time (twice: templates, then connections) and each datagram goes out,
+/// paced, as soon as it is full, so the table is never held in memory.
 pub fn replay(t: &BulkTarget) -> Result<SyncBulkReport, String> {
     let started = Instant::now();
-    // The IPVS namespace's table (net_namespace_ipvs).
-    let text =
-        super::ipvs_netns::within(|| std::fs::read_to_string("/proc/thread-self/net/ip_vs_conn"))
-            .and_then(|r| r)
-            .map_err(|e| format!("reading /proc/net/ip_vs_conn: {e}"))?;
-    let (rows, bad) = conns::parse(&text);
     let table = super::ipvs_netns::open_client()
         .and_then(|mut c| c.table())
         .map_err(|e| e.to_string())?;
-    let (conns, skipped) = entries(&rows, &views(&table));
-    let mut p = Packer::new(t.syncid, t.maxlen);
-    let (mut datagrams, mut sent) = (Vec::new(), 0);
-    for c in &conns {
-        match p.push(c) {
-            Ok(d) => {
-                datagrams.extend(d);
-                sent += 1;
-            }
-            Err(e) => tracing::debug!("sync bulk: {e}"),
-        }
-    }
-    datagrams.extend(p.finish());
+    let services = Services::new(views(&table));
+    drop(table);
     let sender =
         Sender::open(&t.target).map_err(|e| format!("sync socket on {}: {e}", t.target.ifname))?;
-    let sending = Instant::now();
-    sender
-        .send_paced(&datagrams, t.gap)
-        .map_err(|e| format!("sending on {}: {e}", t.target.ifname))?;
+    let mut pace = Pace::new(Instant::now(), t.gap);
+    let mut send = |d: &[u8]| {
+        if let Some(wait) = pace.wait(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+        sender.send(d)?;
+        pace.sent(Instant::now());
+        Ok(())
+    };
+    // The IPVS namespace's table (net_namespace_ipvs): a /proc/net file
+    // shows the namespace of the thread that opens it, read from anywhere.
+    let open = || {
+        super::ipvs_netns::within(|| std::fs::File::open("/proc/thread-self/net/ip_vs_conn"))
+            .and_then(|r| r)
+            .map(std::io::BufReader::new)
+    };
+    let mut packer = Packer::new(t.syncid, t.maxlen);
+    let c = stream::replay(open, &services, &mut packer, &mut send)
+        .map_err(|e| format!("replaying on {}: {e}", t.target.ifname))?;
     let report = SyncBulkReport {
-        rows: rows.len(),
-        sent,
-        datagrams: datagrams.len(),
-        skipped_state: skipped.state,
-        skipped_service: skipped.service + (conns.len() - sent),
-        unparsed: bad.len(),
+        rows: c.rows,
+        sent: c.sent,
+        datagrams: c.datagrams,
+        skipped_state: c.skipped.state,
+        skipped_service: c.skipped.service + c.unencodable,
+        unparsed: c.unparsed,
         interface: t.target.ifname.clone(),
         syncid: t.syncid,
         millis: started.elapsed().as_millis() as u64,
-        send_millis: sending.elapsed().as_millis() as u64,
+        // Reading and sending are one stream now.
+        send_millis: started.elapsed().as_millis() as u64,
     };
     tracing::info!(
         "sync bulk: {} connections in {} datagrams on {} ({} rows, {} left out) in {} ms",
@@ -163,6 +169,13 @@ impl Replays {
             }
         }
         r
+    }
+
+    /// A replay answers another director's table request.
+    pub fn asked(&self) {
+        if let Ok(mut st) = self.status.lock() {
+            st.answered_requests += 1;
+        }
     }
 
     pub fn status(&self) -> Option<SyncBulkStatus> {

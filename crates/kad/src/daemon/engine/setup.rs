@@ -81,6 +81,7 @@ impl Engine {
             netlink_cmd,
             netlink_monitors: Vec::new(),
             dump_cfg: super::snapshot::DumpConfig::of(cfg),
+            answers: Default::default(),
         };
         // The VMACs first: sockets bind to them.
         e.vmacs_create().await;
