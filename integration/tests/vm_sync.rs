@@ -1,7 +1,8 @@
 //! Connection sync on kernels with IPVS (the VM): idle connections, which
 //! the kernel's own master never syncs, reach a kernel backup through
 //! `kactl sync-bulk`, and survive a failover to it; a backup starting
-//! late learns them from the periodic replay (`--sync-bulk-interval`).
+//! late learns them from the periodic replay (`--sync-bulk-interval`); a
+//! starting kad asks another for its table and gets it at once.
 
 use kad_integration::vm::{self, block};
 use std::collections::BTreeSet;
