@@ -13,6 +13,11 @@ fn value(keyword: &str) -> (&'static str, &'static str) {
     match keyword {
         // keepalived 2.2.8's SSL_GET switch, unknown to 2.2.7.
         "tls_compliant" => ("on", "true"),
+        // The IPVS sysctl switches; conn_reuse_mode is two bits.
+        "lvs_sloppy_tcp" | "lvs_sloppy_sctp" | "lvs_schedule_icmp" | "lvs_expire_nodest_conn" => {
+            ("on", "true")
+        }
+        "lvs_conn_reuse_mode" => ("2", "2"),
         _ => ("5", "5"),
     }
 }
@@ -57,8 +62,11 @@ fn keepalived_reports_kad_s_own_keywords_as_unknown_and_kad_reads_them() {
             "keepalived on {}: {ka_err}",
             r.keyword
         );
+        // Without the machine's checks: on a kernel with IPVS, kad -t notes
+        // a running sysctl that differs from lvs_sloppy_tcp's (...) value.
         let k = Command::new(&kad)
             .arg("-t")
+            .arg("--no-env-check")
             .arg("-f")
             .arg(&conf)
             .output()

@@ -1,5 +1,6 @@
 //! Checks against the machine, separate from the language: interfaces that
-//! must exist and scripts that must exist and be safe to run as root.
+//! must exist and scripts that must exist and be safe to run as root (and
+//! the running IPVS sysctls, `sysctl_check`).
 //! On by default for `kad -t`, off with `--no-env-check`.
 
 use crate::diag::{Class, Diagnostic, Severity};
@@ -120,6 +121,7 @@ pub fn check(cfg: &Config) -> Vec<Diagnostic> {
             }
         }
     }
+    out.extend(crate::sysctl_check::check(cfg));
     out
 }
 

@@ -14,6 +14,7 @@ pub mod lower;
 pub mod model;
 pub mod preprocess;
 pub mod source;
+pub mod sysctl_check;
 pub mod tree;
 
 pub use diag::{Class, Diagnostic, Severity};

@@ -321,3 +321,97 @@ fn netlink_receive_buffers() {
     assert_eq!(b.process_monitor, rb(8192, true));
     assert_eq!(NetlinkBufs::default().vrrp_cmd, rb(0, false));
 }
+
+/// The scheduler flags as keepalived 2.2.7's lbflags_handler reads them
+/// (the named ones only after their scheduler), and kad's own IPVS sysctl
+/// keywords with their ranges.
+#[test]
+fn scheduler_flags_and_ipvs_sysctls() {
+    let vs = |body: &str| {
+        parse(&format!(
+            "virtual_server 10.0.0.1 80 {{\n protocol TCP\n{body}\n real_server 10.0.0.2 80 {{\n }}\n}}\n"
+        ))
+    };
+    let flags = |l: &Loaded| l.config.virtual_servers[0].sched_flags;
+    let l = vs(" lb_algo mh\n mh-port\n mh-fallback");
+    assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+    let f = flags(&l);
+    assert!(f.flag1 && f.flag2 && !f.flag3);
+    let l = vs(" lb_algo sh\n sh-port\n sh-fallback");
+    assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+    assert!(flags(&l).flag1 && flags(&l).flag2);
+    let l = vs(" lb_algo rr\n flag-1\n flag-2\n flag-3");
+    assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+    assert!(flags(&l).flag1 && flags(&l).flag2 && flags(&l).flag3);
+    // Another scheduler's named flag: keepalived ignores it without a word.
+    let l = vs(" lb_algo mh\n sh-port");
+    assert!(!flags(&l).flag2);
+    assert!(
+        l.diagnostics
+            .iter()
+            .all(|d| d.severity == kad_config::Severity::Note),
+        "{:?}",
+        l.diagnostics
+    );
+    // Before lb_algo, or under a scheduler without named flags: its message.
+    for body in [" mh-port\n lb_algo mh", " lb_algo rr\n mh-port"] {
+        let l = vs(body);
+        assert!(!flags(&l).flag2, "{body}");
+        assert!(
+            l.diagnostics
+                .iter()
+                .any(|d| d.message == "mh-port only applies to sh scheduler - ignoring"),
+            "{body}: {:?}",
+            l.diagnostics
+        );
+    }
+
+    let l = parse(
+        "global_defs {\n lvs_sloppy_tcp\n lvs_sloppy_sctp off\n lvs_schedule_icmp yes\n lvs_expire_nodest_conn on\n lvs_conn_reuse_mode 3\n}\n",
+    );
+    assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+    assert_eq!(
+        l.config.global.lvs_sysctls,
+        LvsSysctls {
+            lvs_sloppy_tcp: Some(true),
+            lvs_sloppy_sctp: Some(false),
+            lvs_schedule_icmp: Some(true),
+            lvs_expire_nodest_conn: Some(true),
+            lvs_conn_reuse_mode: Some(3),
+        }
+    );
+    let l = parse("global_defs {\n lvs_conn_reuse_mode 4\n lvs_sloppy_tcp maybe\n}\n");
+    assert_eq!(l.config.global.lvs_sysctls, LvsSysctls::default());
+    let warnings: Vec<_> = l
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == kad_config::Severity::Warning)
+        .map(|d| d.message.clone())
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "number '4' outside range [0, 3] - ignoring",
+            "invalid lvs_sloppy_tcp parameter 'maybe' (on/off/true/false/yes/no) - ignoring"
+        ]
+    );
+
+    // mh with the sloppy switch of its protocol turned off: a warning.
+    let mh = |proto: &str, sysctl: &str| {
+        parse(&format!(
+            "global_defs {{\n {sysctl} off\n}}\nvirtual_server 10.0.0.1 80 {{\n protocol {proto}\n lb_algo mh\n real_server 10.0.0.2 80 {{\n }}\n}}\n"
+        ))
+    };
+    let warned = |l: &Loaded, kw: &str| {
+        l.diagnostics.iter().any(|d| {
+            d.severity == kad_config::Severity::Warning
+                && d.message.contains(&format!("uses mh while {kw} is off"))
+        })
+    };
+    assert!(warned(&mh("TCP", "lvs_sloppy_tcp"), "lvs_sloppy_tcp"));
+    assert!(warned(&mh("SCTP", "lvs_sloppy_sctp"), "lvs_sloppy_sctp"));
+    let l = mh("UDP", "lvs_sloppy_tcp");
+    assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+    let l = mh("SCTP", "lvs_sloppy_tcp");
+    assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+}

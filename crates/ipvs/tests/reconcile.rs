@@ -354,3 +354,35 @@ proptest! {
         prop_assert!(diff(&wanted_t, &kernel, &owned).is_empty());
     }
 }
+
+/// The kernel's `mh` builds its Maglev table walking a service's
+/// destinations in the order they were added, which breaks ties between
+/// servers (docs/operations.md, "A director in an ECMP group"): kad adds
+/// them in address order whatever the file's order, so directors whose
+/// files list the same real servers differently program the same table.
+#[test]
+fn destinations_are_added_in_address_order_whatever_the_file_s_order() {
+    let adds = |order: &[u8]| -> Vec<IpAddr> {
+        let servers: String = order
+            .iter()
+            .map(|o| format!(" real_server 10.0.0.{o} 80 {{\n weight 1\n }}\n"))
+            .collect();
+        let cfg = load_str(
+            &format!("virtual_server 10.0.0.50 80 {{\n protocol TCP\n lb_algo mh\n mh-port\n lb_kind DR\n{servers}}}\n"),
+            Path::new("/v/k.conf"),
+            &LoadOptions { config_id: "x".into() },
+        )
+        .config;
+        diff(&wanted(&cfg), &Table::default(), &BTreeSet::new())
+            .into_iter()
+            .filter_map(|op| match op {
+                Op::NewDest(_, d, _) => Some(d.addr),
+                _ => None,
+            })
+            .collect()
+    };
+    let sorted = [ip("10.0.0.11"), ip("10.0.0.12"), ip("10.0.0.13")];
+    for order in [[11, 12, 13], [13, 11, 12], [12, 13, 11]] {
+        assert_eq!(adds(&order), sorted, "{order:?}");
+    }
+}

@@ -19,7 +19,8 @@ pub struct Cli {
     #[arg(short = 't', long = "config-test")]
     pub config_test: bool,
 
-    /// With -t: skip the checks against this machine (interfaces, scripts).
+    /// With -t: skip the checks against this machine (interfaces, scripts,
+    /// the running IPVS sysctls).
     #[arg(long = "no-env-check")]
     pub no_env_check: bool,
 

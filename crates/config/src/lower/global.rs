@@ -272,6 +272,15 @@ pub static GLOBAL_DEFS: &[Kw<GlobalDefs>] = &[
             g.lvs_audit_interval = Duration::from_secs(v.into());
         }
     }),
+    // kad's own: IPVS sysctls for a director in an ECMP group.
+    own("lvs_sloppy_tcp", super::ipvs_sysctl::sloppy_tcp),
+    own("lvs_sloppy_sctp", super::ipvs_sysctl::sloppy_sctp),
+    own("lvs_schedule_icmp", super::ipvs_sysctl::schedule_icmp),
+    own(
+        "lvs_expire_nodest_conn",
+        super::ipvs_sysctl::expire_nodest_conn,
+    ),
+    own("lvs_conn_reuse_mode", super::ipvs_sysctl::conn_reuse_mode),
     old("lvs_flush_onstop", "'lvs_flush_on_stop'", |_, _, g| {
         g.lvs_flush_on_stop = true
     }),

@@ -142,12 +142,28 @@ fn inherited_kws<T: AsMut<Inherited>>() -> Vec<Kw<T>> {
     ]
 }
 
+/// `flag-N` sets its bit whatever the scheduler; the named flags only
+/// under the scheduler already set that they belong to, as keepalived's
+/// lbflags_handler: `sh-*` under `mh` and `mh-*` under `sh` are ignored
+/// without a word, any of them under another scheduler (or before
+/// `lb_algo`) with its message.
 fn sched_flag(c: &mut Ctx, n: &Node, d: &mut VsDraft) {
-    match n.kw.text.as_str() {
-        "flag-1" | "sh-fallback" | "mh-fallback" => d.vs.sched_flags.flag1 = true,
-        "flag-2" | "sh-port" | "mh-port" => d.vs.sched_flags.flag2 = true,
-        "flag-3" => d.vs.sched_flags.flag3 = true,
-        o => c.ignore(n.kw.pos, format!("unknown scheduler flag '{o}'")),
+    let kw = n.kw.text.as_str();
+    let sched = d.sched_set.then_some(d.vs.scheduler);
+    let f = &mut d.vs.sched_flags;
+    match (kw, sched) {
+        ("flag-1", _) => f.flag1 = true,
+        ("flag-2", _) => f.flag2 = true,
+        ("flag-3", _) => f.flag3 = true,
+        ("sh-fallback", Some(Scheduler::Sh)) | ("mh-fallback", Some(Scheduler::Mh)) => {
+            f.flag1 = true
+        }
+        ("sh-port", Some(Scheduler::Sh)) | ("mh-port", Some(Scheduler::Mh)) => f.flag2 = true,
+        (_, Some(Scheduler::Sh | Scheduler::Mh)) => c.quiet(
+            n.kw.pos,
+            format!("'{kw}' is not a flag of this scheduler: it is ignored"),
+        ),
+        _ => c.ignore(n.kw.pos, format!("{kw} only applies to sh scheduler")),
     }
 }
 

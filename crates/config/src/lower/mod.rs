@@ -4,6 +4,7 @@
 pub mod check;
 pub mod ctx;
 pub mod global;
+mod ipvs_sysctl;
 pub mod lvs;
 pub mod net;
 mod sched;
@@ -379,6 +380,7 @@ impl Builder {
                 );
                 return false;
             }
+            ipvs_sysctl::check_mh(c, vs, *pos, &g);
             for rs in &vs.real_servers {
                 for ch in &rs.checkers {
                     if let CheckKind::File { track_file, .. } = &ch.kind {

@@ -179,6 +179,13 @@ pub struct GlobalDefs {
     /// the kernel's table with what kad owns and repairs drift (zero: never).
     #[serde(with = "secs")]
     pub lvs_audit_interval: Duration,
+    /// kad's own `lvs_sloppy_tcp`, `lvs_schedule_icmp`, ...: the IPVS
+    /// sysctls a director in an ECMP group sets (`ipvs_sysctl.rs`).
+    #[serde(
+        default,
+        skip_serializing_if = "super::ipvs_sysctl::LvsSysctls::is_default"
+    )]
+    pub lvs_sysctls: super::ipvs_sysctl::LvsSysctls,
 
     /// The VRRP and checker threads' scheduling (`vrrp_rt_priority`,
     /// `checker_no_swap`, `max_auto_priority`, ...).
@@ -277,6 +284,7 @@ impl Default for GlobalDefs {
             lvs_flush: false,
             lvs_flush_on_stop: false,
             lvs_audit_interval: Duration::from_secs(10),
+            lvs_sysctls: Default::default(),
             scheduling: Default::default(),
             reload_check_config: None,
             state_dump_file: None,

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod global;
+pub mod ipvs_sysctl;
 pub mod lvs;
 pub mod net;
 pub mod rcvbuf;
@@ -12,6 +13,7 @@ pub mod vrrp;
 
 pub use check::*;
 pub use global::*;
+pub use ipvs_sysctl::*;
 pub use lvs::*;
 pub use net::*;
 pub use rcvbuf::*;

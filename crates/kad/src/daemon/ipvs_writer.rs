@@ -4,9 +4,11 @@
 //! own `lvs_audit_interval`) runs here between jobs: it compares the
 //! kernel's dump with the wanted table the writer keeps (the last reload's,
 //! with every health change since applied) and repairs what kad owns, so it
-//! can never fight a reload or a health change half-way.
+//! can never fight a reload or a health change half-way; it puts back the
+//! configured IPVS sysctls (`lvs_sloppy_tcp`, ...) too.
 
 use super::lvs::{apply, Programmed};
+use kad_config::model::LvsSysctls;
 use kad_config::Config;
 use kad_ipvs::netlink::client::{Client, IpvsError};
 use kad_ipvs::{diff, Op, Table};
@@ -70,6 +72,9 @@ struct State {
     wanted: Table,
     /// `lvs_audit_interval` (zero: no audit).
     every: Duration,
+    /// The IPVS sysctls configured (`lvs_sloppy_tcp`, ...): the audit puts
+    /// back one changed outside kad, as it does a service.
+    sysctls: LvsSysctls,
 }
 
 impl State {
@@ -111,6 +116,8 @@ impl State {
         before: &BTreeSet<kad_ipvs::table::SvcId>,
     ) -> Result<Programmed, IpvsError> {
         self.every = cfg.global.lvs_audit_interval;
+        self.sysctls = cfg.global.lvs_sysctls;
+        super::ipvs_sysctl::apply(&self.sysctls);
         let in_sync = self.in_sync;
         let r = match (self.client(), in_sync) {
             (Some(c), true) => {
@@ -131,6 +138,7 @@ impl State {
     /// logged in one line.
     fn audit(&mut self) {
         let started = Instant::now();
+        super::ipvs_sysctl::apply(&self.sysctls);
         let Some(c) = self.client() else { return };
         let dumped = c.table();
         let kernel = match dumped {
@@ -172,13 +180,15 @@ impl State {
 }
 
 /// `in_sync`: the start-up programming had no refusal; `wanted`: what it
-/// programmed; `every`: `lvs_audit_interval`.
+/// programmed; `every`: `lvs_audit_interval`; `sysctls`: the IPVS sysctls
+/// it set.
 /// `checker`: the `checker_*` scheduling (keepalived's checker process
 /// writes IPVS).
 pub fn spawn_writer(
     in_sync: bool,
     wanted: Table,
     every: Duration,
+    sysctls: LvsSysctls,
     checker: kad_config::model::ThreadSched,
 ) -> Writer {
     let (tx, rx) = std::sync::mpsc::channel::<Job>();
@@ -191,6 +201,7 @@ pub fn spawn_writer(
                 in_sync,
                 wanted,
                 every,
+                sysctls,
             };
             let mut next_audit = Instant::now() + st.every;
             loop {

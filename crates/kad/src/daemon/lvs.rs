@@ -23,7 +23,8 @@ pub struct Programmed {
 /// servers' health). `before` is what kad owned
 /// until now (empty at start): services it owned that the configuration no
 /// longer has are removed; others' services are never touched. At start
-/// (`startup`) `lvs_flush` and `lvs_timeouts` apply too.
+/// (`startup`) `lvs_flush`, `lvs_timeouts` and the IPVS sysctls
+/// (`lvs_sloppy_tcp`, ...) apply too.
 /// `Err(NotAvailable)` when the kernel has no IPVS.
 pub fn apply(
     cfg: &Config,
@@ -47,6 +48,10 @@ pub fn apply(
         ) {
             tracing::warn!("{e}");
         }
+    }
+    // The client's open loaded ip_vs: its sysctls exist now.
+    if startup {
+        super::ipvs_sysctl::apply(&cfg.global.lvs_sysctls);
     }
     let started = std::time::Instant::now();
     let current = c.table()?;

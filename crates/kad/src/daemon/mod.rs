@@ -11,6 +11,7 @@ pub mod fifo;
 pub mod firewall;
 pub mod ipvs_netns;
 pub mod ipvs_probe;
+pub mod ipvs_sysctl;
 pub mod ipvs_writer;
 pub mod lifecycle;
 pub mod logging;
@@ -221,6 +222,7 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
             p.refused == 0,
             programmed_want,
             cfg.global.lvs_audit_interval,
+            cfg.global.lvs_sysctls,
             cfg.global.scheduling.checker.clone(),
         )
     });
