@@ -19,6 +19,7 @@ pub fn image() -> PathBuf {
         .get_or_init(|| {
             let kad = crate::bin("kad");
             crate::bin("kactl");
+            crate::bin("echo-flows");
             let out = crate::root().join(if std::env::var_os("KAD_VM_EXTRA").is_some() {
                 "target/vm-image-bench"
             } else {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build a bootable test image: Debian's kernel (with IPVS as modules), an
-# initramfs with busybox, ipvsadm, iproute2's ip, this project's kad, the
+# initramfs with busybox, ipvsadm, iproute2's ip, BIRD 2, this project's kad, the
 # modules IPVS needs, and the scenarios. Usage:
 #   integration/vm/build-image.sh OUTDIR KAD_BINARY
 # OUTDIR gets vmlinuz and initrd.gz. The kernel package is downloaded once
@@ -14,10 +14,10 @@ cache=${KAD_VM_CACHE:-$root/target/vm-cache}
 mkdir -p "$out" "$cache"
 
 need() { command -v "$1" >/dev/null 2>&1; }
-if ! need qemu-system-x86_64 || ! [ -x /bin/busybox ] || ! need cpio || ! need depmod || ! need ipvsadm; then
+if ! need qemu-system-x86_64 || ! [ -x /bin/busybox ] || ! need cpio || ! need depmod || ! need ipvsadm || ! need bird; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq qemu-system-x86 busybox-static cpio kmod ipvsadm iproute2 >/dev/null
+    apt-get install -y -qq qemu-system-x86 busybox-static cpio kmod ipvsadm iproute2 bird2 >/dev/null
 fi
 
 # The kernel package that linux-image-amd64 points to.
@@ -33,7 +33,7 @@ mods=$cache/root/lib/modules/$kver
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage"/{bin,sbin,lib,lib64,usr/bin,proc,sys,dev,run,tmp,etc,modules,scenarios,var/run}
+mkdir -p "$stage"/{bin,sbin,lib,lib64,usr/bin,usr/sbin,proc,sys,dev,run,tmp,etc,modules,scenarios,var/run}
 cp /bin/busybox "$stage/bin/busybox"
 # Binaries with the libraries ldd names.
 copy_bin() {
@@ -49,6 +49,14 @@ copy_bin "$(command -v ipvsadm)" /sbin/ipvsadm
 copy_bin "$(command -v ip)" /usr/bin/ip
 copy_bin "$kad" /usr/bin/kad
 copy_bin "$(dirname "$kad")/kactl" /usr/bin/kactl
+# The ECMP scenarios' flows (built beside kad by vm::image).
+[ -x "$(dirname "$kad")/echo-flows" ] && copy_bin "$(dirname "$kad")/echo-flows" /usr/bin/echo-flows
+# BIRD 2 from Debian, for the ECMP scenarios (the router and the directors'
+# BGP daemons), copied in as ipvsadm is.
+if command -v bird >/dev/null && command -v birdc >/dev/null; then
+    copy_bin "$(command -v bird)" /usr/sbin/bird
+    copy_bin "$(command -v birdc)" /usr/sbin/birdc
+fi
 # keepalived, for the benchmark's comparison (when KAD_VM_KEEPALIVED=1).
 if [ "${KAD_VM_KEEPALIVED:-0}" = 1 ] && command -v keepalived >/dev/null; then
     copy_bin "$(command -v keepalived)" /sbin/keepalived
@@ -66,6 +74,7 @@ for m in crypto/crc32c_generic lib/libcrc32c net/ipv4/netfilter/nf_defrag_ipv4 n
 done
 cp "$here"/scenarios/* "$stage/scenarios/"
 mkdir -p "$stage/lib-kad" && cp "$here"/lib/* "$stage/lib-kad/"
+cp -r "$here"/ecmp "$stage/ecmp"
 # Extra files for a scenario (benchmarks bring their generated inputs).
 if [ -n "${KAD_VM_EXTRA:-}" ]; then mkdir -p "$stage/extra" && cp -r "$KAD_VM_EXTRA"/. "$stage/extra/"; fi
 # keepalived's sample configurations, from its package (test.sh installs it);
