@@ -104,6 +104,9 @@ pub struct Engine {
     /// reload sets again (keepalived's `kernel_netlink_set_recv_bufs`).
     netlink_cmd: Option<Resizable>,
     netlink_monitors: Vec<Resizable>,
+    /// kad's own `announce`: VRRP states go to it, and the stop begins
+    /// there (withdraw first).
+    announce: Option<super::announce::Handle>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -131,6 +134,11 @@ impl Engine {
     pub fn follow_sync(&mut self, spec: kad_ipvs::netlink::msg::DaemonSpec, instance: String) {
         self.sync = Some(spec);
         self.node.follow_sync(instance);
+    }
+
+    /// Announcements follow the instances' states (`track_instance`).
+    pub fn set_announce(&mut self, a: super::announce::Handle) {
+        self.announce = Some(a);
     }
 
     /// Show the health checks in `kactl status`.
@@ -331,7 +339,13 @@ impl Engine {
                     self.statics_reinstate(&g).await;
                 }
             }
-            Event::Stop => self.node.stop(now),
+            Event::Stop => {
+                // Make-before-break: the routes go before anything else.
+                if let Some(a) = &self.announce {
+                    a.begin_stop();
+                }
+                self.node.stop(now)
+            }
         }
     }
 }

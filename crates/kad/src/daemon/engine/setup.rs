@@ -80,6 +80,7 @@ impl Engine {
             scheduling: cfg.global.scheduling.clone(),
             netlink_cmd,
             netlink_monitors: Vec::new(),
+            announce: None,
         };
         // The VMACs first: sockets bind to them.
         e.vmacs_create().await;
