@@ -373,28 +373,35 @@ async fn run(core: Arc<Mutex<Announcer>>, mut rx: mpsc::UnboundedReceiver<Cmd>, 
     k.apply(first).await;
     let mut until: Option<Micros> = None;
     while let Some(cmd) = rx.recv().await {
-        let Ok(mut c) = core.lock() else { return };
         let t = now(epoch);
-        let changes = match cmd {
-            Cmd::Quorum(label, up) => c.quorum(t, &label, up),
-            Cmd::Instance(name, state) => c.instance(t, &name, state),
-            Cmd::Reload(specs) => {
-                let changes = c.reload(t, specs);
-                let specs = c.specs().to_vec();
-                drop(c);
+        // The decision under the lock; the netlink work after it.
+        let next = {
+            let Ok(mut c) = core.lock() else { return };
+            match cmd {
+                Cmd::Quorum(label, up) => Next::Apply(c.quorum(t, &label, up)),
+                Cmd::Instance(name, state) => Next::Apply(c.instance(t, &name, state)),
+                Cmd::Reload(specs) => {
+                    let changes = c.reload(t, specs);
+                    Next::Reload(changes, c.specs().to_vec())
+                }
+                Cmd::Stop => {
+                    let (changes, at) = c.stop(t);
+                    until.get_or_insert(at);
+                    Next::Apply(changes)
+                }
+                Cmd::Finish(reply) => {
+                    let (changes, at) = c.stop(t);
+                    Next::Finish(changes, *until.get_or_insert(at), reply)
+                }
+            }
+        };
+        match next {
+            Next::Apply(changes) => k.apply(changes).await,
+            Next::Reload(changes, specs) => {
                 k.local_addresses(&specs).await;
                 k.apply(changes).await;
-                continue;
             }
-            Cmd::Stop => {
-                let (changes, at) = c.stop(t);
-                until.get_or_insert(at);
-                changes
-            }
-            Cmd::Finish(reply) => {
-                let (changes, at) = c.stop(t);
-                let at = *until.get_or_insert(at);
-                drop(c);
+            Next::Finish(changes, at, reply) => {
                 k.apply(changes).await;
                 let wait = Duration::from_micros(at.saturating_sub(now(epoch)));
                 if !wait.is_zero() {
@@ -412,8 +419,13 @@ async fn run(core: Arc<Mutex<Announcer>>, mut rx: mpsc::UnboundedReceiver<Cmd>, 
                 let _ = reply.send(());
                 return;
             }
-        };
-        drop(c);
-        k.apply(changes).await;
+        }
     }
+}
+
+/// What the loop does once the core has decided.
+enum Next {
+    Apply(Vec<Change>),
+    Reload(Vec<Change>, Vec<Spec>),
+    Finish(Vec<Change>, Micros, oneshot::Sender<()>),
 }
