@@ -441,3 +441,68 @@ fn frr_announces_while_the_tracked_instance_is_master() {
         kad_log(&lab)
     );
 }
+
+#[test]
+fn ipv6_virtual_servers_are_announced_as_128_routes_that_bird_learns() {
+    let mut lab = Lab::new(1);
+    let dsock = {
+        // One host: the director is host 0 here.
+        let docs = std::fs::read_to_string(root().join("docs/bgp/bird.conf")).unwrap();
+        let conf = docs.replace("log syslog all;", "log stderr all;");
+        let path = lab.write("director-bird.conf", &conf);
+        let sock = lab.dir.path().join("director-bird.sock");
+        lab.spawn(
+            0,
+            &format!(
+                "exec bird -f -c {} -s {} -P {}",
+                path.display(),
+                sock.display(),
+                lab.dir.path().join("director-bird.pid").display()
+            ),
+            "director-bird.log",
+        );
+        sock
+    };
+    let py = "import socket\n\
+              s = socket.socket(socket.AF_INET6)\n\
+              s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n\
+              s.bind(('::1', 18401))\n\
+              s.listen(64)\n\
+              while True:\n    c, _ = s.accept()\n    c.close()\n";
+    let script = lab.write("listen6.py", py);
+    lab.spawn(
+        0,
+        &format!("exec python3 {}", script.display()),
+        "listen6.log",
+    );
+    let vip = format!("fd00:{}::1", lab.net);
+    let conf = format!(
+        "global_defs {{\n router_id announce6\n}}\n\
+         virtual_server {vip} 80 {{\n delay_loop 1\n lb_algo rr\n lb_kind DR\n protocol TCP\n alpha\n\
+          announce {{\n  withdraw_delay 1\n }}\n\
+          real_server ::1 18401 {{\n  TCP_CHECK {{\n   connect_timeout 1\n  }}\n }}\n}}\n"
+    );
+    let conf = lab.write("kad.conf", &conf);
+    lab.kad(0, &conf, "announce6");
+    let prefix = format!("{vip}/128");
+    // BIRD's IPv6 kernel protocol (docs/bgp/bird.conf) learns kad's route.
+    let learnt = || {
+        let o = sh(&format!(
+            "birdc -s {} show route table kad6 {prefix}",
+            dsock.display()
+        ));
+        String::from_utf8_lossy(&o.stdout).contains(&prefix)
+    };
+    assert!(
+        wait_for(LONG, learnt),
+        "kad: {}\nbird: {}",
+        lab.log("kad0.log"),
+        lab.log("director-bird.log")
+    );
+    let table = lab.exec(0, "ip -6 route show table 200");
+    let table = String::from_utf8_lossy(&table.stdout).into_owned();
+    assert!(table.contains(&format!("{vip} dev lo proto 44")), "{table}");
+    let local = lab.exec(0, "ip -6 route show table local proto 44");
+    let local = String::from_utf8_lossy(&local.stdout).into_owned();
+    assert!(local.contains(&format!("local {vip} dev lo")), "{local}");
+}
