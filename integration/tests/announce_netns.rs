@@ -440,6 +440,12 @@ fn frr_announces_while_the_tracked_instance_is_master() {
     assert!(lab.has_addr(DIRECTOR, &lab.ip(100)));
     assert!(!kad_local(&lab, &vip));
 
+    // FRR 8.4.4's bgpd loses a withdrawal that comes within ~100 ms of the
+    // route's first advertisement (seen 3 times in ~40 runs: zebra and
+    // bgpd had dropped the route, kad's table was empty, the router kept
+    // it). Not kad's to fix: the withdrawal below comes a second after the
+    // advertisement (docs/operations.md says so).
+    std::thread::sleep(Duration::from_secs(1));
     // FAULT again: withdrawn at the router.
     std::fs::write(&gate, "1\n").unwrap();
     assert!(
@@ -452,9 +458,11 @@ fn frr_announces_while_the_tracked_instance_is_master() {
     );
     assert!(
         wait_for(LONG, || router_route(&rsock, &prefix).is_empty()),
-        "router: {}\nkad: {}",
+        "router: {}\nkad: {}\ntable 200: {}\nzebra: {}",
         router_route(&rsock, &prefix),
-        kad_log(&lab)
+        kad_log(&lab),
+        table200_of(&lab, DIRECTOR),
+        vtysh(&lab, "show ip route") + &vtysh(&lab, "show bgp ipv4") + &lab.log("frr-bgpd.log")
     );
     // At start and now.
     assert_eq!(
@@ -532,6 +540,23 @@ fn ipv6_virtual_servers_are_announced_as_128_routes_that_bird_learns() {
     let local = lab.exec(0, "ip -6 route show table local proto 44");
     let local = String::from_utf8_lossy(&local.stdout).into_owned();
     assert!(local.contains(&format!("local {vip} dev lo")), "{local}");
+}
+
+fn table200_of(lab: &Lab, h: usize) -> String {
+    let o = lab.exec(
+        h,
+        "ip route show table all proto 44; ip route show table 200",
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn vtysh(lab: &Lab, cmd: &str) -> String {
+    let d = lab.dir.path().join("frr");
+    let o = lab.exec(
+        DIRECTOR,
+        &format!("vtysh --vty_socket {} -c '{cmd}'", d.display()),
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 /// kad's routes in table 200 of host 0.
