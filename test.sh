@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 need=()
-for tool in keepalived ipvsadm tcpdump ip nft python3 ping systemd-analyze man unshare dpkg-deb prometheus promtool setpriv; do
+for tool in keepalived ipvsadm tcpdump ip nft python3 ping systemd-analyze man unshare dpkg-deb prometheus promtool setpriv bird birdc vtysh; do
     command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
 done
 [ -x /usr/bin/time ] || need+=(time)
@@ -20,6 +20,7 @@ if [ ${#need[@]} -gt 0 ]; then
         for t in "${need[@]}"; do
             case "$t" in ip) pkgs+=(iproute2) ;; ping) pkgs+=(iputils-ping) ;; nft) pkgs+=(nftables) ;; systemd-analyze) pkgs+=(systemd) ;;
                 man) pkgs+=(man-db) ;; unshare) pkgs+=(util-linux) ;; dpkg-deb) pkgs+=(dpkg) ;; promtool) pkgs+=(prometheus) ;; setpriv) pkgs+=(util-linux) ;; aiosmtpd) pkgs+=(python3-aiosmtpd) ;;
+                bird|birdc) pkgs+=(bird2) ;; vtysh) pkgs+=(frr) ;;
                 *) pkgs+=("$t") ;; esac
         done
         echo "installing: ${pkgs[*]}"

@@ -18,7 +18,27 @@ fn value(keyword: &str) -> (&'static str, &'static str) {
             ("on", "true")
         }
         "lvs_conn_reuse_mode" => ("2", "2"),
+        // A block (its keywords are in the "announce" context).
+        "announce" => ("{\n        table 5\n    }", "{"),
+        "track_instance" => ("VI_own", "VI_own"),
+        "no_local_address" => ("", "true"),
         _ => ("5", "5"),
+    }
+}
+
+/// A virtual server with `inner` in its block.
+fn vs(inner: &str) -> String {
+    format!(
+        "virtual_server 10.0.0.1 80 {{\n    protocol TCP\n    lb_algo rr\n    lb_kind DR\n{inner}    real_server 10.0.0.2 80 {{\n    }}\n}}\n"
+    )
+}
+
+/// The keyword keepalived names as unknown: the keyword itself, or the
+/// kad block it is in (keepalived skips the whole block).
+fn reported(context: &str, keyword: &'static str) -> &'static str {
+    match context {
+        "announce" => "announce",
+        _ => keyword,
     }
 }
 
@@ -29,6 +49,12 @@ fn config(context: &str, keyword: &str) -> String {
         "global_defs" => format!("global_defs {{\n    router_id own\n    {keyword} {v}\n}}\n"),
         "HTTP_GET / SSL_GET" => format!(
             "virtual_server 10.0.0.1 443 {{\n    protocol TCP\n    lb_algo rr\n    lb_kind NAT\n    real_server 10.0.0.2 443 {{\n        SSL_GET {{\n            url {{\n                path /\n            }}\n            {keyword} {v}\n        }}\n    }}\n}}\n"
+        ),
+        "virtual_server" => vs(&format!("    {keyword} {v}\n")),
+        // The instance track_instance names.
+        "announce" => format!(
+            "vrrp_instance VI_own {{\n    interface lo\n    virtual_router_id 5\n    priority 100\n    virtual_ipaddress {{\n        10.0.0.9\n    }}\n}}\n{}",
+            vs(&format!("    announce {{\n        {keyword} {v}\n    }}\n"))
         ),
         other => panic!("no configuration for a kad-own keyword in {other} yet: add one here"),
     }
@@ -58,7 +84,10 @@ fn keepalived_reports_kad_s_own_keywords_as_unknown_and_kad_reads_them() {
             .expect("keepalived -t");
         let ka_err = String::from_utf8_lossy(&ka.stderr);
         assert!(
-            ka_err.contains(&format!("Unknown keyword '{}'", r.keyword)),
+            ka_err.contains(&format!(
+                "Unknown keyword '{}'",
+                reported(r.context, r.keyword)
+            )),
             "keepalived on {}: {ka_err}",
             r.keyword
         );

@@ -309,6 +309,14 @@ pub static STATUS: &[(&str, &str, Status)] = &[
     ("virtual_server", "alpha", acts("crates/ipvs/tests/health_sim.rs::alpha_starts_down_until_first_success")),
     ("virtual_server", "inhibit_on_failure", acts("crates/ipvs/tests/health_sim.rs::inhibit_on_failure_sets_weight_zero")),
     ("virtual_server", "virtualhost", acts("crates/ipvs/tests/probes.rs::http_get_every_way")),
+    // kad's own announce { } (announcing over BGP through a kernel table)
+    ("virtual_server", "announce", acts("integration/tests/announce_netns.rs::the_router_learns_the_vip_with_quorum_and_loses_it_below_quorum")),
+    ("announce", "table", acts("integration/tests/announce_netns.rs::the_router_learns_the_vip_with_quorum_and_loses_it_below_quorum")),
+    ("announce", "protocol", acts("integration/tests/announce_netns.rs::the_router_learns_the_vip_with_quorum_and_loses_it_below_quorum")),
+    ("announce", "metric", acts("integration/tests/announce_netns.rs::the_router_learns_the_vip_with_quorum_and_loses_it_below_quorum")),
+    ("announce", "track_instance", acts("integration/tests/announce_netns.rs::frr_announces_while_the_tracked_instance_is_master")),
+    ("announce", "withdraw_delay", acts("integration/tests/announce_netns.rs::a_planned_stop_withdraws_first_and_removes_the_rest_after_withdraw_delay")),
+    ("announce", "no_local_address", acts("integration/tests/announce_netns.rs::frr_announces_while_the_tracked_instance_is_master")),
     // real_server
     ("real_server", "weight", acts("integration/tests/checks_host.rs::each_checker_type_goes_down_and_up_through_the_daemon")),
     ("real_server", "lb_kind", acts_with("integration/tests/vm_checks.rs::checkers_remove_restore_inhibit_and_install_the_sorry_server", "integration/vm/scenarios/checks.sh")),

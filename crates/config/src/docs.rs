@@ -2,7 +2,7 @@
 //! parser's own keyword tables so that it cannot drift from them.
 
 use crate::lower::table::{rows, DocRow, Support};
-use crate::lower::{check, global, lvs, vrrp, TOP};
+use crate::lower::{announce, check, global, lvs, vrrp, TOP};
 
 /// Every block kind with its keywords, in the order of the reference.
 pub fn all_rows() -> Vec<DocRow> {
@@ -16,6 +16,7 @@ pub fn all_rows() -> Vec<DocRow> {
     v.extend(rows("vrrp_sync_group", &vrrp::SYNC_GROUP));
     v.extend(rows("vrrp_instance", &vrrp::VRRP_INSTANCE));
     v.extend(rows("virtual_server", &lvs::VIRTUAL_SERVER));
+    v.extend(rows("announce", &announce::ANNOUNCE));
     v.extend(rows("real_server", &lvs::REAL_SERVER));
     v.extend(rows("TCP_CHECK / PING_CHECK", &check::COMMON));
     v.extend(rows("HTTP_GET / SSL_GET", &check::HTTP));

@@ -162,6 +162,7 @@ fn wrap(context: &str, inner: &str) -> String {
         "garp_group" => format!("garp_group {{\n{inner}\n}}"),
         "SSL" => format!("SSL {{\n{inner}\n}}"),
         "virtual_server" => format!("virtual_server 10.0.0.1 80 {{\n{inner}\n}}"),
+        "announce" => format!("virtual_server 10.0.0.1 80 {{\n announce {{\n{inner}\n}}\n}}"),
         "real_server" => rs(inner),
         "url" => rs(&format!(" HTTP_GET {{\n url {{\n{inner}\n}}\n}}")),
         "HTTP_GET / SSL_GET" => rs(&format!(" HTTP_GET {{\n{inner}\n}}")),

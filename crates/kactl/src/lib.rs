@@ -153,6 +153,30 @@ pub struct Status {
     /// The operator's overrides in force (`kactl drain`, `priority`, ...).
     #[serde(default)]
     pub overrides: Overrides,
+    /// Each announced virtual server (kad's own `announce { }`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub announcements: Vec<AnnouncementStatus>,
+}
+
+/// A virtual server announced over BGP (through a kernel routing table),
+/// or withdrawn, and why.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnnouncementStatus {
+    /// As `checks` names it: `[10.0.0.1]:tcp:80`, `[group]`.
+    pub service: String,
+    /// The addresses it announces (each as a /32 or /128 route).
+    pub addresses: Vec<String>,
+    /// `announced` or `withdrawn`.
+    pub state: String,
+    /// Why: `quorum`, `no quorum`, `VRRP instance VI_1 is BACKUP`,
+    /// `[10.0.0.1]:tcp:443 shares the address and is withdrawn`, `stopping`.
+    pub reason: String,
+    /// Seconds since `state` (or `reason`) last changed.
+    pub since_secs: f64,
+    /// The kernel routing table the routes are in.
+    pub table: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub track_instance: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -128,6 +128,7 @@ pub fn status(st: &Status) -> String {
         }
     }
     checks(&mut o, &st.checks);
+    announcements(&mut o, &st.announcements);
     o.push_str(&overrides(&st.overrides));
     if let Some(b) = &st.sync_bulk {
         let _ = writeln!(
@@ -147,6 +148,26 @@ pub fn status(st: &Status) -> String {
         );
     }
     o
+}
+
+/// `VS [10.0.0.1]:tcp:80 withdrawn (no quorum) since 5s ago, table 200: 10.0.0.1`.
+fn announcements(o: &mut String, list: &[crate::AnnouncementStatus]) {
+    if list.is_empty() {
+        return;
+    }
+    let _ = writeln!(o, "\nAnnouncements (BGP through a kernel routing table):");
+    for a in list {
+        let _ = writeln!(
+            o,
+            "  VS {} {} ({}) since {}, table {}: {}",
+            a.service,
+            a.state,
+            a.reason,
+            ago(a.since_secs),
+            a.table,
+            a.addresses.join(" ")
+        );
+    }
 }
 
 fn checks(o: &mut String, c: &crate::ChecksStatus) {

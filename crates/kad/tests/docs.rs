@@ -30,6 +30,9 @@ fn every_documented_keyword_is_accepted_where_documented() {
                 "garp_group" => format!("garp_group {{\n{inner}\n}}"),
                 "SSL" => format!("SSL {{\n{inner}\n}}"),
                 "virtual_server" => format!("virtual_server 10.0.0.1 80 {{\n{inner}\n}}"),
+                "announce" => {
+                    format!("virtual_server 10.0.0.1 80 {{\n announce {{\n{inner}\n}}\n}}")
+                }
                 "real_server" => format!(
                     "virtual_server 10.0.0.1 80 {{\n real_server 10.0.0.2 80 {{\n{inner}\n}}\n}}"
                 ),

@@ -3,7 +3,7 @@
 use super::check::{self, CheckDraft};
 use super::ctx::{parse_c_int, Ctx, TIMER_MAX, UINT_MAX_US};
 use super::net::parse_u32_any;
-use super::table::{dispatch, ignored, kw, old, Kw};
+use super::table::{dispatch, ignored, kw, old, own, Kw};
 use crate::model::*;
 use crate::source::Pos;
 use crate::tree::{Node, Tok};
@@ -324,6 +324,9 @@ fn vs_table() -> Vec<Kw<VsDraft>> {
             d.inh.inhibit_on_failure = Some(true)
         }),
         ignored("snmp_name"),
+        own("announce", |c, n, d| {
+            d.vs.announce = super::announce::block(c, n, &d.vs.key)
+        }),
     ];
     t.extend(
         inherited_kws()
@@ -557,6 +560,7 @@ pub fn virtual_server(c: &mut Ctx, n: &Node) -> Option<VsDraft> {
         timing: CheckTiming::default(),
         real_servers: Vec::new(),
         smtp_alert: None,
+        announce: None,
     };
     let inh = Inherited {
         timing: CheckTiming::default(),

@@ -1,6 +1,7 @@
 //! Lowering statements to the typed model: one keyword table per block kind,
 //! then the cross-checks keepalived makes once everything is read.
 
+pub mod announce;
 pub mod check;
 pub mod ctx;
 pub mod global;
@@ -358,6 +359,14 @@ impl Builder {
             } else {
                 vs.protocol
             };
+            if let Some(inst) = vs.announce.as_ref().and_then(|a| a.track_instance.as_ref()) {
+                if !instances.contains(inst) {
+                    c.error(
+                        *pos,
+                        format!("announce: vrrp instance {inst} not found (track_instance)"),
+                    );
+                }
+            }
             if vs.real_servers.is_empty() {
                 c.warn(
                     *pos,

@@ -197,6 +197,9 @@ pub struct VirtualServer {
     pub real_servers: Vec<RealServer>,
     /// None: unset (keepalived's -1); the daemon resolves it from the globals.
     pub smtp_alert: Option<bool>,
+    /// kad's own `announce { }`: announced over BGP while it has quorum.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub announce: Option<super::announce::Announce>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

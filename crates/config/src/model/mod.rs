@@ -1,6 +1,7 @@
 //! The typed model of a director's configuration: what every engine
 //! consumes. Built by [`crate::lower`], serialisable with serde.
 
+pub mod announce;
 pub mod check;
 pub mod global;
 pub mod ipvs_sysctl;
@@ -11,6 +12,7 @@ pub mod sched;
 pub mod units;
 pub mod vrrp;
 
+pub use announce::*;
 pub use check::*;
 pub use global::*;
 pub use ipvs_sysctl::*;

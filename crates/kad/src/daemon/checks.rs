@@ -66,6 +66,8 @@ struct Shared {
     late: Lateness,
     /// Each checker's probe durations (by slot; new on a reload).
     latency: Vec<super::metrics::Histogram>,
+    /// kad's own `announce`: told of quorum changes.
+    announce: Option<super::announce::Handle>,
 }
 
 type Owned = BTreeSet<kad_ipvs::table::SvcId>;
@@ -151,6 +153,7 @@ impl Checks {
         cfg: Arc<Config>,
         (health, tables): (Health, Vec<Table>),
         writer: Option<Writer>,
+        announce: Option<super::announce::Handle>,
     ) -> Checks {
         let epoch = Instant::now();
         let latency = vec![Default::default(); health.slots.len()];
@@ -162,6 +165,7 @@ impl Checks {
             in_flight: 0,
             late: Lateness::new(),
             latency,
+            announce,
         }));
         let (tx, rx) = mpsc::unbounded_channel();
         let s2 = shared.clone();
@@ -417,6 +421,8 @@ struct Loop {
     last: Vec<Table>,
     fifo: Option<Fifo>,
     generation: u64,
+    /// The quorum last told to the announcer, by label.
+    told: std::collections::HashMap<String, bool>,
 }
 
 impl Loop {
@@ -488,6 +494,18 @@ impl Loop {
                 }
             }
         }
+        self.tell_quorum(s);
+    }
+
+    /// The announced virtual servers' quorum, when it changed.
+    fn tell_quorum(&mut self, s: &Shared) {
+        let Some(a) = &s.announce else { return };
+        for (v, vs) in s.health.services.iter().zip(&s.cfg.virtual_servers) {
+            if vs.announce.is_some() && self.told.get(&v.label) != Some(&v.quorum_up) {
+                self.told.insert(v.label.clone(), v.quorum_up);
+                a.quorum(&v.label, v.quorum_up);
+            }
+        }
     }
 }
 
@@ -515,6 +533,7 @@ async fn run(
             last: tables,
             fifo: open_fifo(&s.cfg),
             generation: 0,
+            told: Default::default(),
         };
         // The start-up quorum state's scripts and FIFO lines.
         l.act(&s, s.health.startup());
@@ -690,6 +709,10 @@ async fn run(
                             std::mem::replace(&mut s.cfg, cfg.clone()),
                         );
                         update_suspension(&mut s, &local);
+                        // The new announced servers before their quorum.
+                        if let Some(a) = &s.announce {
+                            a.reload(&cfg);
+                        }
                         l.act(&s, notices);
                         drop(s);
                         drop(old);

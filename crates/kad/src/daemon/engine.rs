@@ -112,6 +112,9 @@ pub struct Engine {
     dump_cfg: snapshot::DumpConfig,
     /// Which table requests get a replay.
     answers: super::sync_request::Answers,
+    /// kad's own `announce`: VRRP states go to it, and the stop begins
+    /// there (withdraw first).
+    announce: Option<super::announce::Handle>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -139,6 +142,11 @@ impl Engine {
     pub fn follow_sync(&mut self, spec: kad_ipvs::netlink::msg::DaemonSpec, instance: String) {
         self.sync = Some(spec);
         self.node.follow_sync(instance);
+    }
+
+    /// Announcements follow the instances' states (`track_instance`).
+    pub fn set_announce(&mut self, a: super::announce::Handle) {
+        self.announce = Some(a);
     }
 
     /// Show the health checks in `kactl status`.
@@ -355,7 +363,13 @@ impl Engine {
                 }
             }
             Event::TableRequest(from) => self.table_request(from),
-            Event::Stop => self.node.stop(now),
+            Event::Stop => {
+                // Make-before-break: the routes go before anything else.
+                if let Some(a) = &self.announce {
+                    a.begin_stop();
+                }
+                self.node.stop(now)
+            }
         }
     }
 }

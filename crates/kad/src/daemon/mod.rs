@@ -3,6 +3,7 @@
 //! SIGINT.
 
 pub mod alert;
+pub mod announce;
 pub mod checks;
 pub mod control;
 pub mod dump;
@@ -173,6 +174,17 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
     // IPVS, say so once and run VRRP.
     let store = overrides::Store::load(&cli.state_file);
     let start = checks::Checks::initial(&cfg, &store.data);
+    // kad's own `announce`: routes for the BGP daemon, from the start-up
+    // quorum on.
+    let announcer = announce::Handle::spawn(
+        &cfg,
+        start
+            .0
+            .services
+            .iter()
+            .map(|v| (v.label.clone(), v.quorum_up))
+            .collect(),
+    );
     let want = checks::Checks::joined(&start.1);
     let lvs_cfg = cfg.clone();
     let programmed_want = want.clone();
@@ -228,7 +240,7 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
     });
     let stop_writer = writer.clone();
     let shared_cfg = std::sync::Arc::new(cfg.clone());
-    let checks = checks::Checks::spawn(shared_cfg.clone(), start, writer);
+    let checks = checks::Checks::spawn(shared_cfg.clone(), start, writer, announcer.clone());
     let owned = std::sync::Arc::new(std::sync::Mutex::new(programmed.map(|p| p.owned)));
     let overridden = store.data.clone();
     let store = std::sync::Arc::new(std::sync::Mutex::new(store));
@@ -250,6 +262,9 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
         Err(e) => {
             tracing::error!("{e}");
             // Nothing may stay behind from a start that failed.
+            if let Some(a) = &announcer {
+                a.finish().await;
+            }
             release(&owned, cfg.global.lvs_flush_on_stop).await;
             // A missing interface (without dynamic_interfaces) is a
             // configuration error to keepalived: it stops with
@@ -317,7 +332,15 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
         }
     }
     engine.set_checks(checks.clone());
+    if let Some(a) = &announcer {
+        engine.set_announce(a.clone());
+    }
     engine.run(erx, qrx).await;
+    // Make-before-break: withdrawn at SIGTERM, the IPVS entries stay
+    // until `withdraw_delay` has passed.
+    if let Some(a) = &announcer {
+        a.finish().await;
+    }
     checks.stop().await;
     // No audit may put back what the release below removes.
     if let Some(w) = stop_writer {

@@ -111,6 +111,9 @@ impl Engine {
                 }
             }
             Output::Alert(Alert::Instance { name, state }) => {
+                if let Some(a) = &self.announce {
+                    a.instance(&name, kad_vrrp::node::state_word(state));
+                }
                 super::super::smtp::vrrp_instance(&name, state)
             }
             Output::Alert(Alert::Group { name, state }) => {

@@ -82,6 +82,7 @@ impl Engine {
             netlink_monitors: Vec::new(),
             dump_cfg: super::snapshot::DumpConfig::of(cfg),
             answers: Default::default(),
+            announce: None,
         };
         // The VMACs first: sockets bind to them.
         e.vmacs_create().await;

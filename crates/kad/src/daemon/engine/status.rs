@@ -15,6 +15,7 @@ impl Engine {
             checks: Default::default(),
             sync_bulk: self.bulk.as_ref().and_then(|b| b.status()),
             overrides: Default::default(),
+            announcements: Vec::new(),
         }
     }
 
@@ -24,9 +25,13 @@ impl Engine {
     pub(super) fn status_reply(&self, reply: tokio::sync::oneshot::Sender<Response>) {
         let mut st = self.status();
         let checks = self.checks.clone();
+        let announce = self.announce.clone();
         tokio::task::spawn_blocking(move || {
             if let Some(c) = checks {
                 st.checks = c.status();
+            }
+            if let Some(a) = announce {
+                st.announcements = a.status();
             }
             if st.ipvs.available {
                 st.ipvs.services = ipvs_services();
