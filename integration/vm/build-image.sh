@@ -75,6 +75,8 @@ done
 cp "$here"/scenarios/* "$stage/scenarios/"
 mkdir -p "$stage/lib-kad" && cp "$here"/lib/* "$stage/lib-kad/"
 cp -r "$here"/ecmp "$stage/ecmp"
+# The directors' BIRD is the one docs/ ships (its definitions set per director).
+cp "$root/docs/bgp/bird.conf" "$stage/ecmp/director.bird"
 # Extra files for a scenario (benchmarks bring their generated inputs).
 if [ -n "${KAD_VM_EXTRA:-}" ]; then mkdir -p "$stage/extra" && cp -r "$KAD_VM_EXTRA"/. "$stage/extra/"; fi
 # keepalived's sample configurations, from its package (test.sh installs it);

@@ -45,14 +45,16 @@ ecmp_real_server() {
     $IP netns exec $1 $BB sh -c 'echo 1 > /proc/sys/net/ipv4/conf/all/arp_ignore; echo 2 > /proc/sys/net/ipv4/conf/all/arp_announce'
     $IP netns exec $1 $BB nc -ll -p 80 -e /bin/cat &
 }
-# ecmp_director N: namespace dN (10.0.1.1N) with the VIP on lo, its BIRD
-# (the repo's docs/bgp/bird.conf shape: kernel table 200 learned, exported
-# over BGP with BFD) and kad with /ecmp/director.conf.
+# ecmp_director N: namespace dN (10.0.1.1N), its BIRD (docs/bgp/bird.conf
+# with this director's definitions: kad's table 200 learned, announced over
+# BGP with BFD) and kad with /ecmp/director.conf, which announces the VIP
+# while the virtual server has quorum (and makes it local on lo).
 ecmp_director() {
     d=d$1
     ecmp_host $d 1$1
-    $IP netns exec $d $IP addr add $VIP/32 dev lo
-    sed "s/@ID@/10.0.1.1$1/" /ecmp/director.bird > /tmp/$d.bird
+    sed -e "s/^define DIRECTOR  *=.*/define DIRECTOR = 10.0.1.1$1;/" \
+        -e "s/^define ROUTER  *=.*/define ROUTER = 10.0.1.1;/" \
+        -e "s/^log syslog all;/log stderr all;/" /ecmp/director.bird > /tmp/$d.bird
     $IP netns exec $d /usr/sbin/bird -c /tmp/$d.bird -s /run/bird/$d.ctl -P /run/bird/$d.pid
     $IP netns exec $d kad -n -f /ecmp/director.conf --socket /tmp/$d.sock -p /tmp/$d.pid >/tmp/$d.log 2>&1 &
 }

@@ -6,8 +6,6 @@
 . /lib-kad/ecmp.sh
 ecmp_lan
 for n in 1 2 3; do ecmp_director $n; done
-# The announcement, as kad's announce puts it (until then by hand).
-for n in 1 2 3; do $IP netns exec d$n $IP route add $VIP/32 dev lo table 200; done
 ecmp_wait_hops 3
 echo "=== hops"
 ecmp_hops

@@ -1,0 +1,50 @@
+# Active-active directors behind ECMP (issue 13): a fourth director joins
+# the three while 100 flows run, then a real server is removed. The share
+# of each director's traffic (IPVS InPkts) is measured over a window before
+# and after the join; every flow must go on across the join, and the real
+# server's removal may break only the flows that were on it.
+. /lib-kad/ecmp.sh
+ecmp_lan
+for n in 1 2 3; do ecmp_director $n; done
+ecmp_wait_hops 3
+for n in 1 2 3; do
+    i=0
+    while [ $i -lt 300 ] && [ "$($IP netns exec d$n ipvsadm -Ln | grep -c -- '-> 10.0.1.2')" != 4 ]; do sleep 0.1; i=$((i+1)); done
+done
+# Packets each director forwarded so far (the service's InPkts).
+inpkts() {
+    $IP netns exec d$1 ipvsadm -Ln --stats --exact | awk '$1 == "TCP" { print $4 }'
+}
+window() {
+    for n in $*; do eval "a$n=$(inpkts $n)"; done
+    sleep 5
+    for n in $*; do eval "echo d$n \$(( \$(inpkts $n) - a$n ))"; done
+}
+$IP netns exec c echo-flows $VIP:80 100 60 200 >/tmp/flows.out 2>&1 &
+flows=$!
+sleep 6
+echo "=== share-3"
+window 1 2 3
+ecmp_director 4
+ecmp_wait_hops 4 150
+echo "=== hops-4"
+ecmp_hops
+sleep 2
+echo "=== share-4"
+window 1 2 3 4
+# Each flow's real server (client port, in hex as ipvsadm -c prints it).
+echo "=== on-r4"
+$IP netns exec d1 cat /proc/net/ip_vs_conn | awk '$8 == "ESTABLISHED" && $6 == "0A000118" { print $3 }' | sort
+# The real server goes (its link down); the checkers take it out.
+$IP link set vr4 down
+# Until every director's checker has taken it out (the flows run on).
+for n in 1 2 3 4; do
+    i=0
+    while [ $i -lt 300 ] && [ "$($IP netns exec d$n ipvsadm -Ln | grep -c -- '-> 10.0.1.2')" != 3 ]; do sleep 0.1; i=$((i+1)); done
+done
+echo "=== r4-out"
+for n in 1 2 3 4; do $IP netns exec d$n ipvsadm -Ln | grep -c -- '-> 10.0.1.2'; done
+wait $flows
+echo "=== flows"
+grep -v '^flow .* ok ' /tmp/flows.out
+echo "=== end"
