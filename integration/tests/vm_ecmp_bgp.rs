@@ -102,3 +102,34 @@ fn a_joining_director_takes_a_share_without_a_reset_and_a_lost_real_server_break
     // r4 went out of every director's table while the flows ran.
     assert_eq!(block(o, "r4-out"), ["3", "3", "3", "3"], "{o}");
 }
+
+#[test]
+fn a_director_that_loses_quorum_withdraws_and_its_flows_move_without_reset() {
+    kad_integration::netns::require_root();
+    let run = vm::run("ecmp_quorum", Duration::from_secs(900));
+    let o = &run.output;
+    assert!(
+        block(o, "status-before").join(" ").contains("announced"),
+        "{o}"
+    );
+    // d2 carried flows of its own before.
+    let d2: u32 = block(o, "d2-before")
+        .first()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(d2 > 0, "{o}");
+    // d2 withdrew: the router keeps the other two.
+    assert_eq!(block(o, "hops-after"), ["10.0.1.11", "10.0.1.13"], "{o}");
+    let status = block(o, "status-after").join("\n");
+    assert!(
+        status.contains("withdrawn") && status.contains("no quorum"),
+        "{status}\n{o}"
+    );
+    // Every flow went on, d2's included.
+    let flows = block(o, "flows");
+    assert!(
+        flows.len() == 1 && flows[0].starts_with("summary flows 100 survived 100 "),
+        "{flows:?}\n{o}"
+    );
+    println!("d2 had {d2} flows; {}", flows[0]);
+}

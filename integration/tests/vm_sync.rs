@@ -147,7 +147,10 @@ fn a_starting_director_asks_for_the_table_and_gets_it_at_once() {
     );
     let status = block(o, "a-status").join("\n");
     assert!(
-        status.contains("every 60 s") && status.contains("(1 asked for)"),
+        status.contains("every 60 s")
+            && status.contains("(1 asked for)")
+            && status.contains("peer 10.0.0.2: asked ")
+            && status.contains(" 1 answered, last "),
         "{status}\n{o}"
     );
 }

@@ -179,6 +179,17 @@ pub struct AnnouncementStatus {
     pub track_instance: Option<String>,
 }
 
+/// A director that asked this one for its connection table.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncPeer {
+    pub address: String,
+    /// Its requests, and how many of them this director answered with a
+    /// replay (a sync master answers one per 5 s; a backup none).
+    pub asks: u64,
+    pub answered: u64,
+    pub last_ask_secs: f64,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SyncBulkStatus {
     pub interface: String,
@@ -190,6 +201,10 @@ pub struct SyncBulkStatus {
     /// Replays that answered another director's table request.
     #[serde(default)]
     pub answered_requests: u64,
+    /// The other directors that asked for the table (kad's table request),
+    /// by address.
+    #[serde(default)]
+    pub peers: Vec<SyncPeer>,
     /// The last replay that went out, and the last error.
     pub last: Option<SyncBulkReport>,
     pub last_error: Option<String>,

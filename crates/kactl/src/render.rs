@@ -146,6 +146,16 @@ pub fn status(st: &Status) -> String {
                 r.sent, r.millis
             ))
         );
+        for p in &b.peers {
+            let _ = writeln!(
+                o,
+                "  peer {}: asked {} times, {} answered, last {}",
+                p.address,
+                p.asks,
+                p.answered,
+                ago(p.last_ask_secs)
+            );
+        }
     }
     o
 }

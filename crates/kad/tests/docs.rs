@@ -67,3 +67,32 @@ fn every_documented_keyword_is_accepted_where_documented() {
         );
     }
 }
+
+/// README's configurations (a VRRP pair, an ECMP group) are clean for
+/// `kad -t`: the ones an operator copies first.
+#[test]
+fn readme_configurations_pass_kad_t() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+        .expect("README.md");
+    let blocks: Vec<&str> = readme
+        .split("```\n")
+        .filter(|b| b.starts_with("global_defs {"))
+        .collect();
+    assert_eq!(blocks.len(), 2, "the VRRP pair and the ECMP group");
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (i, b) in blocks.iter().enumerate() {
+        let f = dir.path().join(format!("readme{i}.conf"));
+        std::fs::write(&f, b).expect("write");
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_kad"))
+            .args(["-t", "--no-env-check", "-f"])
+            .arg(&f)
+            .output()
+            .expect("kad -t");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{b}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -58,7 +58,7 @@ echo "$got"
 echo "=== b-rows"
 $IP netns exec b cat /proc/net/ip_vs_conn_sync
 echo "=== a-status"
-kactl --socket /tmp/a.sock status | grep "sync replays"
+kactl --socket /tmp/a.sock status | grep -A2 "sync replays"
 echo "=== a-log"
 grep "sync" /tmp/a.log
 echo "=== b-log"

@@ -195,14 +195,13 @@ impl Engine {
     /// Another director asked for the table: a sync master answers with a
     /// replay now, at most one per [`super::sync_request::ANSWER_GAP`].
     fn table_request(&mut self, from: std::net::IpAddr) {
-        if self.bulk.is_none() || !self.node.sync_master() || self.node.stopping() {
-            return;
-        }
-        if self.answers.take(std::time::Instant::now()) {
+        let Some(b) = self.bulk.clone() else { return };
+        let answer = self.node.sync_master()
+            && !self.node.stopping()
+            && self.answers.take(std::time::Instant::now());
+        b.asked(from, answer);
+        if answer {
             tracing::info!("sync table request from {from}: replaying the table");
-            if let Some(b) = &self.bulk {
-                b.asked();
-            }
             self.sync_bulk(None);
         }
     }

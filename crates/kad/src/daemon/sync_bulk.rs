@@ -136,6 +136,8 @@ pub struct Replays {
     pub target: BulkTarget,
     pub every: Option<Duration>,
     status: Arc<Mutex<SyncBulkStatus>>,
+    /// The directors that asked: requests, answered, last request.
+    peers: Arc<Mutex<std::collections::BTreeMap<std::net::IpAddr, (u64, u64, Instant)>>>,
 }
 
 impl Replays {
@@ -150,6 +152,7 @@ impl Replays {
             target,
             every,
             status: Arc::new(Mutex::new(status)),
+            peers: Arc::default(),
         }
     }
 
@@ -171,14 +174,32 @@ impl Replays {
         r
     }
 
-    /// A replay answers another director's table request.
-    pub fn asked(&self) {
+    /// Another director asked for the table; `answered`: a replay answers.
+    pub fn asked(&self, from: std::net::IpAddr, answered: bool) {
         if let Ok(mut st) = self.status.lock() {
-            st.answered_requests += 1;
+            st.answered_requests += u64::from(answered);
+        }
+        if let Ok(mut peers) = self.peers.lock() {
+            let p = peers.entry(from).or_insert((0, 0, Instant::now()));
+            p.0 += 1;
+            p.1 += u64::from(answered);
+            p.2 = Instant::now();
         }
     }
 
     pub fn status(&self) -> Option<SyncBulkStatus> {
-        self.status.lock().ok().map(|s| s.clone())
+        let mut st = self.status.lock().ok().map(|s| s.clone())?;
+        if let Ok(peers) = self.peers.lock() {
+            st.peers = peers
+                .iter()
+                .map(|(a, (asks, answered, at))| kactl::SyncPeer {
+                    address: a.to_string(),
+                    asks: *asks,
+                    answered: *answered,
+                    last_ask_secs: at.elapsed().as_secs_f64(),
+                })
+                .collect();
+        }
+        Some(st)
     }
 }
