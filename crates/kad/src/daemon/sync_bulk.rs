@@ -129,6 +129,9 @@ pub fn replay(t: &BulkTarget) -> Result<SyncBulkReport, String> {
     Ok(report)
 }
 
+/// A director that asked: its requests, those answered, the last one.
+type Asker = (u64, u64, Instant);
+
 /// The replays of one daemon: where they go, how often, and what they did
 /// (for `kactl status`).
 #[derive(Clone)]
@@ -136,8 +139,8 @@ pub struct Replays {
     pub target: BulkTarget,
     pub every: Option<Duration>,
     status: Arc<Mutex<SyncBulkStatus>>,
-    /// The directors that asked: requests, answered, last request.
-    peers: Arc<Mutex<std::collections::BTreeMap<std::net::IpAddr, (u64, u64, Instant)>>>,
+    /// The directors that asked.
+    peers: Arc<Mutex<std::collections::BTreeMap<std::net::IpAddr, Asker>>>,
 }
 
 impl Replays {
