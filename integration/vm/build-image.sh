@@ -95,6 +95,9 @@ for f in "$samples"/keepalived.conf.*; do
 done
 cp "$here/init" "$stage/init"
 chmod +x "$stage/init" "$stage"/scenarios/*.sh
-(cd "$stage" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$out/initrd.gz"
-cp "$cache/root/boot/vmlinuz-$kver" "$out/vmlinuz"
+# Written aside and renamed: a VM of another test process booting from
+# OUTDIR meanwhile reads the old image or the new one, never half of one.
+(cd "$stage" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$out/initrd.gz.$$"
+mv -f "$out/initrd.gz.$$" "$out/initrd.gz"
+cp "$cache/root/boot/vmlinuz-$kver" "$out/vmlinuz.$$" && mv -f "$out/vmlinuz.$$" "$out/vmlinuz"
 echo "image: $out (kernel $kver)"
