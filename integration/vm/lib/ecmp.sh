@@ -6,6 +6,9 @@
 IP=/usr/bin/ip
 BB=/bin/busybox
 VIP=10.9.9.9
+# The configurations (the VM image's /ecmp; the demo on a host with IPVS
+# points it at a copy of integration/vm/ecmp).
+ECMP=${KAD_ECMP_DIR:-/ecmp}
 ecmp_lan() {
     $IP link add lanb type bridge && $IP link set lanb up
     $IP netns add rt
@@ -26,7 +29,7 @@ ecmp_lan() {
         echo 1 > /proc/sys/net/ipv4/fib_multipath_hash_policy;
         echo 0 > /proc/sys/net/ipv4/conf/all/rp_filter; echo 0 > /proc/sys/net/ipv4/conf/eth0/rp_filter'
     mkdir -p /run/bird
-    $IP netns exec rt /usr/sbin/bird -c /ecmp/router.bird -s /run/bird/rt.ctl -P /run/bird/rt.pid
+    $IP netns exec rt /usr/sbin/bird -c $ECMP/router.bird -s /run/bird/rt.ctl -P /run/bird/rt.pid
     for r in 1 2 3 4; do ecmp_host r$r 2$r; ecmp_real_server r$r; done
 }
 # ecmp_host NAME LASTOCTET: a namespace on lanb, default route via the router.
@@ -54,9 +57,9 @@ ecmp_director() {
     ecmp_host $d 1$1
     sed -e "s/^define DIRECTOR  *=.*/define DIRECTOR = 10.0.1.1$1;/" \
         -e "s/^define ROUTER  *=.*/define ROUTER = 10.0.1.1;/" \
-        -e "s/^log syslog all;/log stderr all;/" /ecmp/director.bird > /tmp/$d.bird
+        -e "s/^log syslog all;/log stderr all;/" $ECMP/director.bird > /tmp/$d.bird
     $IP netns exec $d /usr/sbin/bird -c /tmp/$d.bird -s /run/bird/$d.ctl -P /run/bird/$d.pid
-    $IP netns exec $d kad -n -f /ecmp/director.conf --socket /tmp/$d.sock -p /tmp/$d.pid >/tmp/$d.log 2>&1 &
+    $IP netns exec $d kad -n -f $ECMP/director.conf --socket /tmp/$d.sock -p /tmp/$d.pid >/tmp/$d.log 2>&1 &
 }
 # The router's next hops for the VIP, one per line.
 ecmp_hops() {
