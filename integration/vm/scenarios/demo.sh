@@ -57,7 +57,7 @@ $IP link set vk1 down
 wait $f
 cat /tmp/pair.out
 say "kactl status on k2 after the failure (k1 is unreachable)"; kactl --socket /tmp/k2.sock status
-say "kactl status on k1 (it lost its link: no adverts heard, still MASTER on its own)"; kactl --socket /tmp/k1.sock status | head -6
+say "kactl status on k1 (its link is down: FAULT)"; kactl --socket /tmp/k1.sock status | head -6
 for n in 1 2; do kill $(cat /tmp/k$n.pid) 2>/dev/null; done
 sleep 3
 
