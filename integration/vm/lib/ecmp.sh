@@ -61,6 +61,19 @@ ecmp_director() {
     $IP netns exec $d /usr/sbin/bird -c /tmp/$d.bird -s /run/bird/$d.ctl -P /run/bird/$d.pid
     $IP netns exec $d kad -n -f $ECMP/director.conf --socket /tmp/$d.sock -p /tmp/$d.pid >/tmp/$d.log 2>&1 &
 }
+# The real servers in namespace NS's IPVS table.
+ecmp_servers() {
+    $IP netns exec $1 ipvsadm -Ln 2>/dev/null | grep -c -- '-> 10.0.1.2'
+}
+# ecmp_wait_servers COUNT NS...: until each has COUNT real servers in IPVS
+# (up to 60 s each).
+ecmp_wait_servers() {
+    want=$1; shift
+    for ns in "$@"; do
+        i=0
+        while [ $i -lt 600 ] && [ "$(ecmp_servers $ns)" != "$want" ]; do sleep 0.1; i=$((i+1)); done
+    done
+}
 # The router's next hops for the VIP, one per line.
 ecmp_hops() {
     $IP netns exec rt $IP route show $VIP | sed -n 's/.*via \(10\.0\.1\.[0-9]*\).*/\1/p' | sort

@@ -11,13 +11,7 @@ RUNS=$(cat /extra/runs 2>/dev/null || echo 5)
 ecmp_lan
 for n in 1 2 3; do ecmp_director $n; done
 ecmp_wait_hops 3
-ready() {
-    for n in "$@"; do
-        i=0
-        while [ $i -lt 600 ] && [ "$($IP netns exec $n ipvsadm -Ln 2>/dev/null | grep -c -- '-> 10.0.1.2')" != 4 ]; do sleep 0.1; i=$((i+1)); done
-    done
-}
-ready d1 d2 d3
+ecmp_wait_servers 4 d1 d2 d3
 # flows VIP NAME RUN EVENT...: 100 flows, the event 6 s in, the summary.
 flows() {
     vip=$1; name=$2; run=$3; shift 3
@@ -47,7 +41,7 @@ while [ $r -le $RUNS ]; do
     i=0; while [ $i -lt 100 ] && [ -n "$(kad_pid 1)" ] && kill -0 $(kad_pid 1) 2>/dev/null; do sleep 0.1; i=$((i+1)); done
     kad_restart 1
     ecmp_wait_hops 3 600
-    ready d1
+    ecmp_wait_servers 4 d1
     sleep 2
     r=$((r+1))
 done
@@ -96,7 +90,7 @@ ecmp_host k1 31; ecmp_host k2 32
 ka_conf k1 150 >/tmp/k1.conf; ka_conf k2 100 >/tmp/k2.conf
 ka_start 1; ka_start 2
 ka_wait_master
-ready k1 k2
+ecmp_wait_servers 4 k1 k2
 sleep 3
 r=1
 while [ $r -le $RUNS ]; do
@@ -112,7 +106,7 @@ while [ $r -le $RUNS ]; do
     i=0; while [ $i -lt 100 ] && [ -f /tmp/k1.pid ]; do sleep 0.1; i=$((i+1)); done
     ka_start 1
     ka_wait_master
-    ready k1
+    ecmp_wait_servers 4 k1
     sleep 4
     r=$((r+1))
 done

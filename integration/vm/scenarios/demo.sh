@@ -65,10 +65,7 @@ say "part 2: the same service on three active directors d1..d3 behind the router
 cat $ECMP/director.conf
 for n in 1 2 3; do ecmp_director $n; done
 ecmp_wait_hops 3
-for n in 1 2 3; do
-    i=0
-    while [ $i -lt 300 ] && [ "$($IP netns exec d$n ipvsadm -Ln | grep -c -- '-> 10.0.1.2')" != 4 ]; do sleep 0.1; i=$((i+1)); done
-done
+ecmp_wait_servers 4 d1 d2 d3
 say "the router's route to the VIP $VIP: three equal next hops"
 $IP netns exec rt $IP route show $VIP
 say "kactl status on d1"; kactl --socket /tmp/d1.sock status

@@ -12,10 +12,7 @@ ecmp_hops
 echo "=== router-route"
 $IP netns exec rt $IP route show $VIP
 # Until every director's checks have the real servers in IPVS.
-for n in 1 2 3; do
-    i=0
-    while [ $i -lt 300 ] && [ "$($IP netns exec d$n ipvsadm -Ln | grep -c -- '-> 10.0.1.2')" != 4 ]; do sleep 0.1; i=$((i+1)); done
-done
+ecmp_wait_servers 4 d1 d2 d3
 $IP netns exec c echo-flows $VIP:80 100 30 200 >/tmp/flows.out 2>&1 &
 flows=$!
 sleep 10

@@ -7,10 +7,7 @@
 ecmp_lan
 for n in 1 2 3; do ecmp_director $n; done
 ecmp_wait_hops 3
-for n in 1 2 3; do
-    i=0
-    while [ $i -lt 300 ] && [ "$($IP netns exec d$n ipvsadm -Ln | grep -c -- '-> 10.0.1.2')" != 4 ]; do sleep 0.1; i=$((i+1)); done
-done
+ecmp_wait_servers 4 d1 d2 d3
 # Packets each director forwarded so far (the service's InPkts).
 inpkts() {
     $IP netns exec d$1 ipvsadm -Ln --stats --exact | awk '$1 == "TCP" { print $4 }'
@@ -38,12 +35,9 @@ $IP netns exec d1 cat /proc/net/ip_vs_conn | awk '$8 == "ESTABLISHED" && $6 == "
 # The real server goes (its link down); the checkers take it out.
 $IP link set vr4 down
 # Until every director's checker has taken it out (the flows run on).
-for n in 1 2 3 4; do
-    i=0
-    while [ $i -lt 300 ] && [ "$($IP netns exec d$n ipvsadm -Ln | grep -c -- '-> 10.0.1.2')" != 3 ]; do sleep 0.1; i=$((i+1)); done
-done
+ecmp_wait_servers 3 d1 d2 d3 d4
 echo "=== r4-out"
-for n in 1 2 3 4; do $IP netns exec d$n ipvsadm -Ln | grep -c -- '-> 10.0.1.2'; done
+for n in 1 2 3 4; do ecmp_servers d$n; done
 wait $flows
 echo "=== flows"
 grep -v '^flow .* ok ' /tmp/flows.out

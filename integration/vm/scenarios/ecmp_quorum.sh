@@ -6,10 +6,7 @@
 ecmp_lan
 for n in 1 2 3; do ecmp_director $n; done
 ecmp_wait_hops 3
-for n in 1 2 3; do
-    i=0
-    while [ $i -lt 300 ] && [ "$($IP netns exec d$n ipvsadm -Ln | grep -c -- '-> 10.0.1.2')" != 4 ]; do sleep 0.1; i=$((i+1)); done
-done
+ecmp_wait_servers 4 d1 d2 d3
 echo "=== status-before"
 kactl --socket /tmp/d2.sock status --json | grep -o -E '"state": *"(announced|withdrawn)"' | head -1
 $IP netns exec c echo-flows $VIP:80 100 50 200 >/tmp/flows.out 2>&1 &
