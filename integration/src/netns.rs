@@ -392,3 +392,26 @@ pub fn keepalived_state(log: &str, instance: &str) -> String {
         })
         .unwrap_or_default()
 }
+
+/// Send the raw signal `sig` (SIGRTMIN+2 and the like, which nix's
+/// `Signal` cannot name) to `pid`.
+pub fn kill(pid: u32, sig: i32) {
+    // SAFETY: kill has no memory-safety preconditions; the pid is a child
+    // the test started and has not reaped.
+    let r = unsafe { libc::kill(pid as libc::pid_t, sig) };
+    assert_eq!(r, 0, "kill -{sig} {pid}");
+}
+
+/// The file once it is complete (it ends with a newline and stopped
+/// growing), within 5 s.
+pub fn read_complete(p: &Path) -> String {
+    let mut last = String::new();
+    let ok = wait_for(Duration::from_secs(5), || {
+        let now = std::fs::read_to_string(p).unwrap_or_default();
+        let done = !now.is_empty() && now.ends_with('\n') && now == last;
+        last = now;
+        done
+    });
+    assert!(ok, "{} was not written", p.display());
+    last
+}

@@ -7,9 +7,9 @@
 //! - `json_version 2` makes the JSON dump (SIGRTMIN+2) an object holding
 //!   the instances in `vrrp` and the process trackers in `track_process`.
 
-use kad_integration::netns::{state_of, wait_for, Lab};
+use kad_integration::netns::{kill, read_complete, state_of, wait_for, Lab};
 use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 const VI: &str = "VI_1";
@@ -52,26 +52,6 @@ fn start(lab: &mut Lab, top: &str, global: &str) -> (u32, PathBuf) {
         lab.log("kad0.log")
     );
     (lab.pid(p), tmp)
-}
-
-fn kill(pid: u32, sig: i32) {
-    // SAFETY: kill has no memory-safety preconditions; the pid is a child
-    // this test started and has not reaped.
-    let r = unsafe { libc::kill(pid as libc::pid_t, sig) };
-    assert_eq!(r, 0, "kill -{sig} {pid}");
-}
-
-/// The file once it is complete (ends with a newline, stopped growing).
-fn read_complete(p: &Path) -> String {
-    let mut last = String::new();
-    let ok = wait_for(Duration::from_secs(5), || {
-        let now = std::fs::read_to_string(p).unwrap_or_default();
-        let done = !now.is_empty() && now.ends_with('\n') && now == last;
-        last = now;
-        done
-    });
-    assert!(ok, "{} was not written", p.display());
-    last
 }
 
 #[test]

@@ -11,7 +11,7 @@
 //!   place) is applied once kad runs;
 //! - `kad --signum=NAME` prints what `keepalived --signum=NAME` prints.
 
-use kad_integration::netns::{state_of, wait_for, Lab};
+use kad_integration::netns::{kill, read_complete, state_of, wait_for, Lab};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -97,27 +97,6 @@ fn start(lab: &mut Lab, who: Who, conf: &Path, dir: &Path) -> usize {
             lab.spawn_env(0, &kad_integration::bin("kad"), &args, &env, "kad0.log")
         }
     }
-}
-
-fn kill(pid: u32, sig: i32) {
-    // SAFETY: kill has no memory-safety preconditions; the pid is a child
-    // this test started and has not reaped.
-    let r = unsafe { libc::kill(pid as libc::pid_t, sig) };
-    assert_eq!(r, 0, "kill -{sig} {pid}");
-}
-
-/// The file once it is complete (it ends with a newline and stopped
-/// growing).
-fn read_complete(p: &Path) -> String {
-    let mut last = String::new();
-    let ok = wait_for(Duration::from_secs(5), || {
-        let now = std::fs::read_to_string(p).unwrap_or_default();
-        let done = !now.is_empty() && now.ends_with('\n') && now == last;
-        last = now;
-        done
-    });
-    assert!(ok, "{} was not written", p.display());
-    last
 }
 
 /// Run `who` on h0 until VI_1 is MASTER there and VI_2 BACKUP to h1, then

@@ -34,6 +34,21 @@ fn every_flow_goes_on_when_a_director_is_killed_hard() {
         "{flows:?}\n{o}"
     );
     println!("{}", flows[0]);
+    // The outage per flow is the BFD detection (3 x 100 ms), not BGP's
+    // hold time (9 s), plus what TCP's own retransmission timer adds: a
+    // segment lost to the dead director is sent again after the RTO
+    // (200 ms at least) and, if the router has not moved yet, after twice
+    // that again. So the longest gap between two answered echoes is one
+    // echo interval + detection + up to three RTOs: about 0.85 s when the
+    // first retransmission is lost too, well under 1.5 s, and nowhere near
+    // the 9 s a failure without BFD would take.
+    let worst: u64 = flows[0]
+        .split_whitespace()
+        .skip_while(|w| *w != "max_gap_ms")
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(u64::MAX);
+    assert!(worst < 1500, "longest gap {worst} ms\n{o}");
 }
 
 /// Packets per director over a window: "dN COUNT" lines.
@@ -71,6 +86,42 @@ fn a_joining_director_takes_a_share_without_a_reset_and_a_lost_real_server_break
     );
     // About a quarter (the router hashes 100 flows: not exactly).
     assert!((0.10..=0.45).contains(&share), "d4's share {share}\n{o}");
+    // Which flows moved: the router's next hop per flow before and after.
+    // Linux's multipath is hash-threshold (each next hop owns a range of
+    // the hash space): from 3 to 4 next hops about half of the flows
+    // change director, a quarter to d4 and a quarter among d1..d3; only a
+    // router with resilient hashing would move just d4's quarter. None of
+    // the moved flows may break (mh and the synced table: the same real
+    // server on any director), which the flows' summary below shows.
+    let routes = |name| -> std::collections::BTreeMap<u16, String> {
+        block(o, name)
+            .iter()
+            .filter_map(|l| {
+                let mut w = l.split_whitespace();
+                Some((w.next()?.parse().ok()?, w.next()?.to_string()))
+            })
+            .collect()
+    };
+    let (r3, r4) = (routes("routes-3"), routes("routes-4"));
+    assert_eq!(r3.len(), 100, "{r3:?}\n{o}");
+    assert_eq!(
+        r3.keys().collect::<Vec<_>>(),
+        r4.keys().collect::<Vec<_>>(),
+        "{o}"
+    );
+    assert!(r3.values().all(|h| h != "10.0.1.14"), "{r3:?}");
+    let moved: Vec<u16> = r3
+        .iter()
+        .filter(|(p, h)| r4.get(p) != Some(*h))
+        .map(|(p, _)| *p)
+        .collect();
+    let to_d4 = r4.values().filter(|h| *h == "10.0.1.14").count();
+    println!(
+        "join: {} of 100 flows changed director, {to_d4} of them to d4",
+        moved.len()
+    );
+    assert!((30..=75).contains(&moved.len()), "{moved:?}\n{o}");
+    assert!((10..=45).contains(&to_d4), "{r4:?}\n{o}");
     // Only the flows that were on r4 broke (those on the others went on,
     // across the join too).
     let on_r4: Vec<u16> = block(o, "on-r4")
@@ -88,6 +139,8 @@ fn a_joining_director_takes_a_share_without_a_reset_and_a_lost_real_server_break
     for p in &broken {
         assert!(on_r4.contains(p), "flow {p} broke but was not on r4\n{o}");
     }
+    // So every flow that changed director at the join went on (those
+    // that broke were on r4, which went later).
     let survived = 100 - broken.len();
     assert!(
         summary.starts_with(&format!("summary flows 100 survived {survived} ")),
@@ -132,4 +185,22 @@ fn a_director_that_loses_quorum_withdraws_and_its_flows_move_without_reset() {
         "{flows:?}\n{o}"
     );
     println!("d2 had {d2} flows; {}", flows[0]);
+    // Point 6: the peers' sync state. d1 heard the sync traffic of d2 and
+    // d3 (their kernels' masters send the connections they carry).
+    let peers = block(o, "sync-peers");
+    for d in ["10.0.1.12", "10.0.1.13"] {
+        let line = peers
+            .iter()
+            .find(|l| l.starts_with(&format!("peer {d}: syncid 7, ")))
+            .unwrap_or_else(|| panic!("d1 did not hear {d}: {peers:?}\n{o}"));
+        let datagrams: u64 = line
+            .split(", ")
+            .nth(1)
+            .and_then(|w| w.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        assert!(datagrams > 0, "{line}\n{o}");
+        assert!(!line.contains("malformed"), "{line}\n{o}");
+    }
+    println!("d1's sync peers: {peers:?}");
 }

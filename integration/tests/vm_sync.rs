@@ -149,8 +149,25 @@ fn a_starting_director_asks_for_the_table_and_gets_it_at_once() {
     assert!(
         status.contains("every 60 s")
             && status.contains("(1 asked for)")
-            && status.contains("peer 10.0.0.2: asked ")
+            && status.contains("peer 10.0.0.2: ")
+            && status.contains(" asked ")
             && status.contains(" 1 answered, last "),
         "{status}\n{o}"
     );
+    // b heard a's sync traffic (the replay that answered, 11 entries with
+    // the template, and whatever a's kernel master sent): the peers'
+    // sync state, not only the peers that asked.
+    let b_status = block(o, "b-status").join("\n");
+    let heard = b_status
+        .lines()
+        .find(|l| l.starts_with("peer 10.0.0.1: syncid 5, "))
+        .unwrap_or_else(|| panic!("b did not hear a: {b_status}\n{o}"));
+    let conns: u64 = heard
+        .split('(')
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(conns >= 11, "{heard}\n{o}");
+    assert!(!heard.contains("malformed"), "{heard}\n{o}");
 }

@@ -179,7 +179,9 @@ pub struct AnnouncementStatus {
     pub track_instance: Option<String>,
 }
 
-/// A director that asked this one for its connection table.
+/// Another director, as this one hears it on the sync group: the sync
+/// datagrams it sent (its kernel's master daemon or its kad's replays) and
+/// the table requests it made.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SyncPeer {
     pub address: String,
@@ -187,7 +189,27 @@ pub struct SyncPeer {
     /// replay (a sync master answers one per 5 s; a backup none).
     pub asks: u64,
     pub answered: u64,
-    pub last_ask_secs: f64,
+    /// Seconds since its last request; none if it never asked.
+    #[serde(default)]
+    pub last_ask_secs: Option<f64>,
+    /// The syncid of the last sync datagram heard from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub syncid: Option<u8>,
+    /// Sync datagrams heard from it, and the connections (templates
+    /// included) they carried.
+    #[serde(default)]
+    pub datagrams: u64,
+    #[serde(default)]
+    pub connections: u64,
+    /// Datagrams from it that were not the kernel's sync format, and those
+    /// of another syncid (which this director's kernel drops).
+    #[serde(default)]
+    pub malformed: u64,
+    #[serde(default)]
+    pub other_syncid: u64,
+    /// Seconds since its last sync datagram; none if it never sent one.
+    #[serde(default)]
+    pub last_sync_secs: Option<f64>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -201,8 +223,8 @@ pub struct SyncBulkStatus {
     /// Replays that answered another director's table request.
     #[serde(default)]
     pub answered_requests: u64,
-    /// The other directors that asked for the table (kad's table request),
-    /// by address.
+    /// The other directors heard on the sync group (their sync datagrams)
+    /// or that asked for the table (kad's table request), by address.
     #[serde(default)]
     pub peers: Vec<SyncPeer>,
     /// The last replay that went out, and the last error.

@@ -147,17 +147,45 @@ pub fn status(st: &Status) -> String {
             ))
         );
         for p in &b.peers {
-            let _ = writeln!(
-                o,
-                "  peer {}: asked {} times, {} answered, last {}",
-                p.address,
-                p.asks,
-                p.answered,
-                ago(p.last_ask_secs)
-            );
+            o.push_str(&sync_peer(p));
         }
     }
     o
+}
+
+/// `  peer 10.0.1.12: syncid 7, 42 datagrams (310 connections), last 0.2s
+/// ago; asked 1 times, 1 answered, last 5s ago`: what this director heard
+/// from another on the sync group.
+fn sync_peer(p: &crate::SyncPeer) -> String {
+    let mut parts = Vec::new();
+    if let Some(last) = p.last_sync_secs {
+        let mut s = format!(
+            "{}{} datagrams ({} connections), last {}",
+            p.syncid
+                .map_or(String::new(), |id| format!("syncid {id}, ")),
+            p.datagrams,
+            p.connections,
+            ago(last)
+        );
+        if p.malformed > 0 {
+            let _ = write!(s, ", {} malformed", p.malformed);
+        }
+        if p.other_syncid > 0 {
+            let _ = write!(s, ", {} of another syncid", p.other_syncid);
+        }
+        parts.push(s);
+    } else {
+        parts.push("no sync datagram heard".to_string());
+    }
+    if let Some(last) = p.last_ask_secs {
+        parts.push(format!(
+            "asked {} times, {} answered, last {}",
+            p.asks,
+            p.answered,
+            ago(last)
+        ));
+    }
+    format!("  peer {}: {}\n", p.address, parts.join("; "))
 }
 
 /// `VS [10.0.0.1]:tcp:80 withdrawn (no quorum) since 5s ago, table 200: 10.0.0.1`.

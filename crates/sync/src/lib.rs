@@ -6,6 +6,7 @@
 
 pub mod bulk;
 pub mod conns;
+pub mod peers;
 pub mod request;
 pub mod send;
 pub mod stream;

@@ -1,8 +1,10 @@
 # Active-active directors behind ECMP (issue 13): a fourth director joins
 # the three while 100 flows run, then a real server is removed. The share
 # of each director's traffic (IPVS InPkts) is measured over a window before
-# and after the join; every flow must go on across the join, and the real
-# server's removal may break only the flows that were on it.
+# and after the join, and the router's next hop for each flow before and
+# after (which flows moved, and where); every flow must go on across the
+# join, and the real server's removal may break only the flows that were
+# on it.
 . /lib-kad/ecmp.sh
 ecmp_lan
 for n in 1 2 3; do ecmp_director $n; done
@@ -17,11 +19,31 @@ window() {
     sleep 5
     for n in $*; do eval "echo d$n \$(( \$(inpkts $n) - a$n ))"; done
 }
+# The director the router sends each flow to: "PORT NEXTHOP" per flow of
+# the client (its ports read from its TCP table once, in hex), the next hop
+# from the router's own multipath choice for the flow (`ip route get` with
+# the ports builds the packet's L4 header, so it hashes as forwarding
+# does; the choice depends on the route only, not on the flow being alive).
+client_ports() {
+    $IP netns exec c cat /proc/net/tcp | awk '$3 == "0909090A:0050" && $4 == "01" { split($2, a, ":"); print a[2] }'
+}
+routes() {
+    # One shell in rt for all the lookups (a netns exec per flow is slow
+    # under emulation); protocol 6 by number (the image has no
+    # /etc/protocols).
+    $IP netns exec rt $BB sh -c "for hex in $(echo $ports); do
+        p=\$((0x\$hex))
+        echo \$p \$($IP route get $VIP from 10.0.2.100 iif eth1 ipproto 6 sport \$p dport 80 | $BB sed -n 's/.*via \\(10\\.0\\.1\\.[0-9]*\\).*/\\1/p')
+    done" | sort -n
+}
 $IP netns exec c echo-flows $VIP:80 100 60 200 >/tmp/flows.out 2>&1 &
 flows=$!
 sleep 6
 echo "=== share-3"
 window 1 2 3
+ports=$(client_ports)
+echo "=== routes-3"
+routes
 ecmp_director 4
 ecmp_wait_hops 4 150
 echo "=== hops-4"
@@ -39,6 +61,10 @@ ecmp_wait_servers 3 d1 d2 d3 d4
 echo "=== r4-out"
 for n in 1 2 3 4; do ecmp_servers d$n; done
 wait $flows
+# The same flows' next hops with d4 in the group (the router still has
+# the four).
+echo "=== routes-4"
+routes
 echo "=== flows"
 grep -v '^flow .* ok ' /tmp/flows.out
 echo "=== end"

@@ -24,4 +24,7 @@ kactl --socket /tmp/d2.sock status | grep -i -A2 "announce" | head -4
 wait $flows
 echo "=== flows"
 grep -v '^flow .* ok ' /tmp/flows.out
+# What d1 heard from the other directors on the sync group.
+echo "=== sync-peers"
+kactl --socket /tmp/d1.sock status | grep "  peer "
 echo "=== end"

@@ -58,7 +58,9 @@ echo "$got"
 echo "=== b-rows"
 $IP netns exec b cat /proc/net/ip_vs_conn_sync
 echo "=== a-status"
-kactl --socket /tmp/a.sock status | grep -A2 "sync replays"
+kactl --socket /tmp/a.sock status | grep -A3 "sync replays"
+echo "=== b-status"
+$IP netns exec b kactl --socket /tmp/b.sock status | grep "peer "
 echo "=== a-log"
 grep "sync" /tmp/a.log
 echo "=== b-log"

@@ -31,6 +31,7 @@ pub mod sides;
 pub mod signals;
 pub mod smtp;
 pub mod sync_bulk;
+pub mod sync_peers;
 pub mod sync_request;
 pub mod timer;
 
@@ -326,7 +327,9 @@ async fn serve(cli: &Cli, cfg: kad_config::Config) -> i32 {
         };
         let target = sync_bulk::BulkTarget::from_spec(&spec, cli.sync_bulk_rate);
         sync_request::start(&target, etx.clone());
-        engine.set_sync_bulk(sync_bulk::Replays::new(target, every));
+        let replays = sync_bulk::Replays::new(target.clone(), every);
+        sync_peers::start(&target, replays.heard());
+        engine.set_sync_bulk(replays);
         if let Some(inst) = inst {
             engine.follow_sync(spec, inst);
         }

@@ -141,6 +141,8 @@ pub struct Replays {
     status: Arc<Mutex<SyncBulkStatus>>,
     /// The directors that asked.
     peers: Arc<Mutex<std::collections::BTreeMap<std::net::IpAddr, Asker>>>,
+    /// The directors heard on the sync group (`sync_peers` fills it).
+    heard: Arc<Mutex<kad_sync::peers::Peers>>,
 }
 
 impl Replays {
@@ -152,11 +154,17 @@ impl Replays {
             ..Default::default()
         };
         Replays {
-            target,
             every,
             status: Arc::new(Mutex::new(status)),
             peers: Arc::default(),
+            heard: Arc::new(Mutex::new(kad_sync::peers::Peers::new(target.syncid))),
+            target,
         }
+    }
+
+    /// Where the sync listener records what it hears.
+    pub fn heard(&self) -> Arc<Mutex<kad_sync::peers::Peers>> {
+        self.heard.clone()
     }
 
     /// One replay, counted (blocking).
@@ -192,17 +200,38 @@ impl Replays {
 
     pub fn status(&self) -> Option<SyncBulkStatus> {
         let mut st = self.status.lock().ok().map(|s| s.clone())?;
-        if let Ok(peers) = self.peers.lock() {
-            st.peers = peers
-                .iter()
-                .map(|(a, (asks, answered, at))| kactl::SyncPeer {
-                    address: a.to_string(),
-                    asks: *asks,
-                    answered: *answered,
-                    last_ask_secs: at.elapsed().as_secs_f64(),
-                })
-                .collect();
+        let mut peers: std::collections::BTreeMap<std::net::IpAddr, kactl::SyncPeer> =
+            Default::default();
+        let now = Instant::now();
+        if let Ok(heard) = self.heard.lock() {
+            for (a, h) in heard.iter() {
+                peers.insert(
+                    *a,
+                    kactl::SyncPeer {
+                        address: a.to_string(),
+                        syncid: Some(h.syncid),
+                        datagrams: h.datagrams,
+                        connections: h.connections,
+                        malformed: h.malformed,
+                        other_syncid: h.other_syncid,
+                        last_sync_secs: Some(now.saturating_duration_since(h.last).as_secs_f64()),
+                        ..Default::default()
+                    },
+                );
+            }
         }
+        if let Ok(asked) = self.peers.lock() {
+            for (a, (asks, answered, at)) in asked.iter() {
+                let p = peers.entry(*a).or_insert_with(|| kactl::SyncPeer {
+                    address: a.to_string(),
+                    ..Default::default()
+                });
+                p.asks = *asks;
+                p.answered = *answered;
+                p.last_ask_secs = Some(now.saturating_duration_since(*at).as_secs_f64());
+            }
+        }
+        st.peers = peers.into_values().collect();
         Some(st)
     }
 }

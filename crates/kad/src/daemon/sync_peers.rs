@@ -1,0 +1,45 @@
+//! The other directors' sync traffic, for `kactl status`: a socket of our
+//! own on the sync group and port hears every director that sends (its
+//! kernel's master daemon, its kad's replays) and counts it per sender in
+//! `kad_sync::peers`. The kernel's backup socket is bound with
+//! SO_REUSEADDR on the same port (net/netfilter/ipvs/ip_vs_sync.c,
+//! make_receive_sock), so both get every datagram; the kernel's own master
+//! sends with multicast loop off, so this director never hears itself.
+
+use super::sync_bulk::BulkTarget;
+use kad_sync::peers::Peers;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Listen on the sync port of `t` and record each datagram in `heard`.
+pub fn start(t: &BulkTarget, heard: Arc<Mutex<Peers>>) {
+    let target = t.target.clone();
+    let sock = match kad_sync::send::listener(&target).and_then(tokio::net::UdpSocket::from_std) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(
+                "sync peers: cannot listen on {} port {}: {e}",
+                target.ifname,
+                target.port
+            );
+            return;
+        }
+    };
+    tokio::spawn(async move {
+        // A sync datagram is at most 65535 bytes (sync_maxlen's bound).
+        let mut buf = vec![0u8; 65536];
+        loop {
+            match sock.recv_from(&mut buf).await {
+                Ok((n, from)) => {
+                    if let (Some(b), Ok(mut peers)) = (buf.get(..n), heard.lock()) {
+                        peers.datagram(from.ip(), b, Instant::now());
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!("sync peers: {e}");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    });
+}
