@@ -36,9 +36,50 @@ pub fn image() -> PathBuf {
         .clone()
 }
 
+/// How many VMs may run at once on this host: `KAD_VM_SLOTS`, else one per
+/// two CPUs (at least one). An emulated VM keeps a CPU busy the whole time;
+/// the scenarios run BFD at 100 ms and flows that echo every 200 ms, which
+/// a VM sharing its CPU with another VM misses (BFD sessions fail, the
+/// router drops a live director): on two CPUs, two VMs beside the rest of
+/// the suite starved each other. Test processes (several suites at once,
+/// `integration/soak.sh`) share the slots through locked files.
+fn slots() -> usize {
+    std::env::var("KAD_VM_SLOTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() / 2))
+        .max(1)
+}
+
+/// One of the host's VM slots, held until dropped (the lock goes with the
+/// file, also when the test process dies).
+fn take_slot() -> std::fs::File {
+    let dir = crate::root().join("target/vm-slots");
+    std::fs::create_dir_all(&dir).expect("target/vm-slots");
+    let files: Vec<std::fs::File> = (0..slots())
+        .map(|i| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(dir.join(format!("slot{i}")))
+                .expect("a VM slot file")
+        })
+        .collect();
+    loop {
+        for f in &files {
+            if f.try_lock().is_ok() {
+                return f.try_clone().expect("the VM slot file");
+            }
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 /// Boot the image with `scenario` (integration/vm/scenarios/NAME.sh).
 pub fn run(scenario: &str, limit: Duration) -> VmRun {
     let img = image();
+    let _slot = take_slot();
     let out = Command::new("timeout")
         .arg(limit.as_secs().to_string())
         .arg("qemu-system-x86_64")
