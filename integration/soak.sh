@@ -7,6 +7,14 @@
 #
 #   sudo integration/soak.sh [ROUNDS] [WORKERS]     (default 5 2: ten runs)
 #
+# Two settings for a machine that cannot give the whole suite ten rounds:
+#   SOAK_SPLIT=1    worker 1 runs only the VM tests (vm_*), the other workers
+#                   everything else, so a VM (one per two CPUs: vm.rs's slots)
+#                   always runs beside the namespace and unit tests instead
+#                   of workers queueing for the VM slot;
+#   SOAK_MINUTES=N  no new run starts after N minutes (ROUNDS is then an
+#                   upper bound); the table says how many runs each got.
+#
 # Run it after ./test.sh has installed what the tests need. It writes one
 # line per run to target/soak/runs.tsv (worker, round, binary, exit status,
 # seconds), keeps the output of failed runs in target/soak/fail-*.log, and
@@ -42,10 +50,21 @@ for line in sys.stdin:
 count=$(wc -l <"$out/binaries.tsv")
 echo "soak: $count test binaries, $rounds rounds x $workers workers"
 
+deadline=$(( $(date +%s) + ${SOAK_MINUTES:-100000} * 60 ))
+# The binaries worker $1 runs.
+share() {
+    if [ "${SOAK_SPLIT:-0}" = 1 ] && [ "$workers" -gt 1 ]; then
+        if [ "$1" = 1 ]; then grep -P '/vm_[^/]*$' "$out/binaries.tsv"; else grep -vP '/vm_[^/]*$' "$out/binaries.tsv"; fi
+    else
+        cat "$out/binaries.tsv"
+    fi
+}
 worker() {
     local w=$1 r dir exe name start rc secs
     for r in $(seq 1 "$rounds"); do
-        shuf "$out/binaries.tsv" | while IFS=$'\t' read -r dir exe; do
+        [ "$(date +%s)" -lt "$deadline" ] || break
+        share "$w" | shuf | while IFS=$'\t' read -r dir exe; do
+            [ "$(date +%s)" -lt "$deadline" ] || break
             name=$(basename "$exe" | sed 's/-[0-9a-f]*$//')
             start=$EPOCHREALTIME
             rc=0

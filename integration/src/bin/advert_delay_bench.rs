@@ -158,10 +158,13 @@ fn main() {
     let _ = cap.stop();
     let ads = adverts(&file);
     let reloaded = lab.log("kad0.log").matches("reload: 1 change").count();
+    // Whether kad still runs (a real-time thread over its RLIMIT_RTTIME is
+    // killed by the kernel, and says nothing).
+    let exited = lab.wait(kad, Duration::from_millis(10));
     assert_eq!(
         reloaded,
         reloads,
-        "kad did not report each reload:\n{}",
+        "kad did not report each reload (kad exited: {exited:?}):\n{}",
         lab.log("kad0.log")
     );
     let k = figures(&ads, &kad_src, &kad_hups);

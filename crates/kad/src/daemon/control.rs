@@ -49,7 +49,8 @@ pub fn serve(
         std::fs::create_dir_all(dir)?;
     }
     let _ = std::fs::remove_file(path);
-    let listener = UnixListener::bind(path)?;
+    let listener = std::os::unix::net::UnixListener::bind(path)?;
+    listener.set_nonblocking(true)?;
     match access.group {
         Some(gid) => {
             std::os::unix::fs::chown(path, None, Some(gid))?;
@@ -57,7 +58,45 @@ pub fn serve(
         }
         None => std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?,
     }
-    tokio::spawn(async move {
+    // Its own thread and runtime, not the VRRP engine's: a status answer
+    // of 10,000 services is megabytes to build, write and free, and on the
+    // engine's runtime that work ran between two adverts — with
+    // `vrrp_rt_priority`, long enough without a pause that the kernel's
+    // RLIMIT_RTTIME killed kad (advert-delay-bench on a loaded host).
+    std::thread::Builder::new()
+        .name("kad-control".into())
+        .spawn(move || {
+            super::sched::as_helper();
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    tracing::error!("control socket: {e}");
+                    return;
+                }
+            };
+            rt.block_on(accept(listener, engine, ops, access));
+        })?;
+    Ok(SocketGuard(path.to_path_buf()))
+}
+
+/// Answer each connection, one request per line.
+async fn accept(
+    listener: std::os::unix::net::UnixListener,
+    engine: mpsc::Sender<Query>,
+    ops: Option<super::operator::Ops>,
+    access: Access,
+) {
+    let listener = match UnixListener::from_std(listener) {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!("control socket: {e}");
+            return;
+        }
+    };
+    {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
@@ -103,15 +142,8 @@ pub fn serve(
                             error: format!("bad request: {e}"),
                         },
                     };
-                    // A status of 10,000 services is megabytes of JSON:
-                    // written (and the answer freed) on a blocking thread,
-                    // never on the VRRP runtime this socket is served on.
-                    let mut out = tokio::task::spawn_blocking(move || {
-                        serde_json::to_string(&resp)
-                            .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
-                    })
-                    .await
-                    .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+                    let mut out = serde_json::to_string(&resp)
+                        .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
                     out.push('\n');
                     if w.write_all(out.as_bytes()).await.is_err() {
                         break;
@@ -119,8 +151,7 @@ pub fn serve(
                 }
             });
         }
-    });
-    Ok(SocketGuard(path.to_path_buf()))
+    }
 }
 
 /// Removes the socket file when the daemon stops.
