@@ -5,6 +5,8 @@
 //! SO_REUSEADDR on the same port (net/netfilter/ipvs/ip_vs_sync.c,
 //! make_receive_sock), so both get every datagram; the kernel's own master
 //! sends with multicast loop off, so this director never hears itself.
+//! A thread of its own: a replay of a million connections is thousands of
+//! datagrams a second, none of which is the VRRP loop's work.
 
 use super::sync_bulk::BulkTarget;
 use kad_sync::peers::Peers;
@@ -14,7 +16,10 @@ use std::time::{Duration, Instant};
 /// Listen on the sync port of `t` and record each datagram in `heard`.
 pub fn start(t: &BulkTarget, heard: Arc<Mutex<Peers>>) {
     let target = t.target.clone();
-    let sock = match kad_sync::send::listener(&target).and_then(tokio::net::UdpSocket::from_std) {
+    let sock = match kad_sync::send::listener(&target).and_then(|s| {
+        s.set_nonblocking(false)?;
+        Ok(s)
+    }) {
         Ok(s) => s,
         Err(e) => {
             tracing::warn!(
@@ -25,21 +30,27 @@ pub fn start(t: &BulkTarget, heard: Arc<Mutex<Peers>>) {
             return;
         }
     };
-    tokio::spawn(async move {
-        // A sync datagram is at most 65535 bytes (sync_maxlen's bound).
-        let mut buf = vec![0u8; 65536];
-        loop {
-            match sock.recv_from(&mut buf).await {
-                Ok((n, from)) => {
-                    if let (Some(b), Ok(mut peers)) = (buf.get(..n), heard.lock()) {
-                        peers.datagram(from.ip(), b, Instant::now());
+    let spawned = std::thread::Builder::new()
+        .name("kad-sync-peers".into())
+        .spawn(move || {
+            super::sched::as_helper();
+            // A sync datagram is at most 65535 bytes (sync_maxlen's bound).
+            let mut buf = vec![0u8; 65536];
+            loop {
+                match sock.recv_from(&mut buf) {
+                    Ok((n, from)) => {
+                        if let (Some(b), Ok(mut peers)) = (buf.get(..n), heard.lock()) {
+                            peers.datagram(from.ip(), b, Instant::now());
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!("sync peers: {e}");
+                        std::thread::sleep(Duration::from_secs(1));
                     }
                 }
-                Err(e) => {
-                    tracing::warn!("sync peers: {e}");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
             }
-        }
-    });
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("sync peers: no thread ({e})");
+    }
 }
