@@ -63,22 +63,9 @@ pub fn serve(
     // engine's runtime that work ran between two adverts — with
     // `vrrp_rt_priority`, long enough without a pause that the kernel's
     // RLIMIT_RTTIME killed kad (advert-delay-bench on a loaded host).
-    std::thread::Builder::new()
-        .name("kad-control".into())
-        .spawn(move || {
-            super::sched::as_helper();
-            let rt = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(e) => {
-                    tracing::error!("control socket: {e}");
-                    return;
-                }
-            };
-            rt.block_on(accept(listener, engine, ops, access));
-        })?;
+    super::side_runtime::spawn("kad-control", "control socket", move || {
+        accept(listener, engine, ops, access)
+    })?;
     Ok(SocketGuard(path.to_path_buf()))
 }
 

@@ -27,6 +27,7 @@ pub mod proc_scan;
 pub mod reloader;
 pub mod sched;
 pub mod scripts;
+pub mod side_runtime;
 pub mod sides;
 pub mod signals;
 pub mod smtp;

@@ -272,26 +272,11 @@ pub fn startup(cfg: &Config, health: &Health) {
 
 fn spawn() -> Option<mpsc::Sender<Job>> {
     let (tx, mut rx) = mpsc::channel::<Job>(QUEUE);
-    let spawned = std::thread::Builder::new()
-        .name("kad-smtp".into())
-        .spawn(move || {
-            super::sched::as_helper();
-            let rt = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(e) => {
-                    tracing::error!("SMTP alerts: cannot start a runtime: {e}");
-                    return;
-                }
-            };
-            rt.block_on(async move {
-                while let Some(job) = rx.recv().await {
-                    send(&job).await;
-                }
-            });
-        });
+    let spawned = super::side_runtime::spawn("kad-smtp", "SMTP alerts", move || async move {
+        while let Some(job) = rx.recv().await {
+            send(&job).await;
+        }
+    });
     match spawned {
         Ok(_) => Some(tx),
         Err(e) => {
