@@ -43,10 +43,13 @@ ecmp_host() {
     $IP netns exec $1 $IP route add default via 10.0.1.1
 }
 # A DR real server: the VIP on lo, no ARP for it, an echo on port 80.
+# Its errors stay off the console: a health check's connection ends with a
+# reset ("cat: read error: Connection reset by peer"), and a line on the
+# console lands inside whatever block the scenario is printing.
 ecmp_real_server() {
     $IP netns exec $1 $IP addr add $VIP/32 dev lo
     $IP netns exec $1 $BB sh -c 'echo 1 > /proc/sys/net/ipv4/conf/all/arp_ignore; echo 2 > /proc/sys/net/ipv4/conf/all/arp_announce'
-    $IP netns exec $1 $BB nc -ll -p 80 -e /bin/cat &
+    $IP netns exec $1 $BB nc -ll -p 80 -e /bin/cat 2>/dev/null &
 }
 # ecmp_director N: namespace dN (10.0.1.1N), its BIRD (docs/bgp/bird.conf
 # with this director's definitions: kad's table 200 learned, announced over

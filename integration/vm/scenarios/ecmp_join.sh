@@ -31,9 +31,17 @@ routes() {
     # One shell in rt for all the lookups (a netns exec per flow is slow
     # under emulation); protocol 6 by number (the image has no
     # /etc/protocols).
+    # A lookup that finds no route (the VIP's route is being replaced, or
+    # a BFD session of a slow emulated machine blinked) is asked again, for
+    # up to 5 s.
     $IP netns exec rt $BB sh -c "for hex in $(echo $ports); do
-        p=\$((0x\$hex))
-        echo \$p \$($IP route get $VIP from 10.0.2.100 iif eth1 ipproto 6 sport \$p dport 80 | $BB sed -n 's/.*via \\(10\\.0\\.1\\.[0-9]*\\).*/\\1/p')
+        p=\$((0x\$hex)); i=0; via=
+        while [ -z \"\$via\" ] && [ \$i -lt 50 ]; do
+            via=\$($IP route get $VIP from 10.0.2.100 iif eth1 ipproto 6 sport \$p dport 80 2>/dev/null | $BB sed -n 's/.*via \\(10\\.0\\.1\\.[0-9]*\\).*/\\1/p')
+            [ -n \"\$via\" ] || $BB sleep 0.1
+            i=\$((i+1))
+        done
+        echo \$p \$via
     done" | sort -n
 }
 $IP netns exec c echo-flows $VIP:80 100 60 200 >/tmp/flows.out 2>&1 &
